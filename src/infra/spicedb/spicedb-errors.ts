@@ -1,0 +1,70 @@
+import { status as GrpcStatus } from '@grpc/grpc-js';
+
+/**
+ * SpiceDB failures, mapped once from transport errors. The embedded library throws plain Errors
+ * whose message carries the Go status ("rpc error: code = InvalidArgument desc = ..."); the gRPC
+ * client throws ServiceErrors with a numeric code. Both end up here.
+ */
+export class SpiceDbError extends Error {
+  override name = 'SpiceDbError';
+  constructor(
+    message: string,
+    readonly grpcCode: number,
+    /** Worth retrying the same request later: SpiceDB down, overloaded or timing out. */
+    readonly transient: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export class SpiceDbUnavailableError extends SpiceDbError {
+  override name = 'SpiceDbUnavailableError';
+}
+
+const GO_CODE_NAMES: Record<string, number> = {
+  Canceled: GrpcStatus.CANCELLED,
+  Unknown: GrpcStatus.UNKNOWN,
+  InvalidArgument: GrpcStatus.INVALID_ARGUMENT,
+  DeadlineExceeded: GrpcStatus.DEADLINE_EXCEEDED,
+  NotFound: GrpcStatus.NOT_FOUND,
+  AlreadyExists: GrpcStatus.ALREADY_EXISTS,
+  PermissionDenied: GrpcStatus.PERMISSION_DENIED,
+  ResourceExhausted: GrpcStatus.RESOURCE_EXHAUSTED,
+  FailedPrecondition: GrpcStatus.FAILED_PRECONDITION,
+  Aborted: GrpcStatus.ABORTED,
+  OutOfRange: GrpcStatus.OUT_OF_RANGE,
+  Unimplemented: GrpcStatus.UNIMPLEMENTED,
+  Internal: GrpcStatus.INTERNAL,
+  Unavailable: GrpcStatus.UNAVAILABLE,
+  DataLoss: GrpcStatus.DATA_LOSS,
+  Unauthenticated: GrpcStatus.UNAUTHENTICATED,
+};
+
+const TRANSIENT = new Set<number>([
+  GrpcStatus.UNAVAILABLE,
+  GrpcStatus.DEADLINE_EXCEEDED,
+  GrpcStatus.RESOURCE_EXHAUSTED,
+  GrpcStatus.ABORTED,
+  GrpcStatus.CANCELLED,
+  GrpcStatus.UNKNOWN,
+]);
+
+export function grpcCodeOf(error: unknown): number {
+  if (typeof error === 'object' && error !== null && 'code' in error && typeof (error as { code: unknown }).code === 'number') {
+    return (error as { code: number }).code;
+  }
+  const message = error instanceof Error ? error.message : String(error);
+  const match = /code = (\w+)/.exec(message);
+  return match?.[1] ? (GO_CODE_NAMES[match[1]] ?? GrpcStatus.UNKNOWN) : GrpcStatus.UNKNOWN;
+}
+
+export function toSpiceDbError(error: unknown, operation: string): SpiceDbError {
+  if (error instanceof SpiceDbError) return error;
+  const code = grpcCodeOf(error);
+  const detail = error instanceof Error ? error.message : String(error);
+  const message = `SpiceDB ${operation} failed: ${detail}`;
+  return code === GrpcStatus.UNAVAILABLE || code === GrpcStatus.DEADLINE_EXCEEDED
+    ? new SpiceDbUnavailableError(message, code, true, { cause: error })
+    : new SpiceDbError(message, code, TRANSIENT.has(code), { cause: error });
+}

@@ -1,0 +1,153 @@
+import { v1 } from '@authzed/authzed-node';
+import { countSpiceDb } from '../../shared/request-counters.js';
+import {
+  fromRelationship,
+  toObjectReference,
+  toRelationshipUpdate,
+  toSubjectReference,
+  type ObjectRef,
+  type SubjectRef,
+  type Tuple,
+  type TupleUpdate,
+} from './relationships.js';
+import { toSpiceDbError } from './spicedb-errors.js';
+
+export interface CheckItem {
+  resource: ObjectRef;
+  permission: string;
+  subject: SubjectRef;
+}
+
+export interface RelationshipFilter {
+  resourceType: string;
+  resourceId?: string;
+  relation?: string;
+  subject?: SubjectRef;
+}
+
+/** The two service clients SpiceDB speaks; one object for a remote server, two for the embedded library. */
+export interface ZedClients {
+  permissions: v1.ZedClientInterface;
+  schema: v1.ZedClientInterface;
+  close(): void;
+}
+
+function consistency(zedToken: string | null | undefined): v1.Consistency {
+  // Without a token we have never written anything we must see; the newest snapshot is the safe choice.
+  return zedToken
+    ? v1.Consistency.create({ requirement: { oneofKind: 'atLeastAsFresh', atLeastAsFresh: v1.ZedToken.create({ token: zedToken }) } })
+    : v1.Consistency.create({ requirement: { oneofKind: 'fullyConsistent', fullyConsistent: true } });
+}
+
+/**
+ * The only door to SpiceDB. Every call is counted (per request) and every failure is mapped to a
+ * SpiceDbError once, here. Embedded and remote SpiceDB use the same `v1` client interface.
+ */
+export class SpiceDb {
+  constructor(private readonly clients: ZedClients) {}
+
+  private async call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    countSpiceDb();
+    try {
+      return await fn();
+    } catch (error) {
+      throw toSpiceDbError(error, operation);
+    }
+  }
+
+  async writeSchema(schema: string): Promise<void> {
+    await this.call('WriteSchema', () => this.clients.schema.promises.writeSchema(v1.WriteSchemaRequest.create({ schema })));
+  }
+
+  async readSchema(): Promise<string> {
+    const response = await this.call('ReadSchema', () => this.clients.schema.promises.readSchema(v1.ReadSchemaRequest.create({})));
+    return response.schemaText;
+  }
+
+  /** Applies all updates atomically in one WriteRelationships call; returns the ZedToken of the write. */
+  async write(updates: TupleUpdate[]): Promise<string> {
+    const response = await this.call('WriteRelationships', () =>
+      this.clients.permissions.promises.writeRelationships(
+        v1.WriteRelationshipsRequest.create({ updates: updates.map(toRelationshipUpdate) }),
+      ),
+    );
+    const token = response.writtenAt?.token;
+    if (!token) throw toSpiceDbError(new Error('WriteRelationships returned no ZedToken'), 'WriteRelationships');
+    return token;
+  }
+
+  /** One CheckBulkPermissions call for any number of checks; answers in input order. */
+  async checkBulk(items: readonly CheckItem[], zedToken: string | null): Promise<boolean[]> {
+    if (items.length === 0) return [];
+    const response = await this.call('CheckBulkPermissions', () =>
+      this.clients.permissions.promises.checkBulkPermissions(
+        v1.CheckBulkPermissionsRequest.create({
+          consistency: consistency(zedToken),
+          items: items.map((item) =>
+            v1.CheckBulkPermissionsRequestItem.create({
+              resource: toObjectReference(item.resource),
+              permission: item.permission,
+              subject: toSubjectReference(item.subject),
+            }),
+          ),
+        }),
+      ),
+    );
+    return response.pairs.map((pair, index) => {
+      if (pair.response.oneofKind === 'error') {
+        throw toSpiceDbError(new Error(pair.response.error.message), `CheckBulkPermissions item ${index}`);
+      }
+      return (
+        pair.response.oneofKind === 'item' &&
+        pair.response.item.permissionship === v1.CheckPermissionResponse_Permissionship.HAS_PERMISSION
+      );
+    });
+  }
+
+  async lookupResources(resourceType: string, permission: string, subject: SubjectRef, zedToken: string | null): Promise<string[]> {
+    const responses = await this.call('LookupResources', () =>
+      this.clients.permissions.promises.lookupResources(
+        v1.LookupResourcesRequest.create({
+          consistency: consistency(zedToken),
+          resourceObjectType: resourceType,
+          permission,
+          subject: toSubjectReference(subject),
+        }),
+      ),
+    );
+    return responses
+      .filter((r) => r.permissionship === v1.LookupPermissionship.HAS_PERMISSION)
+      .map((r) => r.resourceObjectId);
+  }
+
+  async readRelationships(filter: RelationshipFilter, zedToken: string | null): Promise<Tuple[]> {
+    const responses = await this.call('ReadRelationships', () =>
+      this.clients.permissions.promises.readRelationships(
+        v1.ReadRelationshipsRequest.create({
+          consistency: consistency(zedToken),
+          relationshipFilter: v1.RelationshipFilter.create({
+            resourceType: filter.resourceType,
+            ...(filter.resourceId ? { optionalResourceId: filter.resourceId } : {}),
+            ...(filter.relation ? { optionalRelation: filter.relation } : {}),
+            ...(filter.subject
+              ? {
+                  optionalSubjectFilter: v1.SubjectFilter.create({
+                    subjectType: filter.subject.type,
+                    optionalSubjectId: filter.subject.id,
+                    ...(filter.subject.relation
+                      ? { optionalRelation: v1.SubjectFilter_RelationFilter.create({ relation: filter.subject.relation }) }
+                      : {}),
+                  }),
+                }
+              : {}),
+          }),
+        }),
+      ),
+    );
+    return responses.flatMap((r) => (r.relationship ? [fromRelationship(r.relationship)] : []));
+  }
+
+  close(): void {
+    this.clients.close();
+  }
+}

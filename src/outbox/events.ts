@@ -1,0 +1,52 @@
+import type { TenantRole, WorkspaceRole, GroupRole } from '../memberships/membership.table.js';
+
+/** A subject that can hold a workspace role: a user, or every member of a group. */
+export type WorkspaceSubject = { type: 'user'; id: string } | { type: 'group'; id: string };
+
+/**
+ * Domain events written to the outbox in the same transaction as the change they describe.
+ * The relay turns each into relationship updates (see translate.ts); payloads are plain JSON.
+ */
+export type DomainEvent =
+  | { type: 'TenantCreated'; tenantId: string; name: string }
+  | { type: 'TenantDeleted'; tenantId: string; members: { userId: string; role: TenantRole }[] }
+  | { type: 'TenantMemberAdded'; tenantId: string; userId: string; role: TenantRole }
+  | { type: 'TenantMemberRemoved'; tenantId: string; userId: string; role: TenantRole }
+  | { type: 'WorkspaceCreated'; tenantId: string; workspaceId: string; parentId: string | null; name: string }
+  | { type: 'WorkspaceRenamed'; tenantId: string; workspaceId: string; name: string; previousName: string }
+  | {
+      type: 'WorkspaceDeleted';
+      tenantId: string;
+      workspaceId: string;
+      parentId: string | null;
+      members: { subject: WorkspaceSubject; role: WorkspaceRole }[];
+    }
+  | { type: 'WorkspaceMemberAdded'; tenantId: string; workspaceId: string; subject: WorkspaceSubject; role: WorkspaceRole }
+  | { type: 'WorkspaceMemberRemoved'; tenantId: string; workspaceId: string; subject: WorkspaceSubject; role: WorkspaceRole }
+  | { type: 'GroupDeleted'; tenantId: string; groupId: string; members: { userId: string; role: GroupRole }[] }
+  | { type: 'ApiKeyCreated'; tenantId: string; apiKeyId: string; ownerUserId: string }
+  | { type: 'ApiKeyDeleted'; tenantId: string; apiKeyId: string; ownerUserId: string };
+
+export type DomainEventType = DomainEvent['type'];
+
+/** Which aggregate an event belongs to; stored beside the payload for operators and replay. */
+export function aggregateOf(event: DomainEvent): { type: string; id: string } {
+  switch (event.type) {
+    case 'TenantCreated':
+    case 'TenantDeleted':
+    case 'TenantMemberAdded':
+    case 'TenantMemberRemoved':
+      return { type: 'tenant', id: event.tenantId };
+    case 'WorkspaceCreated':
+    case 'WorkspaceRenamed':
+    case 'WorkspaceDeleted':
+    case 'WorkspaceMemberAdded':
+    case 'WorkspaceMemberRemoved':
+      return { type: 'workspace', id: event.workspaceId };
+    case 'GroupDeleted':
+      return { type: 'group', id: event.groupId };
+    case 'ApiKeyCreated':
+    case 'ApiKeyDeleted':
+      return { type: 'api_key', id: event.apiKeyId };
+  }
+}

@@ -1,0 +1,32 @@
+import { sql } from 'kysely';
+import type { Tx } from '../infra/db/database.js';
+import { aggregateOf, type DomainEvent } from './events.js';
+
+// Held from the append until commit: seq order is then commit order (no gaps for the relay to skip).
+export const OUTBOX_APPEND_LOCK_KEY = 4_201_190_002;
+
+/**
+ * Appends events at the end of a transaction. Call it last: the lock it takes serialises committing
+ * writers, so everything after it lengthens that critical section. Returns the assigned seqs.
+ */
+export async function appendEvents(trx: Tx, events: readonly DomainEvent[]): Promise<string[]> {
+  if (events.length === 0) return [];
+  await sql`SELECT pg_advisory_xact_lock(${OUTBOX_APPEND_LOCK_KEY})`.execute(trx);
+  const rows = await trx
+    .insertInto('outbox')
+    .values(
+      events.map((event) => {
+        const aggregate = aggregateOf(event);
+        return {
+          tenant_id: event.tenantId,
+          aggregate_type: aggregate.type,
+          aggregate_id: aggregate.id,
+          event_type: event.type,
+          payload: JSON.stringify(event),
+        };
+      }),
+    )
+    .returning('seq')
+    .execute();
+  return rows.map((r) => String(r.seq));
+}

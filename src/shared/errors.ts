@@ -1,0 +1,62 @@
+/**
+ * The error tree every layer throws. Each error carries a stable code (what clients switch on),
+ * a client message, and optionally details that only reach the log.
+ */
+export type ErrorCode =
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'BAD_USER_INPUT'
+  | 'INTERNAL_SERVER_ERROR';
+
+export abstract class AppError extends Error {
+  abstract readonly code: ErrorCode;
+  /** A finer, stable reason such as `WORKSPACE_HAS_CHILDREN`, for clients that need it. */
+  readonly reason: string | undefined;
+  /** Extra fields shown to the client (e.g. the offending input field). */
+  readonly extensions: Record<string, unknown>;
+
+  constructor(message: string, options: { reason?: string; extensions?: Record<string, unknown>; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.reason = options.reason;
+    this.extensions = options.extensions ?? {};
+  }
+}
+
+export class UnauthenticatedError extends AppError {
+  override name = 'UnauthenticatedError';
+  readonly code = 'UNAUTHENTICATED' as const;
+}
+
+export class ForbiddenError extends AppError {
+  override name = 'ForbiddenError';
+  readonly code = 'FORBIDDEN' as const;
+}
+
+export class NotFoundError extends AppError {
+  override name = 'NotFoundError';
+  readonly code = 'NOT_FOUND' as const;
+}
+
+export class ConflictError extends AppError {
+  override name = 'ConflictError';
+  readonly code = 'CONFLICT' as const;
+}
+
+export class BadInputError extends AppError {
+  override name = 'BadInputError';
+  readonly code = 'BAD_USER_INPUT' as const;
+  readonly field: string;
+
+  constructor(field: string, message: string, reason?: string) {
+    super(message, { extensions: { field }, ...(reason ? { reason } : {}) });
+    this.field = field;
+  }
+}
+
+/** Something we did not expect; the client sees a masked message, the log sees the cause. */
+export class InternalError extends AppError {
+  override name = 'InternalError';
+  readonly code = 'INTERNAL_SERVER_ERROR' as const;
+}

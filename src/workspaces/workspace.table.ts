@@ -1,0 +1,12 @@
+import type { ColumnType, Selectable } from 'kysely';
+
+export interface WorkspaceTable {
+  id: string;
+  tenant_id: string;
+  parent_id: string | null;
+  name: string;
+  depth: number;
+  created_at: ColumnType<Date, never, never>;
+  updated_at: ColumnType<Date, never, Date | string>;
+}
+export type WorkspaceRow = Selectable<WorkspaceTable>;

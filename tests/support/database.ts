@@ -1,0 +1,45 @@
+import { inject } from 'vitest';
+import pg from 'pg';
+import { ulid } from 'ulid';
+import { createDatabase, type DatabaseHandles } from '../../src/infra/db/database.js';
+import { migrate } from '../../src/infra/db/migrator.js';
+
+export interface TestDatabase extends DatabaseHandles {
+  url: string;
+  pool: pg.Pool;
+  /** Closes every pool and drops the database. */
+  drop(): Promise<void>;
+}
+
+function withDatabase(url: string, database: string): string {
+  const u = new URL(url);
+  u.pathname = `/${database}`;
+  return u.toString();
+}
+
+/** A fresh, migrated database of its own for one test file, on the run's PostgreSQL server. */
+export async function createTestDatabase(): Promise<TestDatabase> {
+  const adminUrl = inject('pgAdminUrl');
+  const name = `iam_test_${ulid().toLowerCase()}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = withDatabase(adminUrl, name);
+  const handles = createDatabase(url, undefined, 10);
+  const pool = handles.pools[0];
+  if (!pool) throw new Error('no pool');
+  await migrate(pool);
+  return {
+    ...handles,
+    url,
+    pool,
+    async drop() {
+      await handles.close();
+      const client = new pg.Client({ connectionString: adminUrl });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
