@@ -1,0 +1,15 @@
+/**
+ * Who is calling. Users authenticate with an OIDC bearer token; API keys act as their owner,
+ * confined to the key's tenant (`tenantScope`): anything outside it is treated as not found.
+ */
+export interface Principal {
+  userId: string;
+  username: string;
+  via: 'oidc' | 'api_key' | 'bootstrap';
+  apiKeyId?: string;
+  tenantScope?: string;
+}
+
+export function isInScope(principal: Principal, tenantId: string): boolean {
+  return principal.tenantScope === undefined || principal.tenantScope === tenantId;
+}

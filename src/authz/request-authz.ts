@@ -1,0 +1,58 @@
+import DataLoader from 'dataloader';
+import type { ObjectRef, SubjectRef } from '../infra/spicedb/relationships.js';
+import type { SpiceDb } from '../infra/spicedb/spicedb.js';
+
+export type Permission = 'view' | 'edit' | 'manage' | 'create_child' | 'administrate' | 'create_api_key' | 'revoke';
+
+interface CheckKey {
+  resource: ObjectRef;
+  permission: Permission;
+}
+
+// SpiceDB caps the items of one bulk request; larger batches are split.
+const MAX_BULK_ITEMS = 1000;
+
+/**
+ * One per request. Every `can()` made in the same tick becomes one CheckBulkPermissions call,
+ * so a query walking d levels of the tree costs O(d) SpiceDB calls. Answers are cached for the request.
+ */
+export class RequestAuthz {
+  private readonly checks: DataLoader<CheckKey, boolean, string>;
+  private token: Promise<string | null> | undefined;
+
+  constructor(
+    private readonly spicedb: SpiceDb,
+    readonly subject: SubjectRef,
+    private readonly loadToken: () => Promise<string | null>,
+  ) {
+    this.checks = new DataLoader((keys) => this.checkBatch(keys), {
+      cacheKeyFn: (k) => `${k.resource.type}:${k.resource.id}#${k.permission}`,
+      batchScheduleFn: (run) => setImmediate(run),
+    });
+  }
+
+  /** The freshness token, read at most once per request. */
+  zedToken(): Promise<string | null> {
+    this.token ??= this.loadToken();
+    return this.token;
+  }
+
+  can(resource: ObjectRef, permission: Permission): Promise<boolean> {
+    return this.checks.load({ resource, permission });
+  }
+
+  async lookup(resourceType: string, permission: Permission): Promise<Set<string>> {
+    const ids = await this.spicedb.lookupResources(resourceType, permission, this.subject, await this.zedToken());
+    return new Set(ids);
+  }
+
+  private async checkBatch(keys: readonly CheckKey[]): Promise<boolean[]> {
+    const token = await this.zedToken();
+    const results: boolean[] = [];
+    for (let i = 0; i < keys.length; i += MAX_BULK_ITEMS) {
+      const chunk = keys.slice(i, i + MAX_BULK_ITEMS).map((k) => ({ ...k, subject: this.subject }));
+      results.push(...(await this.spicedb.checkBulk(chunk, token)));
+    }
+    return results;
+  }
+}
