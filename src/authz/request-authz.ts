@@ -37,6 +37,12 @@ export class RequestAuthz {
     return this.token;
   }
 
+  /** After this request's own mutation: later checks must see it, so forget answers and token. */
+  invalidate(): void {
+    this.checks.clearAll();
+    this.token = undefined;
+  }
+
   can(resource: ObjectRef, permission: Permission): Promise<boolean> {
     return this.checks.load({ resource, permission });
   }

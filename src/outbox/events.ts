@@ -1,3 +1,4 @@
+import type { TupleUpdate } from '../infra/spicedb/relationships.js';
 import type { TenantRole, WorkspaceRole, GroupRole } from '../memberships/membership.table.js';
 
 /** A subject that can hold a workspace role: a user, or every member of a group. */
@@ -25,7 +26,9 @@ export type DomainEvent =
   | { type: 'WorkspaceMemberRemoved'; tenantId: string; workspaceId: string; subject: WorkspaceSubject; role: WorkspaceRole }
   | { type: 'GroupDeleted'; tenantId: string; groupId: string; members: { userId: string; role: GroupRole }[] }
   | { type: 'ApiKeyCreated'; tenantId: string; apiKeyId: string; ownerUserId: string }
-  | { type: 'ApiKeyDeleted'; tenantId: string; apiKeyId: string; ownerUserId: string };
+  | { type: 'ApiKeyDeleted'; tenantId: string; apiKeyId: string; ownerUserId: string }
+  /** Written only by replay.ts: what is left of a parked event's updates, re-appended at the tail. */
+  | { type: 'ReplayOfParked'; tenantId: string | null; replayOf: string; updates: TupleUpdate[] };
 
 export type DomainEventType = DomainEvent['type'];
 
@@ -48,5 +51,7 @@ export function aggregateOf(event: DomainEvent): { type: string; id: string } {
     case 'ApiKeyCreated':
     case 'ApiKeyDeleted':
       return { type: 'api_key', id: event.apiKeyId };
+    case 'ReplayOfParked':
+      return { type: 'outbox', id: event.replayOf };
   }
 }

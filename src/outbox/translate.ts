@@ -74,5 +74,7 @@ export function translate(event: DomainEvent): TupleUpdate[] {
       return apiKeyTuples(event).map(touch);
     case 'ApiKeyDeleted':
       return apiKeyTuples(event).map(remove);
+    case 'ReplayOfParked':
+      return event.updates;
   }
 }

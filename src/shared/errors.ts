@@ -15,12 +15,25 @@ export abstract class AppError extends Error {
   /** A finer, stable reason such as `WORKSPACE_HAS_CHILDREN`, for clients that need it. */
   readonly reason: string | undefined;
   /** Extra fields shown to the client (e.g. the offending input field). */
-  readonly extensions: Record<string, unknown>;
+  readonly details: Record<string, unknown>;
 
   constructor(message: string, options: { reason?: string; extensions?: Record<string, unknown>; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.reason = options.reason;
-    this.extensions = options.extensions ?? {};
+    this.details = options.extensions ?? {};
+  }
+
+  /**
+   * graphql-js copies `originalError.extensions` onto the GraphQL error it wraps us in, so this is
+   * what clients see. `http` sets the response status for authentication failures; Apollo strips it.
+   */
+  get extensions(): Record<string, unknown> {
+    return {
+      code: this.code,
+      ...(this.reason ? { reason: this.reason } : {}),
+      ...this.details,
+      ...(this.code === 'UNAUTHENTICATED' ? { http: { status: 401 } } : {}),
+    };
   }
 }
 

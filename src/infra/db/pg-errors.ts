@@ -3,6 +3,7 @@ import { AppError, ConflictError, NotFoundError } from '../../shared/errors.js';
 interface PgError {
   code?: string;
   constraint?: string;
+  message?: string;
 }
 
 function isPgError(error: unknown): error is PgError {
@@ -27,6 +28,10 @@ export const PG_FOREIGN_KEY_VIOLATION = '23503';
 /** Maps a database error to an AppError when it is a known constraint; otherwise returns it unchanged. */
 export function mapDatabaseError(error: unknown): unknown {
   if (!isPgError(error)) return error;
+  if (error.constraint === 'workspaces_parent_fkey' && error.message?.startsWith('insert')) {
+    // The parent vanished between our check and our insert.
+    return new NotFoundError('Parent workspace not found', { cause: error });
+  }
   const make = error.constraint ? CONSTRAINT_ERRORS[error.constraint] : undefined;
   if (make) {
     const mapped = make();

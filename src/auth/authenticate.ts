@@ -1,0 +1,156 @@
+import { findApiKeyCandidates, touchApiKeyLastUsed, type ApiKeyCandidate } from '../api-keys/api-key.repository.js';
+import { digestsMatch, parseApiKey } from '../api-keys/api-key-secret.js';
+import type { Db } from '../infra/db/database.js';
+import type { Logger } from '../logger.js';
+import { UnauthenticatedError } from '../shared/errors.js';
+import { runWithCounters } from '../shared/request-counters.js';
+import { upsertUserFromIdentity } from '../users/user.repository.js';
+import type { JwtVerifier, VerifiedClaims } from './jwt-verifier.js';
+import type { Principal } from './principal.js';
+
+export interface Credentials {
+  /** The raw `Authorization` header. */
+  authorization?: string | undefined;
+  /** The raw `X-API-Key` header. */
+  apiKey?: string | undefined;
+}
+
+export interface Authenticator {
+  /** Resolves the caller or throws UnauthenticatedError; InternalError when the OIDC provider is unreachable. */
+  authenticate(credentials: Credentials): Promise<Principal>;
+  /** Waits for background last-used writes; call before closing the database (and in tests). */
+  flush(): Promise<void>;
+}
+
+export interface AuthenticatorOptions {
+  /** The primary: a revocation must take effect on the next request, and provisioning writes. */
+  db: Db;
+  /** Undefined when OIDC is not configured; bearer tokens are then refused. */
+  jwt: JwtVerifier | undefined;
+  logger: Logger;
+}
+
+// One message for every API-key failure, so probing a key tells an attacker nothing; the log has the reason.
+const INVALID_API_KEY = 'Invalid or expired API key';
+const BEARER = /^Bearer(?:[ \t]+(.*))?$/i;
+
+/** A failure whose client-facing error is `error` and whose precise reason only reaches the log. */
+class AuthFailure extends Error {
+  constructor(
+    readonly error: UnauthenticatedError,
+    readonly logReason: string,
+    readonly logFields: Record<string, unknown> = {},
+  ) {
+    super(logReason);
+  }
+}
+
+export function createAuthenticator(options: AuthenticatorOptions): Authenticator {
+  const { db, jwt } = options;
+  const log = options.logger.child({ component: 'authenticate' });
+  const pendingTouches = new Set<Promise<void>>();
+
+  async function viaBearer(authorization: string): Promise<Principal> {
+    const match = BEARER.exec(authorization.trim());
+    if (!match) {
+      throw failure('Unsupported authorization scheme; send "Authorization: Bearer <token>" or an X-API-Key header', 'UNSUPPORTED_AUTHORIZATION_SCHEME');
+    }
+    if (!jwt) throw failure('Bearer tokens are not accepted: OIDC is not configured on this server', 'OIDC_NOT_CONFIGURED');
+    const token = match[1]?.trim() ?? '';
+    if (token === '') throw failure('The token is invalid', 'TOKEN_INVALID', 'TOKEN_MISSING');
+    let claims: VerifiedClaims;
+    try {
+      claims = await jwt.verify(token);
+    } catch (error) {
+      if (!(error instanceof UnauthenticatedError)) throw error;
+      throw new AuthFailure(error, error.reason ?? 'TOKEN_INVALID', { detail: describe(error.cause) });
+    }
+    const user = await upsertUserFromIdentity(db, {
+      issuer: claims.iss,
+      subject: claims.sub,
+      username: nonEmptyString(claims.preferred_username) ?? claims.sub,
+      name: nonEmptyString(claims.name),
+      email: nonEmptyString(claims.email),
+    });
+    return { userId: user.id, username: user.username, via: 'oidc' };
+  }
+
+  async function viaApiKey(raw: string): Promise<Principal> {
+    const parsed = parseApiKey(raw);
+    if (!parsed) throw apiKeyFailure('API_KEY_MALFORMED');
+    const candidates = await findApiKeyCandidates(db, parsed.prefix);
+    // Prefixes are not unique: compare every candidate, not just the first.
+    const found: ApiKeyCandidate | undefined = candidates.find((c) => digestsMatch(c.secretSha256, parsed.sha256));
+    const fields = { apiKeyPrefix: parsed.prefix, ...(found ? { apiKeyId: found.apiKey.id } : {}) };
+    if (!found) throw apiKeyFailure('API_KEY_UNKNOWN', fields);
+    if (found.apiKey.revokedAt !== null) throw apiKeyFailure('API_KEY_REVOKED', fields);
+    if (found.expired) throw apiKeyFailure('API_KEY_EXPIRED', fields);
+    if (!found.ownerIsTenantMember) throw apiKeyFailure('API_KEY_OWNER_NOT_TENANT_MEMBER', fields);
+    if (found.touchDue) touchInBackground(found.apiKey.id);
+    return {
+      userId: found.apiKey.ownerUserId,
+      username: found.ownerUsername,
+      via: 'api_key',
+      apiKeyId: found.apiKey.id,
+      tenantScope: found.apiKey.tenantId,
+    };
+  }
+
+  /**
+   * Not awaited: the request should not wait for bookkeeping. Run outside the request's counters,
+   * since whether it lands before the request ends is a matter of timing.
+   */
+  function touchInBackground(apiKeyId: string): void {
+    const touch = runWithCounters({ sql: 0, spicedb: 0 }, () => touchApiKeyLastUsed(db, apiKeyId)).then(
+      () => undefined,
+      (error: unknown) => log.warn({ err: error, apiKeyId }, 'api_key_touch_failed'),
+    );
+    pendingTouches.add(touch);
+    void touch.finally(() => pendingTouches.delete(touch));
+  }
+
+  async function authenticate(credentials: Credentials): Promise<Principal> {
+    // An empty header carries no credential (some clients send one by default); treat it as absent.
+    const authorization = credentials.authorization?.trim() || undefined;
+    const apiKey = credentials.apiKey?.trim() || undefined;
+    const method = authorization ? 'bearer' : apiKey ? 'api_key' : 'none';
+    try {
+      // A bearer token wins and, when invalid, fails the request: the caller chose to act as the token's
+      // subject, and quietly acting as the key's owner instead would hide the broken token.
+      if (authorization) return await viaBearer(authorization);
+      if (apiKey) return await viaApiKey(apiKey);
+      throw failure('Authentication required: send "Authorization: Bearer <token>" or an X-API-Key header', 'CREDENTIALS_MISSING');
+    } catch (error) {
+      if (!(error instanceof AuthFailure)) throw error;
+      const quiet = error.logReason === 'CREDENTIALS_MISSING' || error.logReason === 'TOKEN_EXPIRED';
+      log[quiet ? 'info' : 'warn']({ method, reason: error.logReason, ...error.logFields }, 'authentication_failed');
+      throw error.error;
+    }
+  }
+
+  return {
+    authenticate,
+    async flush() {
+      await Promise.all(pendingTouches);
+    },
+  };
+}
+
+function failure(message: string, reason: string, logReason: string = reason): AuthFailure {
+  return new AuthFailure(new UnauthenticatedError(message, { reason }), logReason);
+}
+
+function apiKeyFailure(logReason: string, fields: Record<string, unknown> = {}): AuthFailure {
+  return new AuthFailure(new UnauthenticatedError(INVALID_API_KEY, { reason: 'API_KEY_INVALID' }), logReason, fields);
+}
+
+function nonEmptyString(value: unknown): string | null {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
+}
+
+/** jose's code and message name the failed check (claim, algorithm, signature) and never echo the token. */
+function describe(cause: unknown): string | undefined {
+  if (!(cause instanceof Error)) return undefined;
+  const code = (cause as { code?: unknown }).code;
+  return typeof code === 'string' ? `${code}: ${cause.message}` : cause.message;
+}

@@ -1,0 +1,64 @@
+import DataLoader from 'dataloader';
+import type { Db } from '../infra/db/database.js';
+import type { PageRequest } from '../shared/pagination.js';
+import { findTenantsByIds } from '../tenants/tenant.repository.js';
+import type { Tenant } from '../tenants/tenant.js';
+import { findUsersByIds } from '../users/user.repository.js';
+import type { User } from '../users/user.js';
+import { findRootWorkspaces, findWorkspacesByIds, listChildren, type SortedWorkspace } from '../workspaces/workspace.repository.js';
+import type { Workspace } from '../workspaces/workspace.js';
+
+// Waiting one macrotask lets every resolver of a tree level join the same batch.
+const batchScheduleFn = (run: () => void): void => void setImmediate(run);
+
+function byId<V>(load: (ids: readonly string[]) => Promise<Map<string, V>>): DataLoader<string, V | null> {
+  return new DataLoader<string, V | null>(
+    async (ids) => {
+      const found = await load(ids);
+      return ids.map((id) => found.get(id) ?? null);
+    },
+    { batchScheduleFn },
+  );
+}
+
+/** Per-request loaders: one SQL statement per kind per tree level, whatever the number of nodes. */
+export class Loaders {
+  readonly workspace: DataLoader<string, Workspace | null>;
+  readonly tenant: DataLoader<string, Tenant | null>;
+  readonly rootWorkspace: DataLoader<string, Workspace | null>;
+  readonly user: DataLoader<string, User | null>;
+  private readonly children = new Map<string, DataLoader<string, SortedWorkspace[]>>();
+
+  constructor(private readonly reads: () => Promise<Db>) {
+    this.workspace = byId(async (ids) => findWorkspacesByIds(await reads(), ids));
+    this.tenant = byId(async (ids) => findTenantsByIds(await reads(), ids));
+    this.rootWorkspace = byId(async (ids) => findRootWorkspaces(await reads(), ids));
+    this.user = byId(async (ids) => findUsersByIds(await reads(), ids));
+  }
+
+  /** Children of a parent; parents asking for the same page shape share one statement. */
+  childrenOf(parentId: string, page: PageRequest): Promise<SortedWorkspace[]> {
+    const shape = JSON.stringify([page.first, page.after]);
+    let loader = this.children.get(shape);
+    if (!loader) {
+      loader = new DataLoader(
+        async (parentIds) => {
+          const found = await listChildren(await this.reads(), parentIds, page);
+          return parentIds.map((id) => found.get(id) ?? []);
+        },
+        { batchScheduleFn },
+      );
+      this.children.set(shape, loader);
+    }
+    return loader.load(parentId);
+  }
+
+  /** After a mutation in this request, later fields must not see rows cached before it. */
+  clearAll(): void {
+    this.workspace.clearAll();
+    this.tenant.clearAll();
+    this.rootWorkspace.clearAll();
+    this.user.clearAll();
+    this.children.clear();
+  }
+}

@@ -1,0 +1,50 @@
+import { ref } from '../../infra/spicedb/relationships.js';
+import { InternalError } from '../../shared/errors.js';
+import { parseId } from '../../shared/ids.js';
+import { pageRequest, toPage } from '../../shared/pagination.js';
+import type { Workspace } from '../../workspaces/workspace.js';
+import { toConnection } from '../connection.js';
+import { requireActor, type GraphQLContext } from '../context.js';
+import { onlyVisible, visibleWorkspace } from '../visibility.js';
+import type { PageArgs } from './query.js';
+
+export const WorkspaceResolvers = {
+  async __resolveReference(reference: { id: string }, ctx: GraphQLContext) {
+    const id = parseId(reference.id);
+    return id ? visibleWorkspace(ctx, requireActor(ctx), id) : null;
+  },
+
+  async tenant(workspace: Workspace, _: unknown, ctx: GraphQLContext) {
+    const tenant = await ctx.loaders.tenant.load(workspace.tenantId);
+    if (!tenant) throw new InternalError(`workspace ${workspace.id} has no tenant row`);
+    return tenant;
+  },
+
+  parent: (workspace: Workspace, _: unknown, ctx: GraphQLContext) =>
+    workspace.parentId ? visibleWorkspace(ctx, requireActor(ctx), workspace.parentId) : null,
+
+  async children(workspace: Workspace, args: PageArgs, ctx: GraphQLContext) {
+    const actor = requireActor(ctx);
+    const page = pageRequest(args.first, args.after);
+    const rows = toPage(await ctx.loaders.childrenOf(workspace.id, page), page.first);
+    const visible = await onlyVisible(actor, rows.items);
+    return toConnection(
+      visible.map((r) => ({ node: r.workspace, sortKey: r.sortKey })),
+      rows.hasNextPage,
+    );
+  },
+
+  viewerPermissions: (workspace: Workspace) => ({ workspaceId: workspace.id }),
+};
+
+const workspaceCheck =
+  (permission: 'view' | 'edit' | 'manage' | 'create_child') =>
+  (parent: { workspaceId: string }, _: unknown, ctx: GraphQLContext) =>
+    requireActor(ctx).authz.can(ref('workspace', parent.workspaceId), permission);
+
+export const WorkspacePermissions = {
+  view: workspaceCheck('view'),
+  edit: workspaceCheck('edit'),
+  manage: workspaceCheck('manage'),
+  createChild: workspaceCheck('create_child'),
+};

@@ -1,0 +1,27 @@
+import { sql } from 'kysely';
+import type { Db } from './database.js';
+
+export interface FreshnessState {
+  zedToken: string | null;
+  /** The primary's WAL position when we read the token. */
+  lsn: string;
+}
+
+/**
+ * Reads the freshness token from the primary. When a replica is configured, a request's reads go
+ * to it only if it has replayed at least up to the primary's position at the start of the request;
+ * otherwise to the primary. That keeps read-your-writes while offloading reads from the primary.
+ */
+export async function readFreshness(primary: Db): Promise<FreshnessState> {
+  const row = await sql<{ zed_token: string | null; lsn: string }>`
+    SELECT zed_token, pg_current_wal_lsn()::text AS lsn FROM authz_state`.execute(primary);
+  const first = row.rows[0];
+  return { zedToken: first?.zed_token ?? null, lsn: first?.lsn ?? '0/0' };
+}
+
+export async function replicaCaughtUp(replica: Db, lsn: string): Promise<boolean> {
+  const row = await sql<{ ok: boolean | null }>`
+    SELECT pg_last_wal_replay_lsn() >= ${lsn}::pg_lsn AS ok`.execute(replica);
+  // Not a standby (e.g. the same server given twice): it is as fresh as the primary.
+  return row.rows[0]?.ok ?? true;
+}

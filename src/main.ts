@@ -1,0 +1,28 @@
+import { loadConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { startRuntime } from './runtime.js';
+
+const config = loadConfig();
+const logger = createLogger(config.LOG_LEVEL);
+
+try {
+  const runtime = await startRuntime(config, logger);
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ event: 'shutdown_requested', signal }, 'shutting down');
+    runtime.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+} catch (error) {
+  logger.fatal({ err: error }, 'failed to start');
+  process.exit(1);
+}

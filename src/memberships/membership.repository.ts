@@ -1,0 +1,100 @@
+import type { Executor, Tx } from '../infra/db/database.js';
+import type { WorkspaceSubject } from '../outbox/events.js';
+import type { GroupRole, TenantRole, WorkspaceRole } from './membership.table.js';
+
+export interface TenantMembership {
+  userId: string;
+  role: TenantRole;
+}
+
+export interface WorkspaceMembership {
+  workspaceId: string;
+  subject: WorkspaceSubject;
+  role: WorkspaceRole;
+}
+
+export async function addTenantMember(trx: Tx, tenantId: string, userId: string, role: TenantRole): Promise<void> {
+  await trx.insertInto('tenant_members').values({ tenant_id: tenantId, user_id: userId, role }).execute();
+}
+
+export async function listTenantMembers(db: Executor, tenantId: string): Promise<TenantMembership[]> {
+  const rows = await db.selectFrom('tenant_members').select(['user_id', 'role']).where('tenant_id', '=', tenantId).execute();
+  return rows.map((r) => ({ userId: r.user_id, role: r.role }));
+}
+
+export async function tenantHasAdmin(db: Executor, tenantId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('tenant_members')
+    .select('user_id')
+    .where('tenant_id', '=', tenantId)
+    .where('role', '=', 'admin')
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function addWorkspaceMember(trx: Tx, workspaceId: string, subject: WorkspaceSubject, role: WorkspaceRole): Promise<void> {
+  await trx
+    .insertInto('workspace_members')
+    .values({
+      workspace_id: workspaceId,
+      user_id: subject.type === 'user' ? subject.id : null,
+      group_id: subject.type === 'group' ? subject.id : null,
+      role,
+    })
+    .execute();
+}
+
+/** Members of many workspaces in one statement (for deletion snapshots). */
+export async function listWorkspaceMembers(db: Executor, workspaceIds: readonly string[]): Promise<WorkspaceMembership[]> {
+  if (workspaceIds.length === 0) return [];
+  const rows = await db
+    .selectFrom('workspace_members')
+    .select(['workspace_id', 'user_id', 'group_id', 'role'])
+    .where('workspace_id', 'in', [...workspaceIds])
+    .execute();
+  return rows.map((r) => ({
+    workspaceId: r.workspace_id,
+    subject: r.user_id !== null ? { type: 'user' as const, id: r.user_id } : { type: 'group' as const, id: r.group_id ?? '' },
+    role: r.role,
+  }));
+}
+
+export interface GroupSnapshot {
+  groupId: string;
+  members: { userId: string; role: GroupRole }[];
+}
+
+export async function listTenantGroups(trx: Tx, tenantId: string): Promise<GroupSnapshot[]> {
+  const groups = await trx.selectFrom('groups').select('id').where('tenant_id', '=', tenantId).execute();
+  if (groups.length === 0) return [];
+  const members = await trx
+    .selectFrom('group_members')
+    .select(['group_id', 'user_id', 'role'])
+    .where(
+      'group_id',
+      'in',
+      groups.map((g) => g.id),
+    )
+    .execute();
+  return groups.map((g) => ({
+    groupId: g.id,
+    members: members.filter((m) => m.group_id === g.id).map((m) => ({ userId: m.user_id, role: m.role })),
+  }));
+}
+
+export async function deleteTenantGroups(trx: Tx, tenantId: string): Promise<void> {
+  await trx.deleteFrom('groups').where('tenant_id', '=', tenantId).execute();
+}
+
+/** Whether `userId` is a member of a tenant the principal belongs to (within an API key's tenant, if any). */
+export async function sharesTenantWith(db: Executor, principal: { userId: string; tenantScope?: string }, userId: string): Promise<boolean> {
+  let query = db
+    .selectFrom('tenant_members as mine')
+    .innerJoin('tenant_members as theirs', 'theirs.tenant_id', 'mine.tenant_id')
+    .select('mine.tenant_id')
+    .where('mine.user_id', '=', principal.userId)
+    .where('theirs.user_id', '=', userId);
+  if (principal.tenantScope) query = query.where('mine.tenant_id', '=', principal.tenantScope);
+  return (await query.limit(1).executeTakeFirst()) !== undefined;
+}

@@ -1,0 +1,76 @@
+import { OUTBOX_APPLIED_CHANNEL } from './pg-notifier.js';
+import { LeadershipLostError, type RelayLeadership } from './relay-leader.js';
+
+export interface PendingRow {
+  seq: string;
+  tenant_id: string | null;
+  event_type: string;
+  payload: unknown;
+  attempts: number;
+  /** How long until the row is due, by the database clock (processes' clocks may disagree). */
+  wait_ms: number;
+}
+
+const MAX_ERROR_LENGTH = 2000;
+
+/**
+ * The relay's bookkeeping. Every statement runs on the leader's session (see relay-leader.ts) and
+ * only touches rows that are still pending, so a relay that lost leadership changes nothing.
+ */
+export class RelayStore {
+  constructor(private readonly leadership: RelayLeadership) {}
+
+  async pending(limit: number): Promise<PendingRow[]> {
+    const result = await this.leadership.query<PendingRow>(
+      `SELECT seq::text AS seq, tenant_id, event_type, payload, attempts,
+              GREATEST(0, ceil(extract(epoch FROM next_attempt_at - clock_timestamp()) * 1000))::int AS wait_ms
+         FROM outbox WHERE status = 'pending' ORDER BY seq LIMIT $1`,
+      [limit],
+    );
+    return result.rows;
+  }
+
+  /**
+   * One statement, hence one transaction: the event, authz_state and the notification move
+   * together. A crash before it leaves the event pending; the next leader re-applies it (TOUCH and
+   * DELETE are idempotent) and nothing after it has been written yet.
+   */
+  async markApplied(seq: string, zedToken: string | null): Promise<void> {
+    const result = await this.leadership.query(
+      `WITH marked AS (
+         UPDATE outbox SET status = 'applied', applied_at = now(), zed_token = $2::text, last_error = NULL
+          WHERE seq = $1::bigint AND status = 'pending'
+         RETURNING seq
+       ), state AS (
+         UPDATE authz_state
+            SET zed_token = COALESCE($2::text, zed_token), applied_seq = GREATEST(applied_seq, $1::bigint), updated_at = now()
+          WHERE EXISTS (SELECT 1 FROM marked)
+       )
+       SELECT pg_notify('${OUTBOX_APPLIED_CHANNEL}', seq::text) FROM marked`,
+      [seq, zedToken],
+    );
+    if (result.rowCount !== 1) throw new LeadershipLostError(`outbox event ${seq} was no longer pending`);
+  }
+
+  /** Transient failures leave `attempts` alone: SpiceDB being down says nothing about the event. */
+  async scheduleRetry(seq: string, delayMs: number, error: string, attempts?: number): Promise<void> {
+    await this.leadership.query(
+      `UPDATE outbox
+          SET next_attempt_at = clock_timestamp() + $2 * interval '1 millisecond',
+              last_error = $3, attempts = COALESCE($4::int, attempts)
+        WHERE seq = $1::bigint AND status = 'pending'`,
+      [seq, delayMs, truncate(error), attempts ?? null],
+    );
+  }
+
+  async park(seq: string, attempts: number, error: string): Promise<void> {
+    await this.leadership.query(
+      `UPDATE outbox SET status = 'parked', attempts = $2, last_error = $3 WHERE seq = $1::bigint AND status = 'pending'`,
+      [seq, attempts, truncate(error)],
+    );
+  }
+}
+
+function truncate(message: string): string {
+  return message.length > MAX_ERROR_LENGTH ? `${message.slice(0, MAX_ERROR_LENGTH)}…` : message;
+}

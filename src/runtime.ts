@@ -1,0 +1,131 @@
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app.js';
+import { createAuthenticator } from './auth/authenticate.js';
+import { createJwtVerifier } from './auth/jwt-verifier.js';
+import { bootstrap, type BootstrapResult } from './bootstrap/bootstrap.js';
+import type { Config } from './config.js';
+import { createDatabase, type DatabaseHandles } from './infra/db/database.js';
+import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './infra/db/embedded-postgres.js';
+import { migrate } from './infra/db/migrator.js';
+import { connectRemoteSpiceDb, readSchemaFile, startEmbeddedSpiceDb } from './infra/spicedb/connect.js';
+import type { SpiceDb } from './infra/spicedb/spicedb.js';
+import { RequestMetrics } from './http/metrics.js';
+import type { Logger } from './logger.js';
+import { ApplyWaiter } from './outbox/apply-waiter.js';
+import { PgNotifier } from './outbox/pg-notifier.js';
+import { rebuildSpiceDb } from './outbox/rebuild.js';
+import { OutboxRelay, relaySettings } from './outbox/relay.js';
+import { Transactor } from './outbox/transactor.js';
+import { TenantService } from './tenants/tenant.service.js';
+import { WorkspaceService } from './workspaces/workspace.service.js';
+import { writeSchemaWhenReachable } from './infra/spicedb/schema-writer.js';
+
+export interface Runtime {
+  app: FastifyInstance;
+  url: string;
+  database: DatabaseHandles;
+  databaseUrl: string;
+  spicedb: SpiceDb;
+  relay: OutboxRelay;
+  bootstrap: BootstrapResult;
+  stop(): Promise<void>;
+}
+
+export interface RuntimeOverrides {
+  /** Tests pass their own SpiceDB (e.g. one shared with another process). */
+  spicedb?: SpiceDb;
+}
+
+/**
+ * Starts the whole service: PostgreSQL (embedded unless DATABASE_URL), migrations, SpiceDB
+ * (embedded unless SPICEDB_ENDPOINT) with schema.zed, the outbox relay, bootstrap, and HTTP.
+ */
+export async function startRuntime(config: Config, logger: Logger, overrides: RuntimeOverrides = {}): Promise<Runtime> {
+  const started = Date.now();
+  let embeddedPg: EmbeddedPostgresHandle | undefined;
+  let databaseUrl = config.DATABASE_URL;
+  if (!databaseUrl) {
+    embeddedPg = await startEmbeddedPostgres({ dataDir: config.DATA_DIR, port: config.EMBEDDED_POSTGRES_PORT, database: 'iam', logger });
+    databaseUrl = embeddedPg.url;
+  }
+  const database = createDatabase(databaseUrl, config.DATABASE_READ_URL, config.DATABASE_POOL_MAX);
+  const primaryPool = database.pools[0];
+  if (!primaryPool) throw new Error('no database pool');
+  const applied = await migrate(primaryPool);
+  if (applied.length > 0) logger.info({ event: 'migrations_applied', migrations: applied }, 'migrations applied');
+
+  const embeddedSpiceDb = !overrides.spicedb && config.embeddedSpiceDb;
+  const spicedb =
+    overrides.spicedb ??
+    (config.embeddedSpiceDb
+      ? await startEmbeddedSpiceDb()
+      : connectRemoteSpiceDb({ endpoint: config.SPICEDB_ENDPOINT ?? '', token: config.SPICEDB_TOKEN ?? '', insecure: config.SPICEDB_INSECURE }));
+  const schema = await readSchemaFile();
+  if (embeddedSpiceDb) {
+    await spicedb.writeSchema(schema);
+    // The memory datastore starts empty: PostgreSQL, the source of truth, fills it.
+    await rebuildSpiceDb(database.db, spicedb, logger);
+  } else {
+    await writeSchemaWhenReachable(spicedb, schema, logger);
+  }
+
+  const notifier = new PgNotifier({ connectionString: databaseUrl, logger });
+  await notifier.start();
+  const metrics = new RequestMetrics();
+  const relay = new OutboxRelay({ connectionString: databaseUrl, spicedb, notifier, logger, ...relaySettings(config) });
+  relay.start();
+  const waiter = new ApplyWaiter(primaryPool, notifier);
+  const transactor = new Transactor(database.db, waiter, config.AUTHZ_SYNC_WAIT_MS);
+
+  const bootstrapped = await bootstrap(
+    database.db,
+    { tenantName: config.DEFAULT_TENANT_NAME, workspaceName: config.DEFAULT_WORKSPACE_NAME, adminUsername: config.BOOTSTRAP_ADMIN_USERNAME },
+    logger,
+  );
+  if (bootstrapped.adminApiKey) await announceBootstrapKey(bootstrapped.adminApiKey, config, embeddedPg !== undefined, logger);
+
+  const jwt = config.OIDC_ISSUER && config.OIDC_AUDIENCE
+    ? createJwtVerifier({ issuer: config.OIDC_ISSUER, audience: config.OIDC_AUDIENCE, jwksUrl: config.OIDC_JWKS_URL, logger })
+    : undefined;
+  const authenticator = createAuthenticator({ db: database.db, jwt, logger });
+  const services = {
+    tenants: new TenantService({ db: database.db, transactor, allowTenantCreation: config.ALLOW_TENANT_CREATION, rootWorkspaceName: config.DEFAULT_WORKSPACE_NAME, logger }),
+    workspaces: new WorkspaceService({ db: database.db, transactor, maxDepth: config.MAX_WORKSPACE_DEPTH, logger }),
+  };
+  let stopping = false;
+  const { app } = await buildApp({
+    config, logger, db: database.db, readDb: database.readDb, spicedb, authenticator, services, metrics, isStopping: () => stopping,
+  });
+  const address = await app.listen({ host: config.HOST, port: config.PORT });
+  const url = `${address.replace('[::1]', '127.0.0.1')}/graphql`;
+  logger.info({ event: 'server_started', url, startupMs: Date.now() - started, embeddedPostgres: !!embeddedPg, embeddedSpiceDb }, `iam-subgraph listening on ${url}`);
+
+  return {
+    app, url, database, databaseUrl, spicedb, relay, bootstrap: bootstrapped,
+    async stop() {
+      stopping = true;
+      // Drain HTTP first (in-flight requests finish), then let the relay finish its batch.
+      await app.close();
+      await relay.stop();
+      await authenticator.flush();
+      await notifier.close();
+      await database.close();
+      if (!overrides.spicedb) spicedb.close();
+      await embeddedPg?.stop();
+      logger.info({ event: 'server_stopped' }, 'iam-subgraph stopped');
+    },
+  };
+}
+
+async function announceBootstrapKey(key: string, config: Config, embedded: boolean, logger: Logger): Promise<void> {
+  // Plain text on stdout, once, so a developer (or a deploy script) can pick it up; never in the JSON log.
+  process.stdout.write(`Bootstrap admin API key: ${key}\n`);
+  if (!embedded) return;
+  const file = path.resolve(config.DATA_DIR, 'bootstrap-admin-api-key');
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, `${key}\n`, { mode: 0o600 });
+  await chmod(file, 0o600);
+  logger.info({ event: 'bootstrap_key_written', file }, 'bootstrap admin API key written');
+}

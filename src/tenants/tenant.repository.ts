@@ -1,0 +1,58 @@
+import { sql } from 'kysely';
+import type { Executor, Tx } from '../infra/db/database.js';
+import type { PageRequest } from '../shared/pagination.js';
+import type { TenantRow } from './tenant.table.js';
+import type { Tenant } from './tenant.js';
+
+export interface SortedTenant {
+  tenant: Tenant;
+  sortKey: string;
+}
+
+const sortKey = sql<string>`lower(name) COLLATE "C"`;
+
+function toTenant(row: TenantRow): Tenant {
+  return { id: row.id, name: row.name, createdAt: row.created_at, updatedAt: row.updated_at };
+}
+
+export async function findTenantsByIds(db: Executor, ids: readonly string[]): Promise<Map<string, Tenant>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.selectFrom('tenants').selectAll().where('id', 'in', [...ids]).execute();
+  return new Map(rows.map((r) => [r.id, toTenant(r)]));
+}
+
+export async function findTenantByName(db: Executor, name: string): Promise<Tenant | undefined> {
+  const row = await db
+    .selectFrom('tenants')
+    .selectAll()
+    .where(sql<string>`lower(name)`, '=', name.toLowerCase())
+    .executeTakeFirst();
+  return row ? toTenant(row) : undefined;
+}
+
+export async function insertTenant(trx: Tx, tenant: { id: string; name: string }): Promise<Tenant> {
+  const row = await trx.insertInto('tenants').values(tenant).returningAll().executeTakeFirstOrThrow();
+  return toTenant(row);
+}
+
+export async function lockTenant(trx: Tx, id: string): Promise<Tenant | undefined> {
+  const row = await trx.selectFrom('tenants').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+  return row ? toTenant(row) : undefined;
+}
+
+export async function deleteTenantRow(trx: Tx, id: string): Promise<void> {
+  await trx.deleteFrom('tenants').where('id', '=', id).execute();
+}
+
+/** A page of the given tenants, in name order. */
+export async function listTenantsByIds(db: Executor, ids: readonly string[], page: PageRequest): Promise<SortedTenant[]> {
+  if (ids.length === 0) return [];
+  let query = db
+    .selectFrom('tenants')
+    .selectAll()
+    .select(sortKey.as('sort_key'))
+    .where('id', '=', sql<string>`ANY(${[...ids]}::text[])`);
+  if (page.after) query = query.where(sql<boolean>`(${sortKey}, id) > (${page.after.key} COLLATE "C", ${page.after.id})`);
+  const rows = await query.orderBy(sortKey).orderBy('id').limit(page.first + 1).execute();
+  return rows.map((r) => ({ tenant: toTenant(r), sortKey: r.sort_key }));
+}

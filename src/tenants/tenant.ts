@@ -1,0 +1,6 @@
+export interface Tenant {
+  id: string;
+  name: string;
+  createdAt: Date;
+  updatedAt: Date;
+}

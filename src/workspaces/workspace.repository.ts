@@ -1,0 +1,149 @@
+import { sql, type Expression, type SqlBool } from 'kysely';
+import type { Executor, Tx } from '../infra/db/database.js';
+import type { Cursor, PageRequest } from '../shared/pagination.js';
+import type { WorkspaceRow } from './workspace.table.js';
+import type { Workspace } from './workspace.js';
+
+/** A workspace plus the key it sorts by, which becomes its cursor. */
+export interface SortedWorkspace {
+  workspace: Workspace;
+  sortKey: string;
+}
+
+const sortKey = sql<string>`lower(name) COLLATE "C"`;
+
+function toWorkspace(row: WorkspaceRow): Workspace {
+  return {
+    id: row.id,
+    tenantId: row.tenant_id,
+    parentId: row.parent_id,
+    name: row.name,
+    depth: row.depth,
+    isRoot: row.parent_id === null,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toSorted(row: WorkspaceRow & { sort_key: string }): SortedWorkspace {
+  return { workspace: toWorkspace(row), sortKey: row.sort_key };
+}
+
+function afterCursor(after: Cursor | null): Expression<SqlBool> {
+  return after ? sql<SqlBool>`(${sortKey}, id) > (${after.key} COLLATE "C", ${after.id})` : sql<SqlBool>`true`;
+}
+
+export async function findWorkspacesByIds(db: Executor, ids: readonly string[]): Promise<Map<string, Workspace>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.selectFrom('workspaces').selectAll().where('id', 'in', [...ids]).execute();
+  return new Map(rows.map((r) => [r.id, toWorkspace(r)]));
+}
+
+export async function findRootWorkspaces(db: Executor, tenantIds: readonly string[]): Promise<Map<string, Workspace>> {
+  if (tenantIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('workspaces')
+    .selectAll()
+    .where('tenant_id', 'in', [...tenantIds])
+    .where('parent_id', 'is', null)
+    .execute();
+  return new Map(rows.map((r) => [r.tenant_id, toWorkspace(r)]));
+}
+
+/** One statement for the children of many parents: the first `page.first + 1` of each, in order. */
+export async function listChildren(db: Executor, parentIds: readonly string[], page: PageRequest): Promise<Map<string, SortedWorkspace[]>> {
+  const result = new Map<string, SortedWorkspace[]>(parentIds.map((id) => [id, []]));
+  if (parentIds.length === 0) return result;
+  const ranked = db
+    .selectFrom('workspaces')
+    .selectAll()
+    .select(sortKey.as('sort_key'))
+    .select(sql<number>`row_number() OVER (PARTITION BY parent_id ORDER BY ${sortKey}, id)`.as('rank'))
+    .where('parent_id', 'in', [...parentIds])
+    .where(afterCursor(page.after));
+  const rows = await db
+    .selectFrom(ranked.as('ranked'))
+    .selectAll()
+    .where('rank', '<=', page.first + 1)
+    .orderBy('parent_id')
+    .orderBy('rank')
+    .execute();
+  for (const row of rows) result.get(row.parent_id ?? '')?.push(toSorted(row));
+  return result;
+}
+
+export interface TenantWorkspaceFilter {
+  tenantId: string;
+  nameContains?: string | undefined;
+  /** When set, only these ids (the ones SpiceDB says the caller may view). */
+  onlyIds?: readonly string[] | undefined;
+}
+
+export async function listTenantWorkspaces(db: Executor, filter: TenantWorkspaceFilter, page: PageRequest): Promise<SortedWorkspace[]> {
+  if (filter.onlyIds && filter.onlyIds.length === 0) return [];
+  let query = db
+    .selectFrom('workspaces')
+    .selectAll()
+    .select(sortKey.as('sort_key'))
+    .where('tenant_id', '=', filter.tenantId)
+    .where(afterCursor(page.after));
+  if (filter.onlyIds) query = query.where('id', '=', sql<string>`ANY(${[...filter.onlyIds]}::text[])`);
+  if (filter.nameContains) {
+    const pattern = `%${filter.nameContains.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    query = query.where('name', 'ilike', pattern);
+  }
+  const rows = await query.orderBy(sortKey).orderBy('id').limit(page.first + 1).execute();
+  return rows.map(toSorted);
+}
+
+export async function lockWorkspace(trx: Tx, id: string): Promise<Workspace | undefined> {
+  const row = await trx.selectFrom('workspaces').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+  return row ? toWorkspace(row) : undefined;
+}
+
+export async function hasChildren(trx: Tx, id: string): Promise<boolean> {
+  const row = await trx.selectFrom('workspaces').select('id').where('parent_id', '=', id).limit(1).executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function insertWorkspace(
+  trx: Tx,
+  w: { id: string; tenantId: string; parentId: string | null; name: string; depth: number },
+): Promise<Workspace> {
+  const row = await trx
+    .insertInto('workspaces')
+    .values({ id: w.id, tenant_id: w.tenantId, parent_id: w.parentId, name: w.name, depth: w.depth })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toWorkspace(row);
+}
+
+export async function renameWorkspace(trx: Tx, id: string, name: string): Promise<Workspace> {
+  const row = await trx
+    .updateTable('workspaces')
+    .set({ name, updated_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toWorkspace(row);
+}
+
+export async function deleteWorkspaceRow(trx: Tx, id: string): Promise<void> {
+  await trx.deleteFrom('workspaces').where('id', '=', id).execute();
+}
+
+/** Every workspace of a tenant, deepest first, so deleting in this order never orphans a child. */
+export async function listTenantWorkspacesDeepestFirst(trx: Tx, tenantId: string): Promise<Workspace[]> {
+  const rows = await trx
+    .selectFrom('workspaces')
+    .selectAll()
+    .where('tenant_id', '=', tenantId)
+    .orderBy('depth', 'desc')
+    .orderBy('id')
+    .execute();
+  return rows.map(toWorkspace);
+}
+
+export async function deleteTenantWorkspacesAtDepth(trx: Tx, tenantId: string, depth: number): Promise<void> {
+  await trx.deleteFrom('workspaces').where('tenant_id', '=', tenantId).where('depth', '=', depth).execute();
+}
