@@ -1,4 +1,4 @@
-import { findApiKeyCandidates, touchApiKeyLastUsed, type ApiKeyCandidate } from '../api-keys/api-key.repository.js';
+import { findApiKeyCandidates, touchApiKeyLastUsed } from '../api-keys/api-key.repository.js';
 import { digestsMatch, parseApiKey } from '../api-keys/api-key-secret.js';
 import type { Db } from '../infra/db/database.js';
 import type { Logger } from '../logger.js';
@@ -80,7 +80,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     if (!parsed) throw apiKeyFailure('API_KEY_MALFORMED');
     const candidates = await findApiKeyCandidates(db, parsed.prefix);
     // Prefixes are not unique: compare every candidate, not just the first.
-    const found: ApiKeyCandidate | undefined = candidates.find((c) => digestsMatch(c.secretSha256, parsed.sha256));
+    const found = candidates.find((c) => digestsMatch(c.secretSha256, parsed.sha256));
     const fields = { apiKeyPrefix: parsed.prefix, ...(found ? { apiKeyId: found.apiKey.id } : {}) };
     if (!found) throw apiKeyFailure('API_KEY_UNKNOWN', fields);
     if (found.apiKey.revokedAt !== null) throw apiKeyFailure('API_KEY_REVOKED', fields);

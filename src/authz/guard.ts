@@ -11,7 +11,8 @@ interface Guarded {
 
 /**
  * Information hiding: a resource the caller cannot view (or that is missing, or outside an API
- * key's tenant) is NOT_FOUND; one they can view but may not act on is FORBIDDEN.
+ * key's tenant) is NOT_FOUND; one they can view but may not act on is FORBIDDEN. The permission
+ * itself is enough even without view: tenant members may create children of a root they cannot see.
  */
 export async function authorize<T extends Guarded>(
   actor: Actor,
@@ -22,11 +23,11 @@ export async function authorize<T extends Guarded>(
 ): Promise<T> {
   if (!resource || !isInScope(actor.principal, resource.tenantId)) throw new NotFoundError(`${what} not found`);
   const target = ref(type, resource.id);
-  const [canView, allowed] = await Promise.all([
-    actor.authz.can(target, 'view'),
-    permission === 'view' ? Promise.resolve(true) : actor.authz.can(target, permission),
-  ]);
+  // Both checks go out in the same tick, so they cost one CheckBulkPermissions call.
+  const [canView, allowed] = await Promise.all([actor.authz.can(target, 'view'), actor.authz.can(target, permission)]);
+  if (allowed) return resource;
   if (!canView) throw new NotFoundError(`${what} not found`);
-  if (!allowed) throw new ForbiddenError(`You may not ${permission.replace('_', ' ')} this ${what.toLowerCase()}`, { reason: `MISSING_${permission.toUpperCase()}` });
-  return resource;
+  throw new ForbiddenError(`You may not ${permission.replace('_', ' ')} this ${what.toLowerCase()}`, {
+    reason: `MISSING_${permission.toUpperCase()}_PERMISSION`,
+  });
 }

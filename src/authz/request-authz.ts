@@ -24,6 +24,8 @@ export class RequestAuthz {
     private readonly spicedb: SpiceDb,
     readonly subject: SubjectRef,
     private readonly loadToken: () => Promise<string | null>,
+    /** Forgets whatever the token loader memoised, so the next load reads the current token. */
+    private readonly forgetToken: () => void = () => undefined,
   ) {
     this.checks = new DataLoader((keys) => this.checkBatch(keys), {
       cacheKeyFn: (k) => `${k.resource.type}:${k.resource.id}#${k.permission}`,
@@ -41,6 +43,7 @@ export class RequestAuthz {
   invalidate(): void {
     this.checks.clearAll();
     this.token = undefined;
+    this.forgetToken();
   }
 
   can(resource: ObjectRef, permission: Permission): Promise<boolean> {

@@ -47,12 +47,24 @@ export function createContextFactory(deps: ContextDeps): (request: FastifyReques
         throw error;
       }
     }
-    const freshness: () => Promise<FreshnessState> = once(() => readFreshness(deps.db));
-    const reads = once(async () =>
+    let state: Promise<FreshnessState> | undefined;
+    const freshness = (): Promise<FreshnessState> => (state ??= readFreshness(deps.db));
+    // After this request's own write, the rest of it reads from the primary.
+    let wrote = false;
+    const routedReads = once(async () =>
       deps.readDb === deps.db || !(await replicaCaughtUp(deps.readDb, (await freshness()).lsn)) ? deps.db : deps.readDb,
     );
+    const reads = async (): Promise<Db> => (wrote ? deps.db : routedReads());
     const authz = principal
-      ? new RequestAuthz(deps.spicedb, { type: 'user', id: principal.userId }, async () => (await freshness()).zedToken)
+      ? new RequestAuthz(
+          deps.spicedb,
+          { type: 'user', id: principal.userId },
+          async () => (await freshness()).zedToken,
+          () => {
+            state = undefined;
+            wrote = true;
+          },
+        )
       : undefined;
     return { requestId: request.id, logger, principal, authz, loaders: new Loaders(reads), services: deps.services, reads };
   };

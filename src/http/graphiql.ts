@@ -1,4 +1,173 @@
-import type { FastifyInstance } from 'fastify';
+import { createHash } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+import { promisify } from 'node:util';
+import { brotliCompress, constants as zlibConstants, gzip } from 'node:zlib';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
-/** Placeholder until the offline GraphiQL page lands: serves nothing. */
-export async function registerGraphiQL(_app: FastifyInstance, _endpoint: string): Promise<void> {}
+const DEFAULT_QUERY = `# Put your API key into the X-API-Key header below (the bootstrap admin's key is printed
+# at first start and kept in $DATA_DIR/bootstrap-admin-api-key), then press the run button.
+query Hierarchy {
+  viewer {
+    user { username }
+    tenants {
+      nodes {
+        id
+        name
+        rootWorkspace {
+          id
+          name
+          children { nodes { id name } }
+        }
+      }
+    }
+  }
+}
+`;
+const DEFAULT_HEADERS = JSON.stringify({ 'X-API-Key': '' }, null, 2);
+
+type Encoding = 'br' | 'gzip' | 'identity';
+const ENCODINGS: readonly Encoding[] = ['br', 'gzip', 'identity'];
+
+// Brotli 5 squeezes the 9 MB page to about 1.9 MB in about a second, once; 11 would take half a minute.
+const compressors: Record<Exclude<Encoding, 'identity'>, (body: Buffer) => Promise<Buffer>> = {
+  br: (body) =>
+    promisify(brotliCompress)(body, {
+      params: {
+        [zlibConstants.BROTLI_PARAM_QUALITY]: 5,
+        [zlibConstants.BROTLI_PARAM_MODE]: zlibConstants.BROTLI_MODE_TEXT,
+        [zlibConstants.BROTLI_PARAM_SIZE_HINT]: body.length,
+      },
+    }),
+  gzip: (body) => promisify(gzip)(body, { level: 6 }),
+};
+
+type ConstraintStrategy = Parameters<FastifyInstance['addConstraintStrategy']>[0];
+type RouteStore = NonNullable<ReturnType<ReturnType<ConstraintStrategy['storage']>['get']>>;
+
+interface Representation {
+  body: Buffer;
+  etag: string;
+}
+
+/** A `type;q=0.5, other` header as name → quality; names lower-cased, parameters other than q dropped. */
+function qualities(header: string | undefined): Map<string, number> {
+  const result = new Map<string, number>();
+  for (const part of (header ?? '').split(',')) {
+    const [name = '', ...params] = part.split(';').map((s) => s.trim().toLowerCase());
+    if (!name) continue;
+    const q = params.find((p) => p.startsWith('q='));
+    const value = q === undefined ? 1 : Number(q.slice(2));
+    result.set(name, Number.isFinite(value) ? value : 0);
+  }
+  return result;
+}
+
+function mediaQuality(accepted: Map<string, number>, type: string): number {
+  return accepted.get(type) ?? accepted.get(`${type.split('/')[0]}/*`) ?? accepted.get('*/*') ?? 0;
+}
+
+/**
+ * A browser navigating to the endpoint: GET, no GraphQL parameters, and HTML preferred over JSON.
+ * `*\/*` alone (curl, fetch) ranks both equally and so still reaches Apollo.
+ */
+export function wantsGraphiQL(request: Pick<IncomingMessage, 'method' | 'url' | 'headers'>): boolean {
+  if (request.method !== 'GET' && request.method !== 'HEAD') return false;
+  const search = new URLSearchParams((request.url ?? '').split('?')[1] ?? '');
+  if (search.has('query') || search.has('extensions')) return false;
+  const accepted = qualities(request.headers.accept);
+  const html = mediaQuality(accepted, 'text/html');
+  const json = Math.max(mediaQuality(accepted, 'application/json'), mediaQuality(accepted, 'application/graphql-response+json'));
+  return html > 0 && html > json;
+}
+
+export function negotiateEncoding(header: string | undefined): Encoding {
+  const accepted = qualities(header);
+  // Unlisted identity stays acceptable (RFC 9110 §12.5.3) but ranks below anything listed.
+  const q = (encoding: Encoding): number =>
+    accepted.get(encoding) ?? (encoding === 'identity' ? (accepted.get('*') === 0 ? 0 : 0.001) : accepted.get('*') ?? 0);
+  let best: Encoding = 'identity';
+  let bestQ = 0;
+  // Ties go to the smaller body: br, then gzip.
+  for (const encoding of ENCODINGS) {
+    if (q(encoding) > bestQ) [best, bestQ] = [encoding, q(encoding)];
+  }
+  return best;
+}
+
+function matchesEtag(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  // If-None-Match uses the weak comparison: W/ prefixes do not matter.
+  return header.split(',').some((tag) => {
+    const t = tag.trim();
+    return t === '*' || t.replace(/^W\//, '') === etag;
+  });
+}
+
+/**
+ * Serves the offline GraphiQL page (everything inlined, no CDN) on GET `endpoint` to browsers;
+ * GraphQL GETs and POSTs on the same path still reach Apollo. The 9 MB page is rendered on first
+ * use, and each encoding is compressed once and kept in memory.
+ */
+export async function registerGraphiQL(app: FastifyInstance, endpoint: string): Promise<void> {
+  let html: Promise<Buffer> | undefined;
+  const representations = new Map<Encoding, Promise<Representation>>();
+
+  const render = (): Promise<Buffer> =>
+    (html ??= import('@graphql-yoga/render-graphiql').then(({ renderGraphiQL }) =>
+      Buffer.from(
+        renderGraphiQL({
+          endpoint,
+          title: 'iam-subgraph',
+          defaultQuery: DEFAULT_QUERY,
+          headers: DEFAULT_HEADERS,
+          defaultHeaders: DEFAULT_HEADERS,
+          // Opens the headers pane, where the API key goes.
+          defaultEditorToolsVisibility: 'headers',
+        }),
+      ),
+    ));
+
+  const representation = (encoding: Encoding): Promise<Representation> => {
+    let cached = representations.get(encoding);
+    if (!cached) {
+      cached = render().then(async (page) => {
+        const hash = createHash('sha256').update(page).digest('base64url').slice(0, 27);
+        const body = encoding === 'identity' ? page : await compressors[encoding](page);
+        // Each encoding is its own representation, so each gets its own strong validator.
+        return { body, etag: `"${hash}${encoding === 'identity' ? '' : `-${encoding}`}"` };
+      });
+      // A failure must not stick: the next request tries again.
+      cached.catch(() => representations.delete(encoding));
+      representations.set(encoding, cached);
+    }
+    return cached;
+  };
+
+  const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
+    const encoding = negotiateEncoding(request.headers['accept-encoding']);
+    const { body, etag } = await representation(encoding);
+    void reply
+      .header('content-type', 'text/html; charset=utf-8')
+      // The same URL answers JSON to GraphQL clients, so caches must key on Accept too.
+      .header('vary', 'Accept, Accept-Encoding')
+      .header('cache-control', 'public, max-age=3600')
+      .header('etag', etag)
+      .header('x-content-type-options', 'nosniff');
+    if (matchesEtag(request.headers['if-none-match'], etag)) return reply.code(304).send();
+    if (encoding !== 'identity') void reply.header('content-encoding', encoding);
+    return reply.send(body);
+  };
+
+  // A route constraint rather than a hook: only browser navigations take this route, everything
+  // else on the path falls through to Apollo's unconstrained route.
+  app.addConstraintStrategy({
+    name: 'graphiql',
+    storage() {
+      const stores = new Map<unknown, RouteStore>();
+      return { get: (value) => stores.get(value) ?? null, set: (value, store) => void stores.set(value, store) };
+    },
+    deriveConstraint: (request: IncomingMessage) => (wantsGraphiQL(request) ? 'page' : undefined),
+    mustMatchWhenDerived: false,
+  });
+  app.route({ method: 'GET', url: endpoint, constraints: { graphiql: 'page' }, handler });
+}

@@ -38,11 +38,11 @@ export class TestOidcProvider {
   ) {}
 
   static async start(): Promise<TestOidcProvider> {
-    let provider: TestOidcProvider | undefined;
-    const server = createServer((req, res) => (provider ? provider.respond(req.url ?? '', res) : res.writeHead(503).end()));
+    const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
-    provider = new TestOidcProvider(server, `http://127.0.0.1:${port}/realms/test`);
+    const provider = new TestOidcProvider(server, `http://127.0.0.1:${port}/realms/test`);
+    server.on('request', (req, res) => provider.respond(req.url ?? '', res));
     return provider;
   }
 
