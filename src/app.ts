@@ -58,6 +58,8 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; a
     introspection: deps.config.introspectionEnabled,
     formatError,
     includeStacktraceInErrorResponses: false,
+    // main.ts owns shutdown (drain HTTP, stop the relay, close pools); Apollo would re-raise the signal.
+    stopOnTerminationSignals: false,
     plugins: [fastifyApolloDrainPlugin(app), requestLogPlugin(deps.metrics),
       ApolloServerPluginLandingPageDisabled(),
       // Federated traces only matter with GraphOS reporting; they cost time on every request.

@@ -4,8 +4,8 @@ import { promisify } from 'node:util';
 import { brotliCompress, constants as zlibConstants, gzip } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 
-const DEFAULT_QUERY = `# Put your API key into the X-API-Key header below (the bootstrap admin's key is printed
-# at first start and kept in $DATA_DIR/bootstrap-admin-api-key), then press the run button.
+const DEFAULT_QUERY = `# Set X-API-Key in the Headers pane below, then run.
+# Bootstrap admin key: $DATA_DIR/bootstrap-admin-api-key
 query Hierarchy {
   viewer {
     user { username }

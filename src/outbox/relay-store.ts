@@ -21,10 +21,11 @@ export class RelayStore {
   constructor(private readonly leadership: RelayLeadership) {}
 
   async pending(limit: number): Promise<PendingRow[]> {
+    // ORDER BY outbox.seq, the bigint: plain `seq` would name the text alias and sort '10' before '9'.
     const result = await this.leadership.query<PendingRow>(
       `SELECT seq::text AS seq, tenant_id, event_type, payload, attempts,
               GREATEST(0, ceil(extract(epoch FROM next_attempt_at - clock_timestamp()) * 1000))::int AS wait_ms
-         FROM outbox WHERE status = 'pending' ORDER BY seq LIMIT $1`,
+         FROM outbox WHERE status = 'pending' ORDER BY outbox.seq LIMIT $1`,
       [limit],
     );
     return result.rows;

@@ -6,7 +6,7 @@ import type { AuthzStateTable, OutboxTable } from '../../outbox/outbox.table.js'
 import type { TenantTable } from '../../tenants/tenant.table.js';
 import type { UserTable } from '../../users/user.table.js';
 import type { WorkspaceTable } from '../../workspaces/workspace.table.js';
-import { QueryCounterPlugin } from './query-counter.js';
+import { countStatements } from './query-counter.js';
 
 export interface Database {
   users: UserTable;
@@ -44,13 +44,13 @@ export function createPool(connectionString: string, max: number): pg.Pool {
 
 export function createDatabase(url: string, readUrl: string | undefined, poolMax: number): DatabaseHandles {
   const pool = createPool(url, poolMax);
-  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), plugins: [new QueryCounterPlugin()] });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: countStatements });
   const pools = [pool];
   let readDb = db;
   if (readUrl) {
     const readPool = createPool(readUrl, poolMax);
     pools.push(readPool);
-    readDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool: readPool }), plugins: [new QueryCounterPlugin()] });
+    readDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool: readPool }), log: countStatements });
   }
   return {
     db,

@@ -1,14 +1,10 @@
-import type { KyselyPlugin, PluginTransformQueryArgs, PluginTransformResultArgs, QueryResult, RootOperationNode, UnknownRow } from 'kysely';
+import type { LogEvent } from 'kysely';
 import { countSql } from '../../shared/request-counters.js';
 
-/** Counts every statement Kysely sends, attributed to the current request. */
-export class QueryCounterPlugin implements KyselyPlugin {
-  transformQuery(args: PluginTransformQueryArgs): RootOperationNode {
-    countSql();
-    return args.node;
-  }
-
-  async transformResult(args: PluginTransformResultArgs): Promise<QueryResult<UnknownRow>> {
-    return args.result;
-  }
+/**
+ * Kysely calls its `log` hook once per statement sent to the server (subqueries included in their
+ * statement), which is what "SQL round trips per request" means; plugins would see subqueries too.
+ */
+export function countStatements(_event: LogEvent): void {
+  countSql();
 }

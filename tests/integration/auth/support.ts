@@ -1,27 +1,6 @@
-import type { Logger } from '../../../src/logger.js';
-import { createLogger } from '../../../src/logger.js';
+export { captureLogs, type CapturedLogs } from '../../support/logs.js';
 import type { TestDatabase } from '../../support/database.js';
 import { ulid } from 'ulid';
-
-export interface CapturedLogs {
-  logger: Logger;
-  lines: Record<string, unknown>[];
-  raw: string[];
-  /** The `authentication_failed` entries, in order. */
-  failures(): Record<string, unknown>[];
-}
-
-export function captureLogs(): CapturedLogs {
-  const raw: string[] = [];
-  const lines: Record<string, unknown>[] = [];
-  const logger = createLogger('debug', {
-    write(message: string) {
-      raw.push(message);
-      lines.push(JSON.parse(message) as Record<string, unknown>);
-    },
-  });
-  return { logger, lines, raw, failures: () => lines.filter((l) => l.msg === 'authentication_failed') };
-}
 
 export async function insertTenant(database: TestDatabase, name = `tenant-${ulid()}`): Promise<string> {
   const id = ulid();

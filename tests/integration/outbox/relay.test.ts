@@ -30,8 +30,12 @@ describe('outbox relay', () => {
   });
   afterEach(async () => {
     for (const p of processes.splice(0)) await p.close();
+    const t0 = Date.now();
     spicedb.close();
+    await new Promise((r) => setTimeout(r, 50));
+    console.log('after spicedb close', Date.now() - t0);
     await database.drop();
+    console.log('after drop', Date.now() - t0);
   });
 
   it('applies events in seq order, one WriteRelationships per event, and records the newest token', async () => {
@@ -49,7 +53,7 @@ describe('outbox relay', () => {
     expect(counters.spicedb).toBe(expected.length);
 
     const rows = await database.pool.query<{ seq: string; status: string; zed_token: string | null; event_type: string }>(
-      'SELECT seq::text, status, zed_token, event_type FROM outbox ORDER BY seq',
+      'SELECT seq::text, status, zed_token, event_type FROM outbox ORDER BY outbox.seq',
     );
     expect(rows.rows.every((r) => r.status === 'applied')).toBe(true);
     // Events without relationship changes are settled without a SpiceDB call, hence without a token.

@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startChildService, type ChildService } from '../../support/child-service.js';
+import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+
+const KEY_LINE = /^Bootstrap admin API key: (karto_\w+)$/;
+
+describe('bootstrap when three processes start at once', () => {
+  let database: TestDatabase;
+  let services: ChildService[] = [];
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    services = await Promise.all(
+      [1, 2, 3].map(() => startChildService({ DATABASE_URL: database.url, DEFAULT_TENANT_NAME: 'default', DEFAULT_WORKSPACE_NAME: 'Root' })),
+    );
+  }, 120_000);
+  afterAll(async () => {
+    await Promise.all(services.map((s) => s.stop('SIGKILL')));
+    await database.drop();
+  });
+
+  it('creates exactly one tenant, one root, one admin and prints exactly one key', async () => {
+    const keys = services.flatMap((s) => s.lines.map((l) => KEY_LINE.exec(l)?.[1]).filter((k): k is string => k !== undefined));
+    expect(keys).toHaveLength(1);
+    const { rows } = await database.pool.query(
+      `SELECT (SELECT count(*) FROM tenants)::int AS tenants,
+              (SELECT count(*) FROM workspaces WHERE parent_id IS NULL)::int AS roots,
+              (SELECT count(*) FROM tenant_members WHERE role = 'admin')::int AS admins,
+              (SELECT count(*) FROM workspace_members WHERE role = 'admin')::int AS root_admins,
+              (SELECT count(*) FROM api_keys)::int AS keys`,
+    );
+    expect(rows[0]).toEqual({ tenants: 1, roots: 1, admins: 1, root_admins: 1, keys: 1 });
+
+    // The printed key works against any of the processes.
+    const response = await fetch(services[2]?.url ?? '', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-api-key': keys[0] ?? '' },
+      body: JSON.stringify({ query: '{ viewer { user { username } tenants { nodes { name rootWorkspace { name } } } } }' }),
+    });
+    expect(await response.json()).toEqual({
+      data: { viewer: { user: { username: 'bootstrap-admin' }, tenants: { nodes: [{ name: 'default', rootWorkspace: { name: 'Root' } }] } } },
+    });
+  });
+
+  it('stops gracefully on SIGTERM', async () => {
+    const service = services.pop();
+    expect(await service?.stop('SIGTERM')).toBe(0);
+    expect(service?.lines.some((l) => l.includes('"event":"server_stopped"'))).toBe(true);
+  });
+});
