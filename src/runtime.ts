@@ -18,6 +18,7 @@ import { PgNotifier } from './outbox/pg-notifier.js';
 import { rebuildSpiceDb } from './outbox/rebuild.js';
 import { OutboxRelay, relaySettings } from './outbox/relay.js';
 import { Transactor } from './outbox/transactor.js';
+import { outboxBacklog } from './outbox/outbox.repository.js';
 import { TenantService } from './tenants/tenant.service.js';
 import { WorkspaceService } from './workspaces/workspace.service.js';
 import { writeSchemaWhenReachable } from './infra/spicedb/schema-writer.js';
@@ -73,8 +74,8 @@ export async function startRuntime(config: Config, logger: Logger, overrides: Ru
 
   const notifier = new PgNotifier({ connectionString: databaseUrl, logger });
   await notifier.start();
-  const metrics = new RequestMetrics();
   const relay = new OutboxRelay({ connectionString: databaseUrl, spicedb, notifier, logger, ...relaySettings(config) });
+  const metrics = new RequestMetrics(() => relay.stats(), () => outboxBacklog(database.db));
   relay.start();
   const waiter = new ApplyWaiter(primaryPool, notifier);
   const transactor = new Transactor(database.db, waiter, config.AUTHZ_SYNC_WAIT_MS);

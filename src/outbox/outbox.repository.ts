@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Tx } from '../infra/db/database.js';
+import type { Executor, Tx } from '../infra/db/database.js';
 import { aggregateOf, type DomainEvent } from './events.js';
 
 // Held from the append until commit: seq order is then commit order (no gaps for the relay to skip).
@@ -29,4 +29,16 @@ export async function appendEvents(trx: Tx, events: readonly DomainEvent[]): Pro
     .returning('seq')
     .execute();
   return rows.map((r) => String(r.seq));
+}
+
+/** How far SpiceDB is behind PostgreSQL, for /metrics. */
+export async function outboxBacklog(db: Executor): Promise<{ pending: number; parked: number }> {
+  const rows = await db
+    .selectFrom('outbox')
+    .select(['status', (eb) => eb.fn.countAll<string>().as('n')])
+    .where('status', 'in', ['pending', 'parked'])
+    .groupBy('status')
+    .execute();
+  const count = (status: string): number => Number(rows.find((r) => r.status === status)?.n ?? 0);
+  return { pending: count('pending'), parked: count('parked') };
 }

@@ -64,9 +64,15 @@ export class RelayStore {
     );
   }
 
+  /** Also notifies the applied channel: a waiter for this event learns now that waiting will not help. */
   async park(seq: string, attempts: number, error: string): Promise<void> {
     await this.leadership.query(
-      `UPDATE outbox SET status = 'parked', attempts = $2, last_error = $3 WHERE seq = $1::bigint AND status = 'pending'`,
+      `WITH parked AS (
+         UPDATE outbox SET status = 'parked', attempts = $2, last_error = $3
+          WHERE seq = $1::bigint AND status = 'pending'
+         RETURNING seq
+       )
+       SELECT pg_notify('${OUTBOX_APPLIED_CHANNEL}', seq::text) FROM parked`,
       [seq, attempts, truncate(error)],
     );
   }

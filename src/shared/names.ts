@@ -2,6 +2,7 @@ import { BadInputError } from './errors.js';
 
 export const MAX_NAME_LENGTH = 255;
 // C0 and C1 control characters, plus line and paragraph separators.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/u;
 
 /** Trims and validates a display name; throws BAD_USER_INPUT naming `field`. */

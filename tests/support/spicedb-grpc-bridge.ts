@@ -108,6 +108,9 @@ export async function startSpiceDbBridge(options: { port?: number } = {}): Promi
     stop,
     async close() {
       await stop();
+      // As in connect.ts: let the streaming client's socket go before disposing, or dispose blocks ~6 s.
+      permissions.close();
+      await new Promise((resolve) => setTimeout(resolve, 50));
       embedded.close();
     },
   };

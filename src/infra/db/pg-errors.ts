@@ -1,4 +1,4 @@
-import { AppError, ConflictError, NotFoundError } from '../../shared/errors.js';
+import { ConflictError, NotFoundError, type AppError } from '../../shared/errors.js';
 
 interface PgError {
   code?: string;

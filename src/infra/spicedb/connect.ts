@@ -37,10 +37,10 @@ export async function startEmbeddedSpiceDb(): Promise<SpiceDb> {
     permissions,
     schema: embedded.schema(),
     // Disposing while the streaming proxy's socket is still open blocks the event loop ~6 s (the Go
-    // server drains it): close the client first, dispose once the socket had a turn to go away.
+    // server drains it): close the client first and dispose once the socket has gone (a few ms).
     close: () => {
       permissions.close();
-      setTimeout(() => embedded.close(), 0);
+      setTimeout(() => embedded.close(), 50);
     },
   });
 }

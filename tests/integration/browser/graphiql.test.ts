@@ -107,7 +107,9 @@ describe('offline GraphiQL', () => {
     await tab.goto(server.url);
     await tab.locator('.graphiql-query-editor .monaco-editor').waitFor();
     await replaceEditorText(tab, '.graphiql-editor-tool .monaco-editor[data-uri$="headers.json"]', `{"X-API-Key": "${server.adminKey}"}`);
-    await replaceEditorText(tab, '.graphiql-query-editor .monaco-editor', '{ viewer { user { username } } }');
+    await replaceEditorText(tab, '.graphiql-query-editor .monaco-editor', 'query Me { viewer { user { username } } }');
+    // GraphiQL picks up the operation name after a debounce; the tab title shows when it has.
+    await expect.poll(() => tab.locator('.graphiql-tab-active').innerText()).toBe('Me');
     await tab.locator('.graphiql-execute-button').click();
 
     const result = tab.locator('.graphiql-response .monaco-editor .view-lines');

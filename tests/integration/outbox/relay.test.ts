@@ -30,12 +30,8 @@ describe('outbox relay', () => {
   });
   afterEach(async () => {
     for (const p of processes.splice(0)) await p.close();
-    const t0 = Date.now();
     spicedb.close();
-    await new Promise((r) => setTimeout(r, 50));
-    console.log('after spicedb close', Date.now() - t0);
     await database.drop();
-    console.log('after drop', Date.now() - t0);
   });
 
   it('applies events in seq order, one WriteRelationships per event, and records the newest token', async () => {

@@ -1,0 +1,96 @@
+import type pg from 'pg';
+import { bootstrap } from '../src/bootstrap/bootstrap.js';
+import { createDatabase } from '../src/infra/db/database.js';
+import { startEmbeddedPostgres } from '../src/infra/db/embedded-postgres.js';
+import { migrate } from '../src/infra/db/migrator.js';
+import { createLogger } from '../src/logger.js';
+import { newId } from '../src/shared/ids.js';
+
+export interface TreeShape {
+  fanOut: number;
+  /** Levels under the root. */
+  depth: number;
+}
+
+export interface SeededTenant {
+  tenantId: string;
+  rootId: string;
+  /** A workspace on the deepest level. */
+  leafId: string;
+  leafName: string;
+  adminApiKey: string;
+  /** Every workspace of the tenant, the root included. */
+  workspaces: number;
+  postgresVersion: string;
+  durationMs: number;
+}
+
+interface Node {
+  id: string;
+  label: string;
+}
+
+/**
+ * Fills a fresh embedded PostgreSQL under `dataDir` the way the service would find it after a
+ * long life: migrations, bootstrap (default tenant, root, admin with an API key), then a full tree
+ * inserted straight into `workspaces`, one statement per level. No outbox events: the service's
+ * start-up rebuilds the embedded SpiceDB from these tables. PostgreSQL is stopped again at the end.
+ */
+export async function seedTenant(dataDir: string, postgresPort: number, shape: TreeShape): Promise<SeededTenant> {
+  const started = Date.now();
+  const logger = createLogger('warn');
+  const postgres = await startEmbeddedPostgres({ dataDir, port: postgresPort, database: 'iam', logger });
+  const database = createDatabase(postgres.url, undefined, 2);
+  try {
+    const pool = database.pools[0];
+    if (!pool) throw new Error('no database pool');
+    await migrate(pool);
+    const boot = await bootstrap(database.db, { tenantName: 'default', workspaceName: 'Root', adminUsername: 'bootstrap-admin' }, logger);
+    if (!boot.adminApiKey) throw new Error('bootstrap did not issue an admin key (data folder not empty?)');
+
+    let level: Node[] = [{ id: boot.rootWorkspaceId, label: 'ws' }];
+    let workspaces = 1;
+    for (let depth = 1; depth <= shape.depth; depth += 1) {
+      level = await insertLevel(pool, boot.tenantId, depth, childrenOf(level, shape.fanOut));
+      workspaces += level.length;
+    }
+    // Fresh planner statistics, as autovacuum would have them after a while.
+    await pool.query('ANALYZE');
+    const version = await pool.query<{ server_version: string }>('SHOW server_version');
+    const leaf = level[level.length - 1];
+    if (!leaf) throw new Error('the tree has no leaves');
+    return {
+      tenantId: boot.tenantId,
+      rootId: boot.rootWorkspaceId,
+      leafId: leaf.id,
+      leafName: leaf.label,
+      adminApiKey: boot.adminApiKey,
+      workspaces,
+      postgresVersion: version.rows[0]?.server_version ?? 'unknown',
+      durationMs: Date.now() - started,
+    };
+  } finally {
+    await database.close();
+    await postgres.stop();
+  }
+}
+
+interface PendingNode extends Node {
+  parentId: string;
+}
+
+function childrenOf(parents: Node[], fanOut: number): PendingNode[] {
+  return parents.flatMap((parent) =>
+    Array.from({ length: fanOut }, (_, i) => ({ id: newId(), parentId: parent.id, label: `${parent.label}-${i}` })),
+  );
+}
+
+async function insertLevel(pool: pg.Pool, tenantId: string, depth: number, nodes: PendingNode[]): Promise<Node[]> {
+  await pool.query(
+    `INSERT INTO workspaces (id, tenant_id, parent_id, name, depth)
+     SELECT t.id, $1, t.parent_id, t.name, $2
+       FROM unnest($3::text[], $4::text[], $5::text[]) AS t(id, parent_id, name)`,
+    [tenantId, depth, nodes.map((n) => n.id), nodes.map((n) => n.parentId), nodes.map((n) => n.label)],
+  );
+  return nodes;
+}
