@@ -37,6 +37,8 @@ export interface Runtime {
 export interface RuntimeOverrides {
   /** Tests pass their own SpiceDB (e.g. one shared with another process). */
   spicedb?: SpiceDb;
+  /** Tests give the relay its own path to SpiceDB, to fail the relay's writes while checks still work. */
+  relaySpiceDb?: SpiceDb;
 }
 
 /**
@@ -74,7 +76,7 @@ export async function startRuntime(config: Config, logger: Logger, overrides: Ru
 
   const notifier = new PgNotifier({ connectionString: databaseUrl, logger });
   await notifier.start();
-  const relay = new OutboxRelay({ connectionString: databaseUrl, spicedb, notifier, logger, ...relaySettings(config) });
+  const relay = new OutboxRelay({ connectionString: databaseUrl, spicedb: overrides.relaySpiceDb ?? spicedb, notifier, logger, ...relaySettings(config) });
   const metrics = new RequestMetrics(() => relay.stats(), () => outboxBacklog(database.db));
   relay.start();
   const waiter = new ApplyWaiter(primaryPool, notifier);

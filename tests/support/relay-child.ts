@@ -1,8 +1,9 @@
 /**
  * A relay in a process of its own, for the kill test. Env: DATABASE_URL, SPICEDB_ENDPOINT (a
- * spicedb-grpc-bridge), WRITE_DELAY_MS. After each WriteRelationships it prints `wrote <n>` and
- * waits WRITE_DELAY_MS before the relay may mark the event applied, so the parent can SIGKILL it
- * exactly between the SpiceDB write and the PostgreSQL bookkeeping.
+ * spicedb-grpc-bridge), HANG_AFTER_WRITE. After each WriteRelationships it prints `wrote <n>`; after
+ * write number HANG_AFTER_WRITE it hangs before the relay may mark that event applied, so the
+ * parent can look at the state and SIGKILL it exactly between the SpiceDB write and the
+ * PostgreSQL bookkeeping.
  */
 import { connectRemoteSpiceDb } from '../../src/infra/spicedb/connect.js';
 import type { TupleUpdate } from '../../src/infra/spicedb/relationships.js';
@@ -12,7 +13,7 @@ import { OutboxRelay } from '../../src/outbox/relay.js';
 
 const url = process.env.DATABASE_URL ?? '';
 const spicedb = connectRemoteSpiceDb({ endpoint: process.env.SPICEDB_ENDPOINT ?? '', token: 'x', insecure: true });
-const delayMs = Number(process.env.WRITE_DELAY_MS ?? '0');
+const hangAfter = Number(process.env.HANG_AFTER_WRITE ?? '0');
 const logger = createLogger('silent');
 let writes = 0;
 
@@ -31,7 +32,7 @@ const relay = new OutboxRelay({
       const token = await spicedb.write(updates);
       writes += 1;
       process.stdout.write(`wrote ${writes}\n`);
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      if (writes === hangAfter) await new Promise((resolve) => setTimeout(resolve, 60_000));
       return token;
     },
   },
