@@ -15,6 +15,9 @@ export interface Verified {
 
 export interface LoadFigures {
   durationSeconds: number;
+  /** Requests sent; those not answered when the window closed are still served afterwards. */
+  sent: number;
+  /** Responses received within the window. */
   requests: number;
   requestsPerSecond: number;
   latencyMs: { average: number; p50: number; p97_5: number; p99: number; max: number };
@@ -44,6 +47,22 @@ export async function verify(scenario: Scenario, target: Target): Promise<Verifi
   return { body: text, bytes: Buffer.byteLength(text), contains };
 }
 
+/** Latency of requests sent one at a time: for `seconds`, and at least `minimum` requests (also the warm-up). */
+export async function sequential(scenario: Scenario, target: Target, expectBody: string, seconds: number, minimum: number): Promise<{ requests: number; p50Ms: number }> {
+  const { headers, body } = request(scenario, target);
+  const times: number[] = [];
+  const until = Date.now() + seconds * 1000;
+  while (times.length < minimum || Date.now() < until) {
+    const started = process.hrtime.bigint();
+    const response = await fetch(target.url, { method: 'POST', headers, body });
+    const text = await response.text();
+    times.push(Number(process.hrtime.bigint() - started) / 1e6);
+    if (text !== expectBody) throw new Error(`${scenario.operationName}: response changed during warm-up: ${text.slice(0, 300)}`);
+  }
+  times.sort((a, b) => a - b);
+  return { requests: times.length, p50Ms: Math.round((times[Math.floor((times.length - 1) / 2)] ?? NaN) * 10) / 10 };
+}
+
 /**
  * autocannon against one scenario: every response must equal `expectBody` (the verified one), so
  * a GraphQL error under load shows up as a mismatch even though its status is 200.
@@ -58,10 +77,13 @@ export async function load(scenario: Scenario, target: Target, expectBody: strin
     connections,
     pipelining: 1,
     duration: durationSeconds,
+    // Slow scenarios queue up behind each other; a request is late, not lost, so no timeouts.
+    timeout: 300,
     expectBody,
   });
   return {
     durationSeconds: result.duration,
+    sent: result.requests.sent,
     requests: result.requests.total,
     requestsPerSecond: result.requests.average,
     latencyMs: {

@@ -26,14 +26,23 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 }
 
+function isLineOf(line: string, operationName: string): boolean {
+  return line.includes('"event":"graphql_request"') && line.includes(`"operationName":"${operationName}"`);
+}
+
+export function countLogged(lines: readonly string[], operationName: string): number {
+  let count = 0;
+  for (const line of lines) if (isLineOf(line, operationName)) count += 1;
+  return count;
+}
+
 export function requestLogStats(lines: readonly string[], operationName: string): RequestLogStats {
   const sql: number[] = [];
   const spicedb: number[] = [];
   const durations: number[] = [];
   let withErrors = 0;
-  const marker = `"operationName":"${operationName}"`;
   for (const line of lines) {
-    if (!line.includes('"event":"graphql_request"') || !line.includes(marker)) continue;
+    if (!isLineOf(line, operationName)) continue;
     const entry = parseJson(line);
     if (!entry) continue;
     sql.push(typeof entry.sql === 'number' ? entry.sql : NaN);

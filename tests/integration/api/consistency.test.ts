@@ -83,7 +83,7 @@ describe('when the relay cannot reach SpiceDB', () => {
     expect(parked.rows[0]).toEqual({ n: 0 });
 
     await bridge.start();
-    await waitFor(async () => (await server.asAdmin<{ workspace: unknown }>(GET_WORKSPACE, { id })).data?.workspace != null, 10_000);
+    await waitFor(async () => (await server.asAdmin<{ workspace: unknown }>(GET_WORKSPACE, { id })).data?.workspace != null, { timeoutMs: 10_000 });
     const after = await server.asAdmin(GET_WORKSPACE, { id });
     expect(after.data).toMatchObject({ workspace: { id, viewerPermissions: { manage: true } } });
   });
@@ -109,6 +109,6 @@ describe('when SpiceDB is unreachable for checks', () => {
     const ready = await fetch(server.url.replace(/graphql$/, 'health/ready'));
     expect(ready.status).toBe(503);
     await bridge.start();
-    await waitFor(async () => (await server.asAdmin(GET_WORKSPACE, { id: server.runtime.bootstrap.rootWorkspaceId })).errors === undefined, 10_000);
+    await waitFor(async () => (await server.asAdmin(GET_WORKSPACE, { id: server.runtime.bootstrap.rootWorkspaceId })).errors === undefined, { timeoutMs: 10_000 });
   });
 });

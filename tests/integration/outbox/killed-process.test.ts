@@ -37,8 +37,7 @@ describe('a relay process killed mid-batch', () => {
 
   it('loses nothing: the next leader re-applies the written-but-unmarked event and finishes the batch in order', async () => {
     const scenario = new OutboxScenario(database.db);
-    await scenario.mixedHistory(10);
-    await scenario.mixedHistory(10);
+    await scenario.mixedHistory(12);
 
     child = spawn(process.execPath, ['--import', 'tsx', 'tests/support/relay-child.ts'], {
       cwd: ROOT,

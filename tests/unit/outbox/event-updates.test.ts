@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { ref } from '../../../src/infra/spicedb/relationships.js';
+import { decodeEvent, eventUpdates, UnprocessableEventError } from '../../../src/outbox/event-updates.js';
+
+const tuple = { resource: ref('tenant', 'T'), relation: 'member', subject: ref('user', 'U') };
+
+describe('eventUpdates', () => {
+  it('translates a stored domain event', () => {
+    const payload = { type: 'TenantMemberAdded', tenantId: 'T', userId: 'U', role: 'member' };
+    expect(eventUpdates('TenantMemberAdded', payload)).toEqual([{ op: 'touch', tuple }]);
+  });
+
+  it('rejects unknown types, payloads of another type and malformed replay updates', () => {
+    expect(() => decodeEvent('SomethingNew', { type: 'SomethingNew' })).toThrow(UnprocessableEventError);
+    expect(() => decodeEvent('TenantCreated', { type: 'TenantDeleted' })).toThrow(UnprocessableEventError);
+    expect(() => decodeEvent('TenantCreated', null)).toThrow(UnprocessableEventError);
+    expect(() => decodeEvent('ReplayOfParked', { type: 'ReplayOfParked', updates: [{ op: 'upsert', tuple }] })).toThrow(
+      UnprocessableEventError,
+    );
+  });
+
+  it('collapses repeats of one relationship to the last, as applying them in order would', () => {
+    const payload = {
+      type: 'ReplayOfParked',
+      tenantId: 'T',
+      replayOf: '1',
+      updates: [
+        { op: 'touch', tuple },
+        { op: 'touch', tuple: { ...tuple, relation: 'admin' } },
+        { op: 'delete', tuple },
+      ],
+    };
+    expect(eventUpdates('ReplayOfParked', payload)).toEqual([
+      { op: 'touch', tuple: { ...tuple, relation: 'admin' } },
+      { op: 'delete', tuple },
+    ]);
+  });
+});
