@@ -7,14 +7,14 @@
  * BENCH_DURATION (s, default 10), BENCH_WARMUP (s, default 2), BENCH_KEEP=1 keeps the data folder.
  */
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './free-port.js';
-import { load, verify, type Target } from './load.js';
+import type { Target } from './load.js';
 import { describeMachine } from './machine.js';
-import { failures, markdownTable, settingsLine, textTable, writeJson, type BenchResult, type ScenarioResult } from './report.js';
-import { requestLogStats } from './request-log-stats.js';
+import { measure, type ScenarioResult } from './measure.js';
+import { failures, markdownTable, notes, settingsLines, textTable, writeJson, type BenchResult } from './report.js';
 import { scenariosFor } from './scenarios.js';
 import { seedTenant, type TreeShape } from './seed.js';
 import { findLogLine, startService, type ServiceProcess } from './service.js';
@@ -31,13 +31,16 @@ function envSeconds(name: string, fallback: number): number {
 }
 
 const log = (message: string): void => console.log(`[bench] ${message}`);
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function main(): Promise<BenchResult> {
   const started = Date.now();
   const durationSeconds = envSeconds('BENCH_DURATION', 10);
   const warmupSeconds = envSeconds('BENCH_WARMUP', 2);
   const keep = process.env.BENCH_KEEP === '1';
+  const [load1 = 0] = os.loadavg();
+  if (load1 > os.cpus().length / 2) {
+    log(`warning: load average ${load1.toFixed(1)} on ${os.cpus().length} cores; other processes compete, so throughput will be low and noisy`);
+  }
   const dataDir = await mkdtemp(path.join(tmpdir(), 'iam-bench-'));
   // Run as root, PostgreSQL runs as the postgres user, who must be able to enter this folder.
   await chmod(dataDir, 0o755);
@@ -65,29 +68,14 @@ async function main(): Promise<BenchResult> {
     log(`service up in ${service.startMs} ms (pid ${service.pid}); SpiceDB rebuild ${rebuild.durationMs} ms for ${rebuild.relationships} relationships`);
 
     const target: Target = { url: service.url, apiKey: seed.adminApiKey };
+    const settings = { connections: CONNECTIONS, durationSeconds, warmupSeconds };
     const results: ScenarioResult[] = [];
     for (const scenario of scenariosFor(seed, SHAPE.fanOut)) {
-      const verified = await verify(scenario, target);
-      if (warmupSeconds > 0) await load(scenario, target, verified.body, CONNECTIONS, warmupSeconds);
-      await sleep(100);
-      service.lines.length = 0;
-      const figures = await load(scenario, target, verified.body, CONNECTIONS, durationSeconds);
-      // Responses cut off by the end of the run are still logged by the service.
-      await sleep(200);
-      const stats = requestLogStats(service.lines, scenario.operationName);
-      service.lines.length = 0;
-      const result: ScenarioResult = {
-        key: scenario.key,
-        title: scenario.title,
-        operationName: scenario.operationName,
-        contains: verified.contains,
-        responseBytes: verified.bytes,
-        load: figures,
-        log: stats,
-      };
-      results.push(result);
-      log(`${scenario.operationName}: ${Math.round(figures.requestsPerSecond)} req/s, p50 ${figures.latencyMs.p50} ms, p99 ${figures.latencyMs.p99} ms, ` +
-        `SQL ${stats.sql.min}–${stats.sql.max}, SpiceDB ${stats.spicedb.min}–${stats.spicedb.max}, ${stats.requests} logged / ${figures.requests} completed`);
+      const r = await measure(scenario, service, target, settings);
+      results.push(r);
+      log(`${r.operationName}: ${r.load.requestsPerSecond.toFixed(1)} req/s, p50 ${r.load.latencyMs.p50} ms, p99 ${r.load.latencyMs.p99} ms, ` +
+        `alone ${r.single.p50Ms} ms; SQL ${r.log.sql.min}–${r.log.sql.max}, SpiceDB ${r.log.spicedb.min}–${r.log.spicedb.max}; ` +
+        `${r.load.requests} answered in the window, ${r.drained.afterWindow} after it (${r.drained.waitedMs} ms)`);
     }
 
     return {
@@ -109,14 +97,16 @@ function problems(result: BenchResult): string[] {
     ...(failures(s) > 0 ? [`${s.operationName}: ${failures(s)} failed requests`] : []),
     ...(s.log.sql.min !== s.log.sql.max || s.log.spicedb.min !== s.log.spicedb.max ? [`${s.operationName}: round trips varied between requests`] : []),
     ...(s.log.requests < s.load.requests ? [`${s.operationName}: ${s.load.requests} responses but ${s.log.requests} log lines`] : []),
+    ...(!s.drained.complete ? [`${s.operationName}: the service had not answered every request ${s.drained.waitedMs} ms after the window`] : []),
   ]);
 }
 
 const result = await main();
 await writeJson(result, RESULTS);
+const noteLines = notes(result);
 console.log(`\n${textTable(result)}\n`);
-console.log(settingsLine(result));
-console.log(`\nMarkdown:\n\n${settingsLine(result).split('\n').join('  \n')}\n\n${markdownTable(result)}\n`);
+console.log([...noteLines, ...settingsLines(result)].join('\n'));
+console.log(`\nMarkdown:\n\n${settingsLines(result).join('  \n')}\n\n${markdownTable(result)}\n${noteLines.map((n) => `\n— ${n}`).join('')}\n`);
 console.log(`Results: ${path.relative(process.cwd(), RESULTS)}; whole run ${Math.round(result.totalMs / 1000)} s.`);
 const found = problems(result);
 for (const problem of found) console.log(`PROBLEM: ${problem}`);

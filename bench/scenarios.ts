@@ -59,19 +59,6 @@ export function scenariosFor(seed: SeededTenant, fanOut: number): Scenario[] {
       },
     },
     {
-      key: 'children-3-levels',
-      title: '3 levels of `children` from the root',
-      operationName: 'Children3',
-      query: CHILDREN_3,
-      variables: { id: seed.rootId },
-      authenticated: true,
-      check(data) {
-        const nodes = countIds(data);
-        expect(nodes === threeLevels, `expected ${threeLevels} workspaces, got ${nodes}`);
-        return `${nodes.toLocaleString('en-US')} workspaces`;
-      },
-    },
-    {
       key: 'parent-2-levels',
       title: '`parent { parent { name } }` of a leaf',
       operationName: 'Parent2',
@@ -96,6 +83,20 @@ export function scenariosFor(seed: SeededTenant, fanOut: number): Scenario[] {
         expect(nodes === 50, `expected 50 workspaces, got ${nodes}`);
         expect(JSON.stringify(data).includes('"hasNextPage":true'), 'expected another page');
         return `50 of ${seed.workspaces.toLocaleString('en-US')} workspaces`;
+      },
+    },
+    // Last: it can keep the service busy long after its window (see docs/benchmarks.md).
+    {
+      key: 'children-3-levels',
+      title: '3 levels of `children` from the root',
+      operationName: 'Children3',
+      query: CHILDREN_3,
+      variables: { id: seed.rootId },
+      authenticated: true,
+      check(data) {
+        const nodes = countIds(data);
+        expect(nodes === threeLevels, `expected ${threeLevels} workspaces, got ${nodes}`);
+        return `${nodes.toLocaleString('en-US')} workspaces`;
       },
     },
   ];

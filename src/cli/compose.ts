@@ -161,7 +161,8 @@ async function main(argv: string[]): Promise<number> {
   for (const hint of result.hints) console.error(`hint: ${hint}`);
   const output = path.resolve(values.output ?? path.resolve(baseDir, config.output));
   await writeFile(output, result.supergraphSdl.endsWith('\n') ? result.supergraphSdl : `${result.supergraphSdl}\n`);
-  console.log(`Wrote ${path.relative(process.cwd(), output) || output} from ${subgraphs.length} subgraph(s): ${subgraphs.map((s) => `${s.name} (${s.url})`).join(', ')}`);
+  const shown = path.relative(process.cwd(), output);
+  console.log(`Wrote ${shown.startsWith('..') ? output : shown} from ${subgraphs.length} subgraph(s): ${subgraphs.map((s) => `${s.name} (${s.url})`).join(', ')}`);
   return 0;
 }
 

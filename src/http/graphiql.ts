@@ -68,7 +68,7 @@ function mediaQuality(accepted: Map<string, number>, type: string): number {
 
 /**
  * A browser navigating to the endpoint: GET, no GraphQL parameters, and HTML preferred over JSON.
- * `*\/*` alone (curl, fetch) ranks both equally and so still reaches Apollo.
+ * An Accept of "anything" alone (curl, fetch) ranks both equally and so still reaches Apollo.
  */
 export function wantsGraphiQL(request: Pick<IncomingMessage, 'method' | 'url' | 'headers'>): boolean {
   if (request.method !== 'GET' && request.method !== 'HEAD') return false;
@@ -103,49 +103,57 @@ function matchesEtag(header: string | undefined, etag: string): boolean {
   });
 }
 
+/** Memoizes a promise, but forgets a rejected one so that the next call tries again. */
+function memo<T>(fn: () => Promise<T>): () => Promise<T> {
+  let value: Promise<T> | undefined;
+  return () => {
+    if (!value) {
+      value = fn();
+      value.catch(() => {
+        value = undefined;
+      });
+    }
+    return value;
+  };
+}
+
 /**
  * Serves the offline GraphiQL page (everything inlined, no CDN) on GET `endpoint` to browsers;
  * GraphQL GETs and POSTs on the same path still reach Apollo. The 9 MB page is rendered on first
- * use, and each encoding is compressed once and kept in memory.
+ * use (the module is not even loaded before), and each encoding is compressed once and kept.
  */
 export async function registerGraphiQL(app: FastifyInstance, endpoint: string): Promise<void> {
-  let html: Promise<Buffer> | undefined;
-  const representations = new Map<Encoding, Promise<Representation>>();
-
-  const render = (): Promise<Buffer> =>
-    (html ??= import('@graphql-yoga/render-graphiql').then(({ renderGraphiQL }) =>
-      Buffer.from(
-        renderGraphiQL({
-          endpoint,
-          title: 'iam-subgraph',
-          defaultQuery: DEFAULT_QUERY,
-          headers: DEFAULT_HEADERS,
-          defaultHeaders: DEFAULT_HEADERS,
-          // Opens the headers pane, where the API key goes.
-          defaultEditorToolsVisibility: 'headers',
-        }),
-      ),
-    ));
-
-  const representation = (encoding: Encoding): Promise<Representation> => {
-    let cached = representations.get(encoding);
-    if (!cached) {
-      cached = render().then(async (page) => {
-        const hash = createHash('sha256').update(page).digest('base64url').slice(0, 27);
-        const body = encoding === 'identity' ? page : await compressors[encoding](page);
-        // Each encoding is its own representation, so each gets its own strong validator.
-        return { body, etag: `"${hash}${encoding === 'identity' ? '' : `-${encoding}`}"` };
-      });
-      // A failure must not stick: the next request tries again.
-      cached.catch(() => representations.delete(encoding));
-      representations.set(encoding, cached);
-    }
-    return cached;
+  const page = memo(async () => {
+    const { renderGraphiQL } = await import('@graphql-yoga/render-graphiql');
+    const body = Buffer.from(
+      renderGraphiQL({
+        endpoint,
+        title: 'iam-subgraph',
+        defaultQuery: DEFAULT_QUERY,
+        headers: DEFAULT_HEADERS,
+        defaultHeaders: DEFAULT_HEADERS,
+        // Opens the headers pane, where the API key goes.
+        defaultEditorToolsVisibility: 'headers',
+      }),
+    );
+    return { body, hash: createHash('sha256').update(body).digest('base64url').slice(0, 27) };
+  });
+  const encoded = (encoding: Encoding): (() => Promise<Representation>) =>
+    memo(async () => {
+      const { body, hash } = await page();
+      if (encoding === 'identity') return { body, etag: `"${hash}"` };
+      // Each encoding is its own representation, so each gets its own strong validator.
+      return { body: await compressors[encoding](body), etag: `"${hash}-${encoding}"` };
+    });
+  const representations: Record<Encoding, () => Promise<Representation>> = {
+    br: encoded('br'),
+    gzip: encoded('gzip'),
+    identity: encoded('identity'),
   };
 
   const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<FastifyReply> => {
     const encoding = negotiateEncoding(request.headers['accept-encoding']);
-    const { body, etag } = await representation(encoding);
+    const { body, etag } = await representations[encoding]();
     void reply
       .header('content-type', 'text/html; charset=utf-8')
       // The same URL answers JSON to GraphQL clients, so caches must key on Accept too.

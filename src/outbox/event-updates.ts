@@ -25,13 +25,14 @@ const KNOWN_EVENT_TYPES: Record<DomainEventType, true> = {
   ReplayOfParked: true,
 };
 
-const objectRef = z.object({ type: z.string(), id: z.string() });
+const name = z.string().min(1);
+const objectRef = z.object({ type: name, id: name });
 const tupleUpdate = z.object({
   op: z.enum(['touch', 'delete']),
   tuple: z.object({
     resource: objectRef,
-    relation: z.string(),
-    subject: objectRef.extend({ relation: z.string().optional() }),
+    relation: name,
+    subject: objectRef.extend({ relation: name.optional() }),
   }),
 });
 export const tupleUpdatesSchema = z.array(tupleUpdate);
@@ -46,21 +47,27 @@ export function decodeEvent(eventType: string, payload: unknown): DomainEvent {
   if (typeof payload !== 'object' || payload === null || (payload as { type?: unknown }).type !== eventType) {
     throw new UnprocessableEventError(`payload of ${eventType} does not carry its type`);
   }
-  if (eventType === 'ReplayOfParked') {
-    const updates = tupleUpdatesSchema.safeParse((payload as { updates?: unknown }).updates);
-    if (!updates.success) throw new UnprocessableEventError(`malformed ReplayOfParked updates: ${updates.error.message}`);
-  }
   return payload as DomainEvent;
 }
 
 /**
- * The updates for one WriteRelationships call. SpiceDB rejects a request naming the same
- * relationship twice, so repeats collapse to the last one — what applying them in order would leave.
+ * The updates for one WriteRelationships call. They are checked here because a malformed update
+ * could fail inside the client as an "unknown" (hence transient) error and be retried forever.
+ * SpiceDB rejects a request naming the same relationship twice, so repeats collapse to the last
+ * one — what applying them in order would leave.
  */
 export function eventUpdates(eventType: string, payload: unknown): TupleUpdate[] {
-  const updates = translate(decodeEvent(eventType, payload));
+  let translated: unknown;
+  try {
+    translated = translate(decodeEvent(eventType, payload));
+  } catch (error) {
+    if (error instanceof UnprocessableEventError) throw error;
+    throw new UnprocessableEventError(`${eventType} cannot be translated: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const parsed = tupleUpdatesSchema.safeParse(translated);
+  if (!parsed.success) throw new UnprocessableEventError(`${eventType} translates to malformed updates: ${parsed.error.message}`);
   const byKey = new Map<string, TupleUpdate>();
-  for (const update of updates) {
+  for (const update of parsed.data) {
     const key = tupleKey(update.tuple);
     byKey.delete(key);
     byKey.set(key, update);

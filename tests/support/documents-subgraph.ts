@@ -1,4 +1,5 @@
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { startStandaloneServer } from '@apollo/server/standalone';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse } from 'graphql';
@@ -41,7 +42,10 @@ export async function startDocumentsSubgraph(): Promise<DocumentsSubgraph> {
       documentCount: (workspace: { id: string }) => documentCountOf(workspace.id),
     },
   };
-  const server = new ApolloServer({ schema: buildSubgraphSchema({ typeDefs: parse(DOCUMENTS_SDL), resolvers }) });
+  const server = new ApolloServer({
+    schema: buildSubgraphSchema({ typeDefs: parse(DOCUMENTS_SDL), resolvers }),
+    plugins: [ApolloServerPluginInlineTraceDisabled()],
+  });
   const { url } = await startStandaloneServer(server, { listen: { host: '127.0.0.1', port: 0 } });
   return { url, pinned, stop: () => server.stop() };
 }

@@ -1,21 +1,26 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startChildService, type ChildService } from '../../support/child-service.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { waitFor } from '../../support/wait-for.js';
+import { startSpiceDbBridge, type SpiceDbBridge } from '../../support/spicedb-grpc-bridge.js';
 
 const KEY_LINE = /^Bootstrap admin API key: (karto_\w+)$/;
 
 describe('bootstrap when three processes start at once', () => {
   let database: TestDatabase;
+  let bridge: SpiceDbBridge;
   let services: ChildService[] = [];
 
   beforeAll(async () => {
     database = await createTestDatabase();
-    services = await Promise.all(
-      [1, 2, 3].map(() => startChildService({ DATABASE_URL: database.url, DEFAULT_TENANT_NAME: 'default', DEFAULT_WORKSPACE_NAME: 'Root' })),
-    );
+    // Several processes need one SpiceDB between them (an embedded one lives inside one process).
+    bridge = await startSpiceDbBridge();
+    const env = { DATABASE_URL: database.url, SPICEDB_ENDPOINT: bridge.endpoint, SPICEDB_TOKEN: 'test', SPICEDB_INSECURE: 'true' };
+    services = await Promise.all([1, 2, 3].map(() => startChildService(env)));
   }, 120_000);
   afterAll(async () => {
     await Promise.all(services.map((s) => s.stop('SIGKILL')));
+    await bridge.close();
     await database.drop();
   });
 
@@ -31,7 +36,8 @@ describe('bootstrap when three processes start at once', () => {
     );
     expect(rows[0]).toEqual({ tenants: 1, roots: 1, admins: 1, root_admins: 1, keys: 1 });
 
-    // The printed key works against any of the processes.
+    // Once the relay (whichever process leads it) has applied the bootstrap events, the key works against any process.
+    await waitFor(async () => (await database.pool.query(`SELECT 1 FROM outbox WHERE status = 'pending'`)).rowCount === 0, 10_000);
     const response = await fetch(services[2]?.url ?? '', {
       method: 'POST',
       headers: { 'content-type': 'application/json', 'x-api-key': keys[0] ?? '' },

@@ -1,7 +1,5 @@
-import { execFile } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runOutboxCommand } from '../../../src/cli/outbox-command.js';
 import { readSchemaFile } from '../../../src/infra/spicedb/connect.js';
 import { ref, tupleKey, type Tuple, type TupleUpdate } from '../../../src/infra/spicedb/relationships.js';
 import type { SpiceDb } from '../../../src/infra/spicedb/spicedb.js';
@@ -11,8 +9,6 @@ import { OutboxScenario } from '../../support/outbox-scenario.js';
 import { captureLogger, pendingCount, spiceDbTuples, startRelayProcess, statusCounts, type RelayProcess } from '../../support/outbox-relay.js';
 import { startTestSpiceDb } from '../../support/spicedb.js';
 import { waitFor } from '../../support/wait-for.js';
-
-const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
 // `auditor` is not in schema.zed: SpiceDB refuses it (FailedPrecondition) until the schema gains it.
 const X: Tuple = { resource: ref('tenant', 'T'), relation: 'member', subject: ref('user', 'A') };
@@ -132,20 +128,25 @@ describe('parking and replay', () => {
     expect(await spiceDbTuples(spicedb)).toEqual([tupleKey(V), tupleKey(W), tupleKey(Z)].sort());
   });
 
-  it('operators list and replay parked events from the command line', async () => {
+  it('operators list and replay parked events with the outbox command', async () => {
     const parked = await insertUpdates([touch(Z)]);
     await database.pool.query(`UPDATE outbox SET status = 'parked', attempts = 8, last_error = 'boom' WHERE seq = $1`, [parked]);
-    const run = (...args: string[]) =>
-      promisify(execFile)(process.execPath, ['--import', 'tsx', 'src/cli/outbox.ts', ...args], {
-        cwd: ROOT,
-        env: { ...process.env, DATABASE_URL: database.url },
-      });
+    const run = async (...args: string[]): Promise<{ code: number; out: string[]; err: string[] }> => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const code = await runOutboxCommand(args, database.url, { log: (l) => out.push(l), error: (l) => err.push(l) });
+      return { code, out, err };
+    };
 
     const listed = await run('list-parked');
-    expect(listed.stdout).toContain(`${parked}\t`);
-    expect(listed.stdout).toContain('ReplayOfParked\tattempts=8\tboom');
+    expect(listed.code).toBe(0);
+    expect(listed.out).toHaveLength(1);
+    expect(listed.out[0]).toMatch(new RegExp(`^${parked}\\t\\S+\\tT\\tReplayOfParked\\tattempts=8\\tboom$`));
     const replayed = await run('replay', '--all');
-    expect(replayed.stdout).toMatch(new RegExp(`event ${parked} replayed: re-appended 1 update\\(s\\) as event \\d+`));
+    expect(replayed.out).toEqual([expect.stringMatching(new RegExp(`^event ${parked} replayed: re-appended 1 update\\(s\\) as event \\d+`))]);
     expect(await statusOf(parked)).toMatchObject({ status: 'replayed' });
+    expect(await run('replay', parked)).toMatchObject({ code: 1, err: [`outbox event ${parked} is replayed, not parked`] });
+    expect(await run('replay', 'nonsense')).toMatchObject({ code: 2 });
+    expect(await run('list-parked')).toMatchObject({ code: 0, out: ['no parked events'] });
   });
 });

@@ -14,9 +14,15 @@ describe('eventUpdates', () => {
     expect(() => decodeEvent('SomethingNew', { type: 'SomethingNew' })).toThrow(UnprocessableEventError);
     expect(() => decodeEvent('TenantCreated', { type: 'TenantDeleted' })).toThrow(UnprocessableEventError);
     expect(() => decodeEvent('TenantCreated', null)).toThrow(UnprocessableEventError);
-    expect(() => decodeEvent('ReplayOfParked', { type: 'ReplayOfParked', updates: [{ op: 'upsert', tuple }] })).toThrow(
+    expect(() => eventUpdates('ReplayOfParked', { type: 'ReplayOfParked', updates: [{ op: 'upsert', tuple }] })).toThrow(
       UnprocessableEventError,
     );
+  });
+
+  it('turns payloads that translate badly into errors of the event, never of SpiceDB', () => {
+    // Missing fields would otherwise reach the client as empty ids or throw inside it.
+    expect(() => eventUpdates('TenantMemberAdded', { type: 'TenantMemberAdded', tenantId: 'T' })).toThrow(/malformed updates/);
+    expect(() => eventUpdates('TenantDeleted', { type: 'TenantDeleted', tenantId: 'T' })).toThrow(/cannot be translated/);
   });
 
   it('collapses repeats of one relationship to the last, as applying them in order would', () => {
