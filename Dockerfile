@@ -15,7 +15,7 @@ COPY src ./src
 # (dist/src/graphql/schema.js -> ../../schema.graphql), i.e. in dist/, mirroring the repository.
 COPY schema.graphql schema.zed ./
 COPY migrations ./migrations
-RUN npm run build && cp -r schema.graphql schema.zed migrations dist/
+RUN npm run build
 
 # ---- runtime: production dependencies and compiled output only --------------------------------------
 FROM node:20-bookworm-slim AS runtime

@@ -20,9 +20,10 @@ export interface ContextDeps {
   logger: Logger;
 }
 
+/** A blank header counts as absent: GraphiQL sends its prefilled `"X-API-Key": ""` before one is typed. */
 function header(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
-  return typeof value === 'string' ? value : undefined;
+  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
 }
 
 function once<T>(fn: () => Promise<T>): () => Promise<T> {
