@@ -46,6 +46,11 @@ export class RequestAuthz {
     this.forgetToken();
   }
 
+  /** Records an answer known without asking, e.g. visibility inherited from a viewable parent. */
+  prime(resource: ObjectRef, permission: Permission, allowed: boolean): void {
+    this.checks.prime({ resource, permission }, allowed);
+  }
+
   can(resource: ObjectRef, permission: Permission): Promise<boolean> {
     return this.checks.load({ resource, permission });
   }

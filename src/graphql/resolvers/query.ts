@@ -1,3 +1,4 @@
+import { ref } from '../../infra/spicedb/relationships.js';
 import { NotFoundError } from '../../shared/errors.js';
 import { requireId } from '../../shared/input.js';
 import { pageRequest } from '../../shared/pagination.js';
@@ -26,6 +27,8 @@ export const Query = {
     const actor = requireActor(ctx);
     const tenantId = requireId('tenantId', args.tenantId);
     const page = pageRequest(args.first, args.after);
+    // Asked now so it joins the view check in one bulk call; the listing needs it next.
+    void actor.authz.can(ref('tenant', tenantId), 'administrate');
     if (!(await visibleTenant(ctx, actor, tenantId))) {
       throw new NotFoundError('Tenant not found', { extensions: { field: 'tenantId' } });
     }

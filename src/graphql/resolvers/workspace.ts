@@ -5,7 +5,7 @@ import { pageRequest, toPage } from '../../shared/pagination.js';
 import type { Workspace } from '../../workspaces/workspace.js';
 import { toConnection } from '../connection.js';
 import { requireActor, type GraphQLContext } from '../context.js';
-import { onlyVisible, visibleWorkspace } from '../visibility.js';
+import { visibleChildren, visibleWorkspace } from '../visibility.js';
 import type { PageArgs } from './query.js';
 
 export const WorkspaceResolvers = {
@@ -27,7 +27,7 @@ export const WorkspaceResolvers = {
     const actor = requireActor(ctx);
     const page = pageRequest(args.first, args.after);
     const rows = toPage(await ctx.loaders.childrenOf(workspace.id, page), page.first);
-    const visible = await onlyVisible(actor, rows.items);
+    const visible = await visibleChildren(actor, workspace, rows.items);
     return toConnection(
       visible.map((r) => ({ node: r.workspace, sortKey: r.sortKey })),
       rows.hasNextPage,
