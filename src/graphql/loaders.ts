@@ -5,7 +5,7 @@ import { findTenantsByIds } from '../tenants/tenant.repository.js';
 import type { Tenant } from '../tenants/tenant.js';
 import { findUsersByIds } from '../users/user.repository.js';
 import type { User } from '../users/user.js';
-import { findRootWorkspaces, findWorkspacesByIds, listChildren, type SortedWorkspace } from '../workspaces/workspace.repository.js';
+import { findAncestors, findRootWorkspaces, findWorkspacesByIds, listChildren, type SortedWorkspace } from '../workspaces/workspace.repository.js';
 import type { Workspace } from '../workspaces/workspace.js';
 
 // Waiting one macrotask lets every resolver of a tree level join the same batch.
@@ -27,6 +27,7 @@ export class Loaders {
   readonly tenant: DataLoader<string, Tenant | null>;
   readonly rootWorkspace: DataLoader<string, Workspace | null>;
   readonly user: DataLoader<string, User | null>;
+  private readonly ancestors: DataLoader<string, Workspace[]>;
   private readonly children = new Map<string, DataLoader<string, SortedWorkspace[]>>();
 
   constructor(private readonly reads: () => Promise<Db>) {
@@ -34,6 +35,24 @@ export class Loaders {
     this.tenant = byId(async (ids) => findTenantsByIds(await reads(), ids));
     this.rootWorkspace = byId(async (ids) => findRootWorkspaces(await reads(), ids));
     this.user = byId(async (ids) => findUsersByIds(await reads(), ids));
+    this.ancestors = new DataLoader(
+      async (ids) => {
+        const found = await findAncestors(await reads(), ids);
+        return ids.map((id) => found.get(id) ?? []);
+      },
+      { batchScheduleFn },
+    );
+  }
+
+  /** The whole chain up to the root in one statement; primes the workspace loader with each ancestor. */
+  async ancestorsOf(id: string): Promise<Workspace[]> {
+    const chain = await this.ancestors.load(id);
+    // The chain is parent first, so each ancestor's own chain is the rest of it.
+    chain.forEach((ancestor, i) => {
+      this.workspace.prime(ancestor.id, ancestor);
+      this.ancestors.prime(ancestor.id, chain.slice(i + 1));
+    });
+    return chain;
   }
 
   /** Children of a parent; parents asking for the same page shape share one statement. */
@@ -59,6 +78,7 @@ export class Loaders {
     this.tenant.clearAll();
     this.rootWorkspace.clearAll();
     this.user.clearAll();
+    this.ancestors.clearAll();
     this.children.clear();
   }
 }

@@ -30,3 +30,15 @@ export async function visibleChildren(actor: Actor, parent: Workspace, rows: Sor
   for (const row of rows) actor.authz.prime(ref('workspace', row.workspace.id), 'view', true);
   return rows;
 }
+
+/**
+ * The parent, if the caller may view it. Visibility does not inherit upwards, so each ancestor
+ * needs its own check; asking for the whole chain at once (one SQL statement, one bulk check) makes
+ * a breadcrumb walk `parent { parent { ... } }` cost O(1) round trips instead of one per level.
+ */
+export async function visibleParent(ctx: GraphQLContext, actor: Actor, workspace: Workspace): Promise<Workspace | null> {
+  if (!workspace.parentId) return null;
+  const chain = await ctx.loaders.ancestorsOf(workspace.id);
+  await Promise.all(chain.map((a) => actor.authz.can(ref('workspace', a.id), 'view')));
+  return visibleWorkspace(ctx, actor, workspace.parentId);
+}

@@ -39,6 +39,21 @@ export async function findWorkspacesByIds(db: Executor, ids: readonly string[]):
   return new Map(rows.map((r) => [r.id, toWorkspace(r)]));
 }
 
+/** Every ancestor of each given workspace (parent first), for all of them in one recursive statement. */
+export async function findAncestors(db: Executor, ids: readonly string[]): Promise<Map<string, Workspace[]>> {
+  const result = new Map<string, Workspace[]>(ids.map((id) => [id, []]));
+  if (ids.length === 0) return result;
+  const rows = await sql<WorkspaceRow & { start_id: string }>`
+    WITH RECURSIVE chain AS (
+      SELECT w.id AS start_id, p.* FROM workspaces w JOIN workspaces p ON p.id = w.parent_id WHERE w.id = ANY(${[...ids]}::text[])
+      UNION ALL
+      SELECT c.start_id, p.* FROM chain c JOIN workspaces p ON p.id = c.parent_id
+    )
+    SELECT * FROM chain ORDER BY start_id, depth DESC`.execute(db);
+  for (const row of rows.rows) result.get(row.start_id)?.push(toWorkspace(row));
+  return result;
+}
+
 export async function findRootWorkspaces(db: Executor, tenantIds: readonly string[]): Promise<Map<string, Workspace>> {
   if (tenantIds.length === 0) return new Map();
   const rows = await db

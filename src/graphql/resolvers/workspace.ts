@@ -5,7 +5,7 @@ import { pageRequest, toPage } from '../../shared/pagination.js';
 import type { Workspace } from '../../workspaces/workspace.js';
 import { toConnection } from '../connection.js';
 import { requireActor, type GraphQLContext } from '../context.js';
-import { visibleChildren, visibleWorkspace } from '../visibility.js';
+import { visibleChildren, visibleParent, visibleWorkspace } from '../visibility.js';
 import type { PageArgs } from './query.js';
 
 export const WorkspaceResolvers = {
@@ -20,8 +20,7 @@ export const WorkspaceResolvers = {
     return tenant;
   },
 
-  parent: (workspace: Workspace, _: unknown, ctx: GraphQLContext) =>
-    workspace.parentId ? visibleWorkspace(ctx, requireActor(ctx), workspace.parentId) : null,
+  parent: (workspace: Workspace, _: unknown, ctx: GraphQLContext) => visibleParent(ctx, requireActor(ctx), workspace),
 
   async children(workspace: Workspace, args: PageArgs, ctx: GraphQLContext) {
     const actor = requireActor(ctx);

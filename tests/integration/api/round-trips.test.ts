@@ -61,12 +61,13 @@ describe('round trips per request', () => {
     expect(largeCounts.spicedb).toBe(1);
   });
 
-  it('walking up three parents costs one statement and one check per level', async () => {
+  it('walking up three parents costs one statement and one bulk check for the whole chain', async () => {
     const { leaf } = await tree('up', 1);
     const counts = await countsOf('Up', UP_THREE, leaf);
     expect(counts.data).toMatchObject({ workspace: { parent: { parent: { parent: { name: 'up' } } } } });
-    // API key + freshness token + one row per level; visibility does not inherit upwards, so one check per level.
-    expect(counts.sql).toBe(2 + 4);
-    expect(counts.spicedb).toBe(4);
+    // API key + freshness token + the leaf + its ancestors in one recursive statement.
+    expect(counts.sql).toBe(4);
+    // The leaf, then every ancestor in one bulk call (visibility does not inherit upwards).
+    expect(counts.spicedb).toBe(2);
   });
 });

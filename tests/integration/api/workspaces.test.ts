@@ -119,6 +119,8 @@ describe('workspace hierarchy over HTTP', () => {
       const created = await server.gql<CreatedWorkspace>(CREATE_WORKSPACE, { parentId: rootId, name: 'member project' }, plainMember.headers);
       expect(created.errors).toBeUndefined();
       const id = created.data?.createWorkspace.workspace.id ?? '';
+      // They cannot view the root, so their workspace's parent reads as null.
+      expect(created.data?.createWorkspace.workspace).toMatchObject({ depth: 1, parent: null });
       const renamed = await server.gql(RENAME_WORKSPACE, { id, name: 'member project 2' }, plainMember.headers);
       expect(renamed.errors).toBeUndefined();
       // The root itself stays hidden from them.
