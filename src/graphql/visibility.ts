@@ -33,12 +33,13 @@ export async function visibleChildren(actor: Actor, parent: Workspace, rows: Sor
 
 /**
  * The parent, if the caller may view it. Visibility does not inherit upwards, so each ancestor
- * needs its own check; asking for the whole chain at once (one SQL statement, one bulk check) makes
- * a breadcrumb walk `parent { parent { ... } }` cost O(1) round trips instead of one per level.
+ * needs its own check; loading the chain in one statement and checking, in one bulk call, as many
+ * ancestors as the query goes on to ask for (`levels`) makes a breadcrumb walk
+ * `parent { parent { ... } }` cost O(1) round trips instead of one per level.
  */
-export async function visibleParent(ctx: GraphQLContext, actor: Actor, workspace: Workspace): Promise<Workspace | null> {
+export async function visibleParent(ctx: GraphQLContext, actor: Actor, workspace: Workspace, levels: number): Promise<Workspace | null> {
   if (!workspace.parentId) return null;
   const chain = await ctx.loaders.ancestorsOf(workspace.id);
-  await Promise.all(chain.map((a) => actor.authz.can(ref('workspace', a.id), 'view')));
+  await Promise.all(chain.slice(0, levels).map((a) => actor.authz.can(ref('workspace', a.id), 'view')));
   return visibleWorkspace(ctx, actor, workspace.parentId);
 }

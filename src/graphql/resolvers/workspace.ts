@@ -1,3 +1,4 @@
+import type { GraphQLResolveInfo } from 'graphql';
 import { ref } from '../../infra/spicedb/relationships.js';
 import { InternalError } from '../../shared/errors.js';
 import { parseId } from '../../shared/ids.js';
@@ -5,6 +6,7 @@ import { pageRequest, toPage } from '../../shared/pagination.js';
 import type { Workspace } from '../../workspaces/workspace.js';
 import { toConnection } from '../connection.js';
 import { requireActor, type GraphQLContext } from '../context.js';
+import { nestedDepth } from '../selection-depth.js';
 import { visibleChildren, visibleParent, visibleWorkspace } from '../visibility.js';
 import type { PageArgs } from './query.js';
 
@@ -20,7 +22,8 @@ export const WorkspaceResolvers = {
     return tenant;
   },
 
-  parent: (workspace: Workspace, _: unknown, ctx: GraphQLContext) => visibleParent(ctx, requireActor(ctx), workspace),
+  parent: (workspace: Workspace, _: unknown, ctx: GraphQLContext, info: GraphQLResolveInfo) =>
+    visibleParent(ctx, requireActor(ctx), workspace, nestedDepth(info, 'parent')),
 
   async children(workspace: Workspace, args: PageArgs, ctx: GraphQLContext) {
     const actor = requireActor(ctx);
