@@ -10,7 +10,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './free-port.js';
+import { freePort } from '../tests/support/free-port.js';
 import type { Target } from './load.js';
 import { describeMachine } from './machine.js';
 import { measure, type ScenarioResult } from './measure.js';

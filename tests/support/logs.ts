@@ -9,10 +9,10 @@ export interface CapturedLogs {
 }
 
 /** A logger whose JSON lines tests can read back. */
-export function captureLogs(): CapturedLogs {
+export function captureLogs(level = 'debug'): CapturedLogs {
   const raw: string[] = [];
   const lines: Record<string, unknown>[] = [];
-  const logger = createLogger('debug', {
+  const logger = createLogger(level, {
     write(message: string) {
       raw.push(message);
       lines.push(JSON.parse(message) as Record<string, unknown>);

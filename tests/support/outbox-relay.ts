@@ -1,5 +1,5 @@
-import { Writable } from 'node:stream';
 import type pg from 'pg';
+import { captureLogs } from './logs.js';
 import { createLogger, type Logger } from '../../src/logger.js';
 import { tupleKey, type TupleUpdate } from '../../src/infra/spicedb/relationships.js';
 import type { SpiceDb } from '../../src/infra/spicedb/spicedb.js';
@@ -24,16 +24,10 @@ export interface LogLine {
   [key: string]: unknown;
 }
 
-/** A pino logger whose JSON lines land in `lines`, for asserting what operators would see. */
+/** A pino logger whose JSON lines land in `lines` (captureLogs, typed for the outbox tests). */
 export function captureLogger(level = 'debug'): { logger: Logger; lines: LogLine[] } {
-  const lines: LogLine[] = [];
-  const sink = new Writable({
-    write(chunk: Buffer, _encoding, callback) {
-      for (const line of chunk.toString('utf8').split('\n')) if (line.trim()) lines.push(JSON.parse(line) as LogLine);
-      callback();
-    },
-  });
-  return { logger: createLogger(level, sink), lines };
+  const { logger, lines } = captureLogs(level);
+  return { logger, lines: lines as LogLine[] };
 }
 
 export interface RelayProcess {
