@@ -27,8 +27,9 @@ export const Query = {
     const actor = requireActor(ctx);
     const tenantId = requireId('tenantId', args.tenantId);
     const page = pageRequest(args.first, args.after);
-    // Asked now so it joins the view check in one bulk call; the listing needs it next.
-    void actor.authz.can(ref('tenant', tenantId), 'administrate');
+    // Asked now so it joins the view check in one bulk call; the listing awaits the cached answer next.
+    // The catch only keeps a failure from going unhandled when the tenant turns out to be hidden.
+    actor.authz.can(ref('tenant', tenantId), 'administrate').catch(() => undefined);
     if (!(await visibleTenant(ctx, actor, tenantId))) {
       throw new NotFoundError('Tenant not found', { extensions: { field: 'tenantId' } });
     }
