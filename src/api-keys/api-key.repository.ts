@@ -109,3 +109,9 @@ export async function touchApiKeyLastUsed(db: Executor, id: string): Promise<boo
     .executeTakeFirst();
   return result.numUpdatedRows > 0n;
 }
+
+/** Hard-deletes a tenant's keys (tenant deletion only); returns what the outbox needs to drop their relationships. */
+export async function deleteTenantApiKeys(trx: Tx, tenantId: string): Promise<{ id: string; ownerUserId: string }[]> {
+  const rows = await trx.deleteFrom('api_keys').where('tenant_id', '=', tenantId).returning(['id', 'owner_user_id']).execute();
+  return rows.map((r) => ({ id: r.id, ownerUserId: r.owner_user_id }));
+}

@@ -11,7 +11,7 @@ import { requireId } from '../shared/input.js';
 import { validateName } from '../shared/names.js';
 import { deleteTenantWorkspacesAtDepth, insertWorkspace, listTenantWorkspacesDeepestFirst } from '../workspaces/workspace.repository.js';
 import type { Workspace } from '../workspaces/workspace.js';
-import { deleteTenantApiKeys } from '../api-keys/api-key-cleanup.js';
+import { deleteTenantApiKeys } from '../api-keys/api-key.repository.js';
 import { deleteTenantRow, findTenantsByIds, insertTenant, lockTenant } from './tenant.repository.js';
 import type { Tenant } from './tenant.js';
 

@@ -8,7 +8,12 @@ export interface FreshnessState {
 }
 
 /**
- * Reads the freshness token from the primary. When a replica is configured, a request's reads go
+ * The ZedToken every permission check of a request must be at least as fresh as: the revision of
+ * the last outbox event applied to SpiceDB. It lives in PostgreSQL so every process sees the same
+ * one; a mutation answers only after its events are applied, so the caller's next request, to any
+ * process, reads a token that covers its own write.
+ *
+ * Read from the primary. When a replica is configured, a request's reads go
  * to it only if it has replayed at least up to the primary's position at the start of the request;
  * otherwise to the primary. That keeps read-your-writes while offloading reads from the primary.
  */
