@@ -25,13 +25,15 @@ export interface TestServer {
 /** The real service on a real port, on its own database and an embedded SpiceDB. */
 export async function startTestServer(
   env: Record<string, string> = {},
-  overrides: RuntimeOverrides & { logger?: Logger } = {},
+  overrides: RuntimeOverrides & { logger?: Logger; readFromSecondPool?: boolean } = {},
 ): Promise<TestServer> {
   const database = await createTestDatabase();
   const config = loadConfig({
     NODE_ENV: 'test',
     PORT: '0',
     DATABASE_URL: database.url,
+    // A second pool on the same server stands in for a replica: it exercises the read routing.
+    ...(overrides.readFromSecondPool ? { DATABASE_READ_URL: database.url } : {}),
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     OUTBOX_POLL_INTERVAL_MS: '200',
     ...env,

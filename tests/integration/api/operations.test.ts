@@ -81,3 +81,24 @@ describe('production defaults and the router secret', () => {
     expect(sdl.data?._service.sdl).toContain('@key');
   });
 });
+
+describe('with a read pool (DATABASE_READ_URL)', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({}, { readFromSecondPool: true });
+  });
+  afterAll(async () => server.stop());
+
+  it('serves reads through the read pool and still reads its own writes', async () => {
+    expect(server.runtime.database.readDb).not.toBe(server.runtime.database.db);
+    const created = await server.asAdmin<{ createWorkspace: { workspace: { id: string; parent: { id: string } } } }>(
+      `mutation { createWorkspace(input: { parentId: "${server.runtime.bootstrap.rootWorkspaceId}", name: "replica" }) { workspace { id parent { id } } } }`,
+    );
+    const id = created.data?.createWorkspace.workspace.id;
+    expect(created.data?.createWorkspace.workspace.parent.id).toBe(server.runtime.bootstrap.rootWorkspaceId);
+    const read = await server.asAdmin(`query($id: ID!) { workspace(id: $id) { name } }`, { id });
+    expect(read.data).toEqual({ workspace: { name: 'replica' } });
+    // The read pool really opened connections: the routing chose it (the "replica" is caught up).
+    expect(server.runtime.database.pools[1]?.totalCount).toBeGreaterThan(0);
+  });
+});
