@@ -87,6 +87,10 @@ export async function startRuntime(config: Config, logger: Logger, overrides: Ru
     { tenantName: config.DEFAULT_TENANT_NAME, workspaceName: config.DEFAULT_WORKSPACE_NAME, adminUsername: config.BOOTSTRAP_ADMIN_USERNAME },
     logger,
   );
+  // The key we print must work in the very first request, so SpiceDB has to know the admin first.
+  if ((await waiter.waitFor(bootstrapped.outboxSeqs, config.AUTHZ_SYNC_WAIT_MS)) === 'pending') {
+    logger.warn({ event: 'bootstrap_authorization_pending' }, 'bootstrap committed; SpiceDB has not applied it yet');
+  }
   if (bootstrapped.adminApiKey) await announceBootstrapKey(bootstrapped.adminApiKey, config, embeddedPg !== undefined, logger);
 
   const jwt = config.OIDC_ISSUER && config.OIDC_AUDIENCE

