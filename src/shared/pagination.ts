@@ -47,7 +47,3 @@ export function pageRequest(first: number | null | undefined, after: string | nu
 export function toPage<T>(rows: T[], first: number): Page<T> {
   return { items: rows.slice(0, first), hasNextPage: rows.length > first };
 }
-
-export function sortKeyOf(name: string): string {
-  return name.toLowerCase();
-}

@@ -12,10 +12,6 @@ export function runWithCounters<T>(counters: RequestCounters, fn: () => T): T {
   return storage.run(counters, fn);
 }
 
-export function enterCounters(counters: RequestCounters): void {
-  storage.enterWith(counters);
-}
-
 export function currentCounters(): RequestCounters | undefined {
   return storage.getStore();
 }

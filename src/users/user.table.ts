@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Selectable } from 'kysely';
+import type { ColumnType, Selectable } from 'kysely';
 
 export interface UserTable {
   id: string;
@@ -11,5 +11,3 @@ export interface UserTable {
   updated_at: ColumnType<Date, never, Date | string>;
 }
 export type UserRow = Selectable<UserTable>;
-// Generated is re-exported for slices that need server-side defaults.
-export type { Generated };

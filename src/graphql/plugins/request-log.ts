@@ -20,9 +20,7 @@ export function requestLogPlugin(metrics: RequestMetrics): ApolloServerPlugin<Gr
             const original = unwrapResolverError(error);
             const code = original instanceof AppError ? original.code : String(error.extensions.code ?? 'INTERNAL_SERVER_ERROR');
             codes.push(code);
-            if (!(original instanceof AppError) || original.code === 'INTERNAL_SERVER_ERROR') {
-              if (code === 'INTERNAL_SERVER_ERROR') contextValue.logger.error({ err: original, path: error.path }, 'unexpected error');
-            }
+            if (code === 'INTERNAL_SERVER_ERROR') contextValue.logger.error({ err: original, path: error.path }, 'unexpected error');
           }
         },
         async willSendResponse({ operationName }) {

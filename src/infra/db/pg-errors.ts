@@ -22,7 +22,6 @@ const CONSTRAINT_ERRORS: Record<string, () => AppError> = {
   api_keys_name_key: () => new ConflictError('An API key with this name already exists', { reason: 'API_KEY_NAME_TAKEN' }),
 };
 
-export const PG_UNIQUE_VIOLATION = '23505';
 export const PG_FOREIGN_KEY_VIOLATION = '23503';
 
 /** Maps a database error to an AppError when it is a known constraint; otherwise returns it unchanged. */
@@ -42,6 +41,3 @@ export function mapDatabaseError(error: unknown): unknown {
   return error;
 }
 
-export function isUniqueViolation(error: unknown, constraint?: string): boolean {
-  return isPgError(error) && error.code === PG_UNIQUE_VIOLATION && (constraint === undefined || error.constraint === constraint);
-}
