@@ -12,6 +12,7 @@ const shared = {
 const externalPg = process.env.TEST_DATABASE_URL
   ? [
       {
+        extends: true as const,
         test: {
           ...shared,
           name: 'external-pg',
@@ -23,10 +24,15 @@ const externalPg = process.env.TEST_DATABASE_URL
   : [];
 
 export default defineConfig({
+  // Node resolves `graphql` to its CommonJS entry (it ignores the "module" field), and so do the
+  // CommonJS Apollo packages; Vite would pick index.mjs, a second graphql-js whose schema objects
+  // fail instanceof checks against Apollo's ("from another module or realm"). Resolve like Node.
+  resolve: { alias: [{ find: /^graphql$/, replacement: 'graphql/index.js' }] },
   test: {
     projects: [
-      { test: { name: 'unit', include: ['tests/unit/**/*.test.ts'] } },
+      { extends: true, test: { name: 'unit', include: ['tests/unit/**/*.test.ts'] } },
       {
+        extends: true as const,
         test: {
           ...shared,
           name: 'embedded-pg',

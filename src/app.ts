@@ -1,3 +1,4 @@
+import { createServer } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
@@ -8,16 +9,19 @@ import type { Db } from './infra/db/database.js';
 import type { SpiceDb } from './infra/spicedb/spicedb.js';
 import type { Logger } from './logger.js';
 import type { GraphQLContext, Services } from './graphql/context.js';
-import { formatError } from './graphql/format-error.js';
-import { requestLogPlugin } from './graphql/plugins/request-log.js';
+import { createFormatError } from './graphql/format-error.js';
+import { operationLimitsPlugin } from './graphql/limits/limits-plugin.js';
+import { operationLimits } from './graphql/limits/operation-limits.js';
+import { requestRecordPlugin } from './graphql/plugins/request-record.js';
 import { createContextFactory } from './graphql/request-context.js';
 import { buildSchema } from './graphql/schema.js';
-import { registerGraphiQL } from './http/graphiql.js';
+import { registerGraphiQL, registerGraphiQLDisabled } from './http/graphiql.js';
 import { registerHealthRoutes } from './http/health.js';
 import type { RequestMetrics } from './http/metrics.js';
+import { registerRequestLog } from './http/request-log.js';
+import { registerResponseLimit } from './http/response-limit.js';
 import { requireRouterSecret } from './http/router-secret.js';
 import { newId } from './shared/ids.js';
-import { runWithCounters } from './shared/request-counters.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -34,33 +38,49 @@ export interface AppDeps {
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
+// How often Node looks for connections past their header or request deadline.
+const CONNECTION_CHECK_INTERVAL_MS = 1000;
 
 /** The HTTP server: GraphQL (Apollo on Fastify), GraphiQL, health and metrics. Not yet listening. */
 export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; apollo: ApolloServer<GraphQLContext> }> {
+  const { config } = deps;
   const app = Fastify({
     logger: false,
-    bodyLimit: 1_000_000,
+    bodyLimit: config.HTTP_BODY_LIMIT_BYTES,
     trustProxy: true,
+    // Slow clients must not hold sockets: unfinished headers and bodies have deadlines.
+    serverFactory: (handler) =>
+      createServer(
+        {
+          headersTimeout: config.HTTP_HEADERS_TIMEOUT_MS,
+          requestTimeout: config.HTTP_REQUEST_TIMEOUT_MS,
+          keepAliveTimeout: config.HTTP_KEEP_ALIVE_TIMEOUT_MS,
+          connectionsCheckingInterval: CONNECTION_CHECK_INTERVAL_MS,
+        },
+        handler,
+      ),
     genReqId: (request) => {
       const given = request.headers['x-request-id'];
       return typeof given === 'string' && REQUEST_ID.test(given) ? given : newId();
     },
   });
-  // Every SQL statement and SpiceDB call made while serving this request is counted for its log line.
-  app.addHook('onRequest', (request, reply, done) => {
+  app.addHook('onRequest', async (request, reply) => {
     void reply.header('x-request-id', request.id);
-    runWithCounters({ sql: 0, spicedb: 0 }, done);
   });
-  if (deps.config.ROUTER_SECRET) requireRouterSecret(app, deps.config.ROUTER_SECRET, GRAPHQL_PATH);
 
+  const limits = operationLimits(config);
   const apollo = new ApolloServer<GraphQLContext>({
     schema: buildSchema(),
-    introspection: deps.config.introspectionEnabled,
-    formatError,
+    introspection: config.introspectionEnabled,
+    formatError: createFormatError({ suggestions: config.suggestionsEnabled }),
     includeStacktraceInErrorResponses: false,
+    parseOptions: { maxTokens: limits.maxTokens },
     // main.ts owns shutdown (drain HTTP, stop the relay, close pools); Apollo would re-raise the signal.
     stopOnTerminationSignals: false,
-    plugins: [fastifyApolloDrainPlugin(app), requestLogPlugin(deps.metrics),
+    plugins: [
+      fastifyApolloDrainPlugin(app),
+      requestRecordPlugin(),
+      operationLimitsPlugin(limits),
       ApolloServerPluginLandingPageDisabled(),
       // Federated traces only matter with GraphOS reporting; they cost time on every request.
       ApolloServerPluginInlineTraceDisabled(),
@@ -72,10 +92,14 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; a
   app.get('/metrics', async (_request, reply) =>
     reply.header('content-type', deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()),
   );
-  if (deps.config.graphiqlEnabled) await registerGraphiQL(app, GRAPHQL_PATH);
-  await app.register(fastifyApollo(apollo), {
-    path: GRAPHQL_PATH,
-    context: createContextFactory(deps),
+  if (config.graphiqlEnabled) await registerGraphiQL(app, GRAPHQL_PATH);
+  else registerGraphiQLDisabled(app, GRAPHQL_PATH);
+  // The GraphQL route in a scope of its own: its hooks apply to it whatever URL reached it.
+  await app.register(async (scope) => {
+    registerRequestLog(scope, deps);
+    if (config.ROUTER_SECRET) requireRouterSecret(scope, config.ROUTER_SECRET);
+    registerResponseLimit(scope, config.GRAPHQL_MAX_RESPONSE_BYTES);
+    await scope.register(fastifyApollo(apollo), { path: GRAPHQL_PATH, context: createContextFactory({ ...deps, maxRows: config.GRAPHQL_MAX_ROWS }) });
   });
   return { app, apollo };
 }

@@ -45,6 +45,22 @@ const schema = z.object({
   OUTBOX_BACKOFF_BASE_MS: z.coerce.number().int().min(1).default(250),
   OUTBOX_BACKOFF_MAX_MS: z.coerce.number().int().min(1).default(60_000),
   AUTHZ_SYNC_WAIT_MS: z.coerce.number().int().min(0).default(5000),
+
+  // Defence in depth against expensive requests; docs/security.md explains each limit and its default.
+  GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(100).default(5000),
+  GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).default(30),
+  GRAPHQL_MAX_DEPTH: z.coerce.number().int().min(2).default(40),
+  GRAPHQL_MAX_DIRECTIVES: z.coerce.number().int().min(0).default(50),
+  GRAPHQL_MAX_FIELDS: z.coerce.number().int().min(1).default(1000),
+  GRAPHQL_MAX_COST: z.coerce.number().int().min(1).default(250_000),
+  GRAPHQL_MAX_ROWS: z.coerce.number().int().min(1).default(25_000),
+  GRAPHQL_MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
+  GRAPHQL_SUGGESTIONS: bool.optional(),
+  HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(512 * 1024),
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  HTTP_KEEP_ALIVE_TIMEOUT_MS: z.coerce.number().int().min(100).default(5_000),
+  METRICS_MAX_OPERATIONS: z.coerce.number().int().min(0).default(100),
 });
 
 export type Env = z.infer<typeof schema>;
@@ -57,6 +73,8 @@ export interface Config extends Env {
   embeddedSpiceDb: boolean;
   graphiqlEnabled: boolean;
   introspectionEnabled: boolean;
+  /** "Did you mean …" in validation errors; they reveal the schema, so off in production. */
+  suggestionsEnabled: boolean;
 }
 
 export class ConfigError extends Error {
@@ -80,5 +98,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     embeddedSpiceDb: e.SPICEDB_ENDPOINT === undefined,
     graphiqlEnabled: e.GRAPHIQL ?? !isProduction,
     introspectionEnabled: e.INTROSPECTION ?? !isProduction,
+    suggestionsEnabled: e.GRAPHQL_SUGGESTIONS ?? !isProduction,
   };
 }

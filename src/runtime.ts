@@ -77,7 +77,7 @@ export async function startRuntime(config: Config, logger: Logger, overrides: Ru
   const notifier = new PgNotifier({ connectionString: databaseUrl, logger });
   await notifier.start();
   const relay = new OutboxRelay({ connectionString: databaseUrl, spicedb: overrides.relaySpiceDb ?? spicedb, notifier, logger, ...relaySettings(config) });
-  const metrics = new RequestMetrics(() => relay.stats(), () => outboxBacklog(database.db));
+  const metrics = new RequestMetrics(() => relay.stats(), () => outboxBacklog(database.db), config.METRICS_MAX_OPERATIONS);
   relay.start();
   const waiter = new ApplyWaiter(primaryPool, notifier);
   const transactor = new Transactor(database.db, waiter, config.AUTHZ_SYNC_WAIT_MS);

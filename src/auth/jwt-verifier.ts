@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, customFetch, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey, type RemoteJWKSet } from 'jose';
 import { z } from 'zod';
 import type { Logger } from '../logger.js';
-import { InternalError, UnauthenticatedError } from '../shared/errors.js';
+import { InternalError, UnauthenticatedError, UnavailableError } from '../shared/errors.js';
 
 /** Claims of a token whose signature, issuer, audience and lifetime have been checked. */
 export interface VerifiedClaims extends JWTPayload {
@@ -124,7 +124,7 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
 function toAuthError(error: unknown, log: Logger): Error {
   if (error instanceof KeySourceUnavailable) {
     log.error({ err: error.cause ?? error }, 'oidc_keys_unavailable');
-    return new InternalError('Authentication is temporarily unavailable', { reason: 'OIDC_UNAVAILABLE', cause: error });
+    return new UnavailableError('Authentication is temporarily unavailable; retry shortly', { reason: 'OIDC_UNAVAILABLE', cause: error });
   }
   if (error instanceof errors.JWTExpired) {
     return new UnauthenticatedError('The token has expired', { reason: 'TOKEN_EXPIRED', cause: error });

@@ -21,12 +21,21 @@ export async function authorize<T extends Guarded>(
   permission: Permission,
   what: string,
 ): Promise<T> {
-  if (!resource || !isInScope(actor.principal, resource.tenantId)) throw new NotFoundError(`${what} not found`);
+  const started = performance.now();
+  if (!resource) {
+    // As long as a hidden one takes to refuse (see Concealment), so the answer reveals nothing.
+    await actor.authz.concealMissing(started);
+    throw new NotFoundError(`${what} not found`);
+  }
+  if (!isInScope(actor.principal, resource.tenantId)) throw new NotFoundError(`${what} not found`);
   const target = ref(type, resource.id);
   // Both checks go out in the same tick, so they cost one CheckBulkPermissions call.
   const [canView, allowed] = await Promise.all([actor.authz.can(target, 'view'), actor.authz.can(target, permission)]);
   if (allowed) return resource;
-  if (!canView) throw new NotFoundError(`${what} not found`);
+  if (!canView) {
+    actor.authz.noteHidden(started);
+    throw new NotFoundError(`${what} not found`);
+  }
   throw new ForbiddenError(`You may not ${permission.replace('_', ' ')} this ${what.toLowerCase()}`, {
     reason: `MISSING_${permission.toUpperCase()}_PERMISSION`,
   });

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { ObjectRef, SubjectRef } from '../infra/spicedb/relationships.js';
 import type { SpiceDb } from '../infra/spicedb/spicedb.js';
+import { Concealment } from './concealment.js';
 
 export type Permission = 'view' | 'edit' | 'manage' | 'create_child' | 'administrate' | 'create_api_key' | 'revoke';
 
@@ -26,6 +27,8 @@ export class RequestAuthz {
     private readonly loadToken: () => Promise<string | null>,
     /** Forgets whatever the token loader memoised, so the next load reads the current token. */
     private readonly forgetToken: () => void = () => undefined,
+    /** Shared by every request of the process: NOT_FOUND answers must not tell missing from hidden. */
+    private readonly concealment: Concealment = new Concealment(),
   ) {
     this.checks = new DataLoader((keys) => this.checkBatch(keys), {
       cacheKeyFn: (k) => `${k.resource.type}:${k.resource.id}#${k.permission}`,
@@ -49,6 +52,16 @@ export class RequestAuthz {
   /** Records an answer known without asking, e.g. visibility inherited from a viewable parent. */
   prime(resource: ObjectRef, permission: Permission, allowed: boolean): void {
     this.checks.prime({ resource, permission }, allowed);
+  }
+
+  /** A lookup that began at `startedAt` (performance.now()) found the resource hidden from the caller. */
+  noteHidden(startedAt: number): void {
+    this.concealment.recordHidden(performance.now() - startedAt);
+  }
+
+  /** A lookup that began at `startedAt` found no resource: wait as long as a hidden one takes. */
+  concealMissing(startedAt: number): Promise<void> {
+    return this.concealment.padMissing(startedAt);
   }
 
   can(resource: ObjectRef, permission: Permission): Promise<boolean> {

@@ -1,6 +1,7 @@
 import type { Actor } from '../authz/actor.js';
 import type { RequestAuthz } from '../authz/request-authz.js';
 import type { Principal } from '../auth/principal.js';
+import type { RequestRecord } from '../http/request-record.js';
 import type { Db } from '../infra/db/database.js';
 import type { Logger } from '../logger.js';
 import { UnauthenticatedError } from '../shared/errors.js';
@@ -24,6 +25,8 @@ export interface GraphQLContext {
   services: Services;
   /** The database for this request's reads: the replica when it has caught up, else the primary. */
   reads: () => Promise<Db>;
+  /** What the request log will say about this request; absent outside HTTP (e.g. executeOperation). */
+  record?: RequestRecord | undefined;
 }
 
 export function requireActor(ctx: GraphQLContext): Actor {

@@ -1,38 +1,28 @@
-import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError } from 'graphql';
-import { SpiceDbError } from '../infra/spicedb/spicedb-errors.js';
-import { AppError } from '../shared/errors.js';
+import { classifyError } from './error-mapping.js';
 
-const MASKED = 'Internal server error';
+// A validation error quotes the client's text (a 500 KB field name, say); the client needs no more than this.
+const MAX_MESSAGE_LENGTH = 500;
+const SUGGESTION = /\s*Did you mean [^?]*\?/g;
+
+function bound(message: string): string {
+  return message.length > MAX_MESSAGE_LENGTH ? `${message.slice(0, MAX_MESSAGE_LENGTH)}… (truncated)` : message;
+}
 
 /**
- * What a client may see of an error. Our own errors pass with their code; GraphQL validation and
- * parse errors pass as Apollo formats them; anything else is masked (the request log has details).
+ * What a client may see of an error (classifyError decides), bounded in size. Without suggestions
+ * (production), "Did you mean …?" hints go too: they would spell out the schema to anyone.
  */
-export function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-  const original = unwrapResolverError(error);
-  const { stacktrace: _stacktrace, ...extensions } = formatted.extensions ?? {};
-  if (original instanceof AppError && original.code !== 'INTERNAL_SERVER_ERROR') {
-    return { ...formatted, extensions };
-  }
-  if (original instanceof SpiceDbError && original.transient) {
+export function createFormatError(options: { suggestions: boolean }): (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError {
+  return (formatted, error) => {
+    const verdict = classifyError(error);
+    const message = options.suggestions ? verdict.message : verdict.message.replace(SUGGESTION, '');
+    const { http: _http, stacktrace: _stacktrace, ...extensions } = verdict.extensions;
     return {
-      message: 'Authorization is temporarily unavailable; retry shortly',
+      message: bound(message),
+      ...(formatted.locations && !verdict.unexpected ? { locations: formatted.locations } : {}),
       ...(formatted.path ? { path: formatted.path } : {}),
-      extensions: { code: 'INTERNAL_SERVER_ERROR', reason: 'AUTHORIZATION_UNAVAILABLE' },
+      extensions: { ...extensions, code: verdict.code },
     };
-  }
-  if (original instanceof AppError || original instanceof Error) {
-    const isOurs = original instanceof AppError;
-    // graphql-js errors without a resolver origin (syntax, validation) carry no originalError.
-    if (!isOurs && error === original && typeof extensions.code === 'string' && extensions.code !== 'INTERNAL_SERVER_ERROR') {
-      return { ...formatted, extensions };
-    }
-    return {
-      message: MASKED,
-      ...(formatted.path ? { path: formatted.path } : {}),
-      extensions: { code: 'INTERNAL_SERVER_ERROR' },
-    };
-  }
-  return { ...formatted, extensions };
+  };
 }

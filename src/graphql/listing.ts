@@ -17,7 +17,9 @@ export async function tenantsConnection(ctx: GraphQLContext, actor: Actor, page:
       ? [scope]
       : []
     : [...(await actor.authz.lookup('tenant', 'view'))];
-  const rows = toPage(await listTenantsByIds(await ctx.reads(), ids, page), page.first);
+  const found = await listTenantsByIds(await ctx.reads(), ids, page);
+  ctx.loaders.budget.spend(found.length);
+  const rows = toPage(found, page.first);
   return toConnection(
     rows.items.map((r) => ({ node: r.tenant, sortKey: r.sortKey })),
     rows.hasNextPage,
@@ -45,7 +47,9 @@ export async function tenantWorkspacesConnection(
   const filter = normaliseNameFilter(nameContains);
   const seesAll = await actor.authz.can(ref('tenant', tenantId), 'administrate');
   const onlyIds = seesAll ? undefined : [...(await actor.authz.lookup('workspace', 'view'))];
-  const rows = toPage(await listTenantWorkspaces(await ctx.reads(), { tenantId, nameContains: filter, onlyIds }, page), page.first);
+  const found = await listTenantWorkspaces(await ctx.reads(), { tenantId, nameContains: filter, onlyIds }, page);
+  ctx.loaders.budget.spend(found.length);
+  const rows = toPage(found, page.first);
   return toConnection(
     rows.items.map((r) => ({ node: r.workspace, sortKey: r.sortKey })),
     rows.hasNextPage,

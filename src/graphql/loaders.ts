@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
 import type { Db } from '../infra/db/database.js';
 import type { PageRequest } from '../shared/pagination.js';
+import type { RowBudget } from './row-budget.js';
 import { findTenantsByIds } from '../tenants/tenant.repository.js';
 import type { Tenant } from '../tenants/tenant.js';
 import { findUsersByIds } from '../users/user.repository.js';
@@ -11,10 +12,11 @@ import type { Workspace } from '../workspaces/workspace.js';
 // Waiting one macrotask lets every resolver of a tree level join the same batch.
 const batchScheduleFn = (run: () => void): void => void setImmediate(run);
 
-function byId<V>(load: (ids: readonly string[]) => Promise<Map<string, V>>): DataLoader<string, V | null> {
+function byId<V>(load: (ids: readonly string[]) => Promise<Map<string, V>>, budget: RowBudget): DataLoader<string, V | null> {
   return new DataLoader<string, V | null>(
     async (ids) => {
       const found = await load(ids);
+      budget.spend(found.size);
       return ids.map((id) => found.get(id) ?? null);
     },
     { batchScheduleFn },
@@ -30,14 +32,19 @@ export class Loaders {
   private readonly ancestors: DataLoader<string, Workspace[]>;
   private readonly children = new Map<string, DataLoader<string, SortedWorkspace[]>>();
 
-  constructor(private readonly reads: () => Promise<Db>) {
-    this.workspace = byId(async (ids) => findWorkspacesByIds(await reads(), ids));
-    this.tenant = byId(async (ids) => findTenantsByIds(await reads(), ids));
-    this.rootWorkspace = byId(async (ids) => findRootWorkspaces(await reads(), ids));
-    this.user = byId(async (ids) => findUsersByIds(await reads(), ids));
+  constructor(
+    private readonly reads: () => Promise<Db>,
+    /** Every row a loader or listing loads counts against it. */
+    readonly budget: RowBudget,
+  ) {
+    this.workspace = byId(async (ids) => findWorkspacesByIds(await reads(), ids), budget);
+    this.tenant = byId(async (ids) => findTenantsByIds(await reads(), ids), budget);
+    this.rootWorkspace = byId(async (ids) => findRootWorkspaces(await reads(), ids), budget);
+    this.user = byId(async (ids) => findUsersByIds(await reads(), ids), budget);
     this.ancestors = new DataLoader(
       async (ids) => {
         const found = await findAncestors(await reads(), ids);
+        budget.spend([...found.values()].reduce((n, chain) => n + chain.length, 0));
         return ids.map((id) => found.get(id) ?? []);
       },
       { batchScheduleFn },
@@ -63,6 +70,7 @@ export class Loaders {
       loader = new DataLoader(
         async (parentIds) => {
           const found = await listChildren(await this.reads(), parentIds, page);
+          this.budget.spend([...found.values()].reduce((n, rows) => n + rows.length, 0));
           return parentIds.map((id) => found.get(id) ?? []);
         },
         { batchScheduleFn },

@@ -4,6 +4,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/resolverMap.js';
 import type { GraphQLSchema } from 'graphql';
 import { parse } from 'graphql';
+import { guardEntities } from './entities-guard.js';
 import { Mutation } from './resolvers/mutation.js';
 import { Query } from './resolvers/query.js';
 import { DateTime } from './resolvers/scalars.js';
@@ -30,5 +31,7 @@ export function buildSchema(): GraphQLSchema {
     Workspace: WorkspaceResolvers,
     WorkspacePermissions,
   } as unknown as GraphQLResolverMap<unknown>;
-  return buildSubgraphSchema({ typeDefs: parse(readTypeDefs()), resolvers });
+  const schema = buildSubgraphSchema({ typeDefs: parse(readTypeDefs()), resolvers });
+  guardEntities(schema);
+  return schema;
 }

@@ -1,21 +1,39 @@
 import type { Actor } from '../authz/actor.js';
 import { isInScope } from '../auth/principal.js';
-import { ref } from '../infra/spicedb/relationships.js';
+import { ref, type ObjectRef } from '../infra/spicedb/relationships.js';
 import type { Tenant } from '../tenants/tenant.js';
 import type { SortedWorkspace } from '../workspaces/workspace.repository.js';
 import type { Workspace } from '../workspaces/workspace.js';
 import type { GraphQLContext } from './context.js';
 
-/** A workspace the caller may view, or null: missing, outside the key's tenant and hidden look the same. */
-// The row and the check are fetched side by side: one SQL and one SpiceDB round trip in parallel.
-export async function visibleWorkspace(ctx: GraphQLContext, actor: Actor, id: string): Promise<Workspace | null> {
-  const [workspace, canView] = await Promise.all([ctx.loaders.workspace.load(id), actor.authz.can(ref('workspace', id), 'view')]);
-  return workspace && canView && isInScope(actor.principal, workspace.tenantId) ? workspace : null;
+/**
+ * The row if the caller may view it, else null: missing, outside the key's tenant and hidden look
+ * the same, in content and in timing (a missing row waits as long as a hidden one, see Concealment).
+ * The row and the check are fetched side by side: one SQL and one SpiceDB round trip in parallel.
+ */
+async function visible<T extends { id: string }>(
+  actor: Actor,
+  row: Promise<T | null>,
+  resource: ObjectRef,
+  tenantOf: (row: T) => string,
+): Promise<T | null> {
+  const started = performance.now();
+  const [found, canView] = await Promise.all([row, actor.authz.can(resource, 'view')]);
+  if (!found) {
+    await actor.authz.concealMissing(started);
+    return null;
+  }
+  if (canView && isInScope(actor.principal, tenantOf(found))) return found;
+  actor.authz.noteHidden(started);
+  return null;
 }
 
-export async function visibleTenant(ctx: GraphQLContext, actor: Actor, id: string): Promise<Tenant | null> {
-  const [tenant, canView] = await Promise.all([ctx.loaders.tenant.load(id), actor.authz.can(ref('tenant', id), 'view')]);
-  return tenant && canView && isInScope(actor.principal, tenant.id) ? tenant : null;
+export function visibleWorkspace(ctx: GraphQLContext, actor: Actor, id: string): Promise<Workspace | null> {
+  return visible(actor, ctx.loaders.workspace.load(id), ref('workspace', id), (w) => w.tenantId);
+}
+
+export function visibleTenant(ctx: GraphQLContext, actor: Actor, id: string): Promise<Tenant | null> {
+  return visible(actor, ctx.loaders.tenant.load(id), ref('tenant', id), (t) => t.id);
 }
 
 /**

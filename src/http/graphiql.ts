@@ -166,8 +166,30 @@ export async function registerGraphiQL(app: FastifyInstance, endpoint: string): 
     return reply.send(body);
   };
 
-  // A route constraint rather than a hook: only browser navigations take this route, everything
-  // else on the path falls through to Apollo's unconstrained route.
+  registerBrowserRoute(app, endpoint, handler);
+}
+
+const DISABLED_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>GraphiQL is disabled</title></head>
+<body style="font-family: sans-serif; max-width: 40em; margin: 3em auto">
+<h1>GraphiQL is disabled on this server</h1>
+<p>This endpoint serves GraphQL: send <code>POST</code> requests with <code>content-type: application/json</code>.</p>
+<p>Operators can enable the in-browser IDE with <code>GRAPHIQL=true</code> (it is off when <code>NODE_ENV=production</code>).</p>
+</body></html>
+`;
+
+/** When GraphiQL is off, a browser still gets a page that says so, instead of Apollo's CSRF error. */
+export function registerGraphiQLDisabled(app: FastifyInstance, endpoint: string): void {
+  registerBrowserRoute(app, endpoint, async (_request, reply) =>
+    reply.code(404).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-store').send(DISABLED_PAGE),
+  );
+}
+
+/**
+ * A route constraint rather than a hook: only browser navigations take this route, everything
+ * else on the path falls through to Apollo's unconstrained route.
+ */
+function registerBrowserRoute(app: FastifyInstance, endpoint: string, handler: (request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>): void {
   app.addConstraintStrategy({
     name: 'graphiql',
     storage() {

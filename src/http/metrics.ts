@@ -1,6 +1,37 @@
 import { Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { OutboxRelayStats } from '../outbox/relay.js';
 
+/** Every value the `outcome` label can take; anything else counts as OTHER. */
+const OUTCOMES = new Set([
+  'ok',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'CONFLICT',
+  'BAD_USER_INPUT',
+  'BAD_REQUEST',
+  'INTERNAL_SERVER_ERROR',
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+  'RESPONSE_TOO_LARGE',
+]);
+const UNAUTHENTICATED_OPERATION = '(unauthenticated)';
+const UNNAMED_OPERATION = '(unnamed)';
+const OTHER_OPERATION = '(other)';
+// Operation names are GraphQL names once resolved; this keeps a long one from bloating every scrape.
+const MAX_LABEL_LENGTH = 64;
+
+export interface RequestObservation {
+  /** The operation's name as resolved from the document; undefined when none was resolved. */
+  operation: string | undefined;
+  authenticated: boolean;
+  outcome: string;
+  seconds: number;
+}
+
 /** Prometheus metrics of this process, served on GET /metrics. */
 export class RequestMetrics {
   readonly registry = new Registry();
@@ -12,7 +43,18 @@ export class RequestMetrics {
     registers: [this.registry],
   });
 
-  constructor(relayStats?: () => OutboxRelayStats, backlog?: () => Promise<{ pending: number; parked: number }>) {
+  private readonly operations = new Set<string>();
+
+  /**
+   * @param maxOperations how many distinct operation names get a label of their own; later ones
+   *   share `(other)`. Clients choose the names, so the set must be bounded: unauthenticated
+   *   requests never add one.
+   */
+  constructor(
+    relayStats?: () => OutboxRelayStats,
+    backlog?: () => Promise<{ pending: number; parked: number }>,
+    private readonly maxOperations = 100,
+  ) {
     collectDefaultMetrics({ register: this.registry });
     if (backlog) {
       new Gauge({
@@ -47,7 +89,18 @@ export class RequestMetrics {
     relayGauge('iam_outbox_last_applied_seq', 'Sequence number of the last outbox event this process applied', (s) => Number(s.lastAppliedSeq ?? 0));
   }
 
-  observe(operation: string, outcome: string, seconds: number): void {
-    this.duration.observe({ operation, outcome }, seconds);
+  observe(observation: RequestObservation): void {
+    const outcome = OUTCOMES.has(observation.outcome) ? observation.outcome : 'OTHER';
+    this.duration.observe({ operation: this.operationLabel(observation), outcome }, observation.seconds);
+  }
+
+  private operationLabel({ operation, authenticated }: RequestObservation): string {
+    if (!authenticated) return UNAUTHENTICATED_OPERATION;
+    if (operation === undefined || operation === '') return UNNAMED_OPERATION;
+    const name = operation.slice(0, MAX_LABEL_LENGTH);
+    if (this.operations.has(name)) return name;
+    if (this.operations.size >= this.maxOperations) return OTHER_OPERATION;
+    this.operations.add(name);
+    return name;
   }
 }

@@ -5,15 +5,17 @@ const digest = (value: string): Buffer => createHash('sha256').update(value).dig
 
 /**
  * With ROUTER_SECRET set, only the router (which inserts `router-authorization`) may call the
- * GraphQL endpoint; health and metrics stay open for the platform's probes.
+ * GraphQL endpoint; health and metrics stay open for the platform's probes. Registered in the
+ * GraphQL route's own scope, so it guards whatever URL Fastify routes there (a percent-encoded
+ * `/%67raphql` included), rather than comparing URLs itself.
  */
-export function requireRouterSecret(app: FastifyInstance, secret: string, path: string): void {
+export function requireRouterSecret(scope: FastifyInstance, secret: string): void {
   const expected = digest(secret);
-  app.addHook('onRequest', async (request, reply) => {
-    if (request.url.split('?')[0] !== path) return;
+  scope.addHook('onRequest', async (request, reply) => {
     const header = request.headers['router-authorization'];
     const given = typeof header === 'string' ? digest(header) : undefined;
     if (!given || !timingSafeEqual(given, expected)) {
+      request.graphqlRecord?.errorCodes.push('UNAUTHENTICATED');
       return reply.code(401).send({
         errors: [{ message: 'Missing or invalid router-authorization header', extensions: { code: 'UNAUTHENTICATED', reason: 'ROUTER_SECRET_MISMATCH' } }],
       });

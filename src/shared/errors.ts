@@ -73,3 +73,12 @@ export class InternalError extends AppError {
   override name = 'InternalError';
   readonly code = 'INTERNAL_SERVER_ERROR' as const;
 }
+
+/**
+ * A dependency (database, SpiceDB, identity provider) cannot answer right now. Still an internal
+ * error, logged with its cause, but its message and reason are safe to show: the client should retry.
+ */
+export class UnavailableError extends AppError {
+  override name = 'UnavailableError';
+  readonly code = 'INTERNAL_SERVER_ERROR' as const;
+}

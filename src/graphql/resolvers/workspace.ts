@@ -1,13 +1,13 @@
 import type { GraphQLResolveInfo } from 'graphql';
 import { ref } from '../../infra/spicedb/relationships.js';
-import { InternalError } from '../../shared/errors.js';
+import { NotFoundError } from '../../shared/errors.js';
 import { parseId } from '../../shared/ids.js';
 import { pageRequest, toPage } from '../../shared/pagination.js';
 import type { Workspace } from '../../workspaces/workspace.js';
 import { toConnection } from '../connection.js';
 import { requireActor, type GraphQLContext } from '../context.js';
 import { nestedDepth } from '../selection-depth.js';
-import { visibleChildren, visibleParent, visibleWorkspace } from '../visibility.js';
+import { visibleChildren, visibleParent, visibleTenant, visibleWorkspace } from '../visibility.js';
 import type { PageArgs } from './query.js';
 
 export const WorkspaceResolvers = {
@@ -16,9 +16,13 @@ export const WorkspaceResolvers = {
     return id ? visibleWorkspace(ctx, requireActor(ctx), id) : null;
   },
 
+  /**
+   * Only a tenant the caller may view: a workspace grant alone does not reveal the tenant's name.
+   * The field is non-null, so a hidden tenant fails the field (and nulls the workspace) instead.
+   */
   async tenant(workspace: Workspace, _: unknown, ctx: GraphQLContext) {
-    const tenant = await ctx.loaders.tenant.load(workspace.tenantId);
-    if (!tenant) throw new InternalError(`workspace ${workspace.id} has no tenant row`);
+    const tenant = await visibleTenant(ctx, requireActor(ctx), workspace.tenantId);
+    if (!tenant) throw new NotFoundError('Tenant not found', { reason: 'TENANT_HIDDEN' });
     return tenant;
   },
 

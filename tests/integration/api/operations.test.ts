@@ -74,8 +74,12 @@ describe('production defaults and the router secret', () => {
     const headers = { 'x-api-key': server.adminKey, 'router-authorization': 's3cret' };
     const introspection = await server.gql('{ __schema { queryType { name } } }', {}, headers);
     expect(introspection.errors?.[0]?.extensions.code).toBe('GRAPHQL_VALIDATION_FAILED');
+    // A browser gets a small page saying GraphiQL is off, not the 9 MB IDE and not a CSRF error.
     const page = await fetch(server.url, { headers: { accept: 'text/html', 'router-authorization': 's3cret' } });
-    expect(page.headers.get('content-type') ?? '').not.toContain('text/html');
+    expect(page.status).toBe(404);
+    const html = await page.text();
+    expect(html).toContain('GraphiQL is disabled');
+    expect(html.length).toBeLessThan(2000);
     // The router still composes: _service is always served.
     const sdl = await server.gql<{ _service: { sdl: string } }>('{ _service { sdl } }', {}, headers);
     expect(sdl.data?._service.sdl).toContain('@key');
