@@ -17,6 +17,7 @@ import { createContextFactory } from './graphql/request-context.js';
 import { buildSchema } from './graphql/schema.js';
 import { registerGraphiQL, registerGraphiQLDisabled } from './http/graphiql.js';
 import { registerHealthRoutes } from './http/health.js';
+import { registerGraphQLHttpErrors } from './http/http-errors.js';
 import type { RequestMetrics } from './http/metrics.js';
 import { registerRequestLog } from './http/request-log.js';
 import { registerResponseLimit } from './http/response-limit.js';
@@ -97,6 +98,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; a
   // The GraphQL route in a scope of its own: its hooks apply to it whatever URL reached it.
   await app.register(async (scope) => {
     registerRequestLog(scope, deps);
+    registerGraphQLHttpErrors(scope);
     if (config.ROUTER_SECRET) requireRouterSecret(scope, config.ROUTER_SECRET);
     registerResponseLimit(scope, config.GRAPHQL_MAX_RESPONSE_BYTES);
     await scope.register(fastifyApollo(apollo), { path: GRAPHQL_PATH, context: createContextFactory({ ...deps, maxRows: config.GRAPHQL_MAX_ROWS }) });

@@ -105,6 +105,10 @@ export async function startRuntime(config: Config, logger: Logger, overrides: Ru
   const { app } = await buildApp({
     config, logger, db: database.db, readDb: database.readDb, spicedb, authenticator, services, metrics, isStopping: () => stopping,
   });
+  if (config.isProduction && !config.ROUTER_SECRET) {
+    // _service { sdl } cannot be switched off (the router composes with it): only the secret keeps it private.
+    logger.warn({ event: 'router_secret_missing' }, 'NODE_ENV=production without ROUTER_SECRET: anyone who reaches this port can read the schema through _service');
+  }
   const address = await app.listen({ host: config.HOST, port: config.PORT });
   const url = `${address.replace('[::1]', '127.0.0.1')}/graphql`;
   logger.info({ event: 'server_started', url, startupMs: Date.now() - started, embeddedPostgres: !!embeddedPg, embeddedSpiceDb }, `iam-subgraph listening on ${url}`);

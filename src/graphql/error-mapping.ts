@@ -16,6 +16,9 @@ export interface ErrorVerdict {
 
 export const MASKED_MESSAGE = 'Internal server error';
 const INTERNAL = 'INTERNAL_SERVER_ERROR';
+// graphql-js's parser says so when `maxTokens` stops it.
+// graphql-js 16 words it "more that"; accept the corrected spelling too.
+const TOKEN_LIMIT = /^Syntax Error: Document contains more tha[nt] (\d+) tokens/;
 
 function unavailable(message: string, reason: string): ErrorVerdict {
   return { code: INTERNAL, message, extensions: { reason }, unexpected: true };
@@ -58,6 +61,8 @@ export function classifyError(error: unknown): ErrorVerdict {
   // graphql-js and Apollo reject the request itself (syntax, validation, limits, persisted queries).
   if (original instanceof GraphQLError) {
     const { code, http, ...rest } = original.extensions as { code?: unknown; http?: { status?: number } };
+    const tokens = TOKEN_LIMIT.exec(original.message);
+    if (tokens) return { code: 'GRAPHQL_PARSE_FAILED', message: original.message, extensions: { reason: 'MAX_TOKENS_EXCEEDED', limit: Number(tokens[1]) }, unexpected: false };
     if (typeof code === 'string' && code !== INTERNAL) return { code, message: original.message, extensions: rest, unexpected: false };
     // Apollo's request errors without a code (e.g. an APQ hash that does not match its query) carry a 400.
     if (code === undefined && http?.status === 400) return { code: 'BAD_USER_INPUT', message: original.message, extensions: rest, unexpected: false };

@@ -28,4 +28,13 @@ describe('nestedDepth', () => {
   ])('%s → %i', async (query, expected) => {
     expect(await depthSeen(query)).toBe(expected);
   });
+
+  it('is linear in fragments that spread each other twice', async () => {
+    // Each Fi spreads F(i+1) twice; a walk that re-reads every spread does 2^40 steps here.
+    const levels = 40;
+    const fragments = Array.from({ length: levels }, (_, i) =>
+      i + 1 < levels ? `fragment F${i} on Node { name ...F${i + 1} ...F${i + 1} }` : `fragment F${i} on Node { parent { parent { name } } }`,
+    );
+    expect(await depthSeen(`{ node { parent { ...F0 } } } ${fragments.join(' ')}`)).toBe(3);
+  });
 });

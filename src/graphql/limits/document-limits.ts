@@ -42,8 +42,9 @@ export function checkDocumentLimits(schema: GraphQLSchema, document: DocumentNod
     maxDirectivesRule({ ...armor, n: limits.maxDirectives, onReject: [reject('MAX_DIRECTIVES_EXCEEDED', limits.maxDirectives)] })(context),
   ] as ASTVisitor[];
   visit(document, visitInParallel(visitors));
+  if (violation) return violation;
   if (fields > limits.maxFields) {
     return new LimitExceededError('MAX_FIELDS_EXCEEDED', `Field limit of ${limits.maxFields} exceeded, found ${fields}.`, limits.maxFields, fields);
   }
-  return violation;
+  return null;
 }

@@ -45,7 +45,8 @@ export function mapDatabaseError(error: unknown): unknown {
 // Class 08 (connection exception), 57P01–57P03 (admin/crash shutdown, cannot connect now), 53300 (too many connections).
 const UNAVAILABLE_SQLSTATE = /^(08|57P0[123]$|53300$)/;
 const UNAVAILABLE_NODE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
-const UNAVAILABLE_MESSAGES = /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect/i;
+const UNAVAILABLE_MESSAGES =
+  /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect|not currently accepting connections/i;
 
 /** True when PostgreSQL could not be reached or dropped the connection: worth retrying later. */
 export function isDatabaseUnavailable(error: unknown): boolean {
