@@ -5,6 +5,7 @@ import { startEmbeddedPostgres } from '../src/infra/db/embedded-postgres.js';
 import { migrate } from '../src/infra/db/migrator.js';
 import { createLogger } from '../src/logger.js';
 import { newId } from '../src/shared/ids.js';
+import { nameKey } from '../src/shared/names.js';
 
 export interface TreeShape {
   fanOut: number;
@@ -87,10 +88,10 @@ function childrenOf(parents: Node[], fanOut: number): PendingNode[] {
 
 async function insertLevel(pool: pg.Pool, tenantId: string, depth: number, nodes: PendingNode[]): Promise<Node[]> {
   await pool.query(
-    `INSERT INTO workspaces (id, tenant_id, parent_id, name, depth)
-     SELECT t.id, $1, t.parent_id, t.name, $2
-       FROM unnest($3::text[], $4::text[], $5::text[]) AS t(id, parent_id, name)`,
-    [tenantId, depth, nodes.map((n) => n.id), nodes.map((n) => n.parentId), nodes.map((n) => n.label)],
+    `INSERT INTO workspaces (id, tenant_id, parent_id, name, name_key, depth)
+     SELECT t.id, $1, t.parent_id, t.name, t.name_key, $2
+       FROM unnest($3::text[], $4::text[], $5::text[], $6::text[]) AS t(id, parent_id, name, name_key)`,
+    [tenantId, depth, nodes.map((n) => n.id), nodes.map((n) => n.parentId), nodes.map((n) => n.label), nodes.map((n) => nameKey(n.label))],
   );
   return nodes;
 }

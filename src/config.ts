@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { BadInputError } from './shared/errors.js';
+import { validateName } from './shared/names.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -8,6 +10,17 @@ const optionalString = z
   .string()
   .optional()
   .transform((v) => (v === undefined || v.trim() === '' ? undefined : v));
+
+/** A name the service stores (tenant, root workspace): the same rules as names sent through the API. */
+const displayName = z.string().transform((value, ctx) => {
+  try {
+    return validateName('value', value);
+  } catch (error) {
+    if (!(error instanceof BadInputError)) throw error;
+    ctx.addIssue({ code: 'custom', message: `${error.message} (${error.reason ?? 'invalid'})` });
+    return z.NEVER;
+  }
+});
 
 const schema = z.object({
   NODE_ENV: z.string().default('development'),
@@ -30,8 +43,8 @@ const schema = z.object({
   OIDC_JWKS_URL: optionalString,
 
   ALLOW_TENANT_CREATION: bool.default(true),
-  DEFAULT_TENANT_NAME: z.string().trim().min(1).max(255).default('default'),
-  DEFAULT_WORKSPACE_NAME: z.string().trim().min(1).max(255).default('Root'),
+  DEFAULT_TENANT_NAME: displayName.default('default'),
+  DEFAULT_WORKSPACE_NAME: displayName.default('Root'),
   MAX_WORKSPACE_DEPTH: z.coerce.number().int().min(1).max(50).default(10),
   BOOTSTRAP_ADMIN_USERNAME: z.string().trim().min(1).max(255).default('bootstrap-admin'),
 

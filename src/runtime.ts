@@ -56,7 +56,7 @@ export async function startRuntime(config: Config, logger: Logger, overrides: Ru
   const database = createDatabase(databaseUrl, config.DATABASE_READ_URL, config.DATABASE_POOL_MAX);
   const primaryPool = database.pools[0];
   if (!primaryPool) throw new Error('no database pool');
-  const applied = await migrate(primaryPool);
+  const applied = await migrate(primaryPool, { logger });
   if (applied.length > 0) logger.info({ event: 'migrations_applied', migrations: applied }, 'migrations applied');
 
   const embeddedSpiceDb = !overrides.spicedb && config.embeddedSpiceDb;

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor, Tx } from '../infra/db/database.js';
+import { nameKey } from '../shared/names.js';
 import type { ApiKey } from './api-key.js';
 import type { ApiKeyRow } from './api-key.table.js';
 
@@ -7,7 +8,7 @@ import type { ApiKeyRow } from './api-key.table.js';
 // to tell which keys are in use.
 const TOUCH_INTERVAL = '1 minute';
 
-type ApiKeyFields = Omit<ApiKeyRow, 'secret_sha256'>;
+type ApiKeyFields = Omit<ApiKeyRow, 'secret_sha256' | 'name_key'>;
 
 function toApiKey(row: ApiKeyFields): ApiKey {
   return {
@@ -41,6 +42,7 @@ export async function insertApiKey(trx: Tx, key: NewApiKey): Promise<ApiKey> {
       tenant_id: key.tenantId,
       owner_user_id: key.ownerUserId,
       name: key.name,
+      name_key: nameKey(key.name),
       prefix: key.prefix,
       secret_sha256: key.secretSha256,
       expires_at: key.expiresAt,

@@ -5,6 +5,8 @@ export interface ApiKeyTable {
   tenant_id: string;
   owner_user_id: string;
   name: string;
+  /** nameKey(name): unique among the owner's active keys in the tenant. */
+  name_key: string;
   prefix: string;
   secret_sha256: Buffer;
   created_at: ColumnType<Date, never, never>;

@@ -5,6 +5,8 @@ import type { Logger } from '../logger.js';
 import { UnauthenticatedError } from '../shared/errors.js';
 import { runWithCounters } from '../shared/request-counters.js';
 import { upsertUserFromIdentity } from '../users/user.repository.js';
+import type { Identity } from '../users/user.js';
+import { identityFromClaims, InvalidClaimError } from './identity-claims.js';
 import type { JwtVerifier, VerifiedClaims } from './jwt-verifier.js';
 import type { Principal } from './principal.js';
 
@@ -65,13 +67,15 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       if (!(error instanceof UnauthenticatedError)) throw error;
       throw new AuthFailure(error, error.reason ?? 'TOKEN_INVALID', { detail: describe(error.cause) });
     }
-    const user = await upsertUserFromIdentity(db, {
-      issuer: claims.iss,
-      subject: claims.sub,
-      username: nonEmptyString(claims.preferred_username) ?? claims.sub,
-      name: nonEmptyString(claims.name),
-      email: nonEmptyString(claims.email),
-    });
+    let identity: Identity;
+    try {
+      identity = identityFromClaims(claims);
+    } catch (error) {
+      if (!(error instanceof InvalidClaimError)) throw error;
+      const refused = new UnauthenticatedError(`The token's ${error.claim} claim is not valid text`, { reason: 'TOKEN_CLAIM_INVALID' });
+      throw new AuthFailure(refused, 'TOKEN_CLAIM_INVALID', { claim: error.claim, problem: error.problem });
+    }
+    const user = await upsertUserFromIdentity(db, identity);
     return { userId: user.id, username: user.username, via: 'oidc' };
   }
 
@@ -142,10 +146,6 @@ function failure(message: string, reason: string, logReason: string = reason): A
 
 function apiKeyFailure(logReason: string, fields: Record<string, unknown> = {}): AuthFailure {
   return new AuthFailure(new UnauthenticatedError(INVALID_API_KEY, { reason: 'API_KEY_INVALID' }), logReason, fields);
-}
-
-function nonEmptyString(value: unknown): string | null {
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : null;
 }
 
 /** jose's code and message name the failed check (claim, algorithm, signature) and never echo the token. */

@@ -12,7 +12,7 @@ const embedded = config.DATABASE_URL
   : await startEmbeddedPostgres({ dataDir: config.DATA_DIR, port: config.EMBEDDED_POSTGRES_PORT, database: 'iam', logger });
 const pool = createPool(config.DATABASE_URL ?? embedded?.url ?? '', 1);
 try {
-  const applied = await migrate(pool);
+  const applied = await migrate(pool, { logger });
   console.log(applied.length > 0 ? `Applied: ${applied.join(', ')}` : 'Nothing to apply: the database is up to date.');
 } catch (error) {
   console.error(error instanceof Error ? error.message : error);

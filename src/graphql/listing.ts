@@ -1,7 +1,6 @@
 import type { Actor } from '../authz/actor.js';
 import { ref } from '../infra/spicedb/relationships.js';
-import { BadInputError } from '../shared/errors.js';
-import { MAX_NAME_LENGTH } from '../shared/names.js';
+import { nameFilterKey } from '../shared/names.js';
 import { toPage, type PageRequest } from '../shared/pagination.js';
 import { listTenantsByIds } from '../tenants/tenant.repository.js';
 import type { Tenant } from '../tenants/tenant.js';
@@ -26,13 +25,6 @@ export async function tenantsConnection(ctx: GraphQLContext, actor: Actor, page:
   );
 }
 
-function normaliseNameFilter(raw: string | null | undefined): string | undefined {
-  const value = raw?.trim();
-  if (!value) return undefined;
-  if (value.length > MAX_NAME_LENGTH) throw new BadInputError('nameContains', `nameContains must be at most ${MAX_NAME_LENGTH} characters`);
-  return value;
-}
-
 /**
  * Workspaces of a tenant the caller can view. Tenant admins view all of them (schema.zed:
  * view includes tenant->administrate), so one check replaces a LookupResources over the tree.
@@ -44,10 +36,10 @@ export async function tenantWorkspacesConnection(
   page: PageRequest,
   nameContains: string | null | undefined,
 ): Promise<Connection<Workspace>> {
-  const filter = normaliseNameFilter(nameContains);
+  const nameKeyContains = nameFilterKey('nameContains', nameContains);
   const seesAll = await actor.authz.can(ref('tenant', tenantId), 'administrate');
   const onlyIds = seesAll ? undefined : [...(await actor.authz.lookup('workspace', 'view'))];
-  const found = await listTenantWorkspaces(await ctx.reads(), { tenantId, nameContains: filter, onlyIds }, page);
+  const found = await listTenantWorkspaces(await ctx.reads(), { tenantId, nameKeyContains, onlyIds }, page);
   ctx.loaders.budget.spend(found.length);
   const rows = toPage(found, page.first);
   return toConnection(

@@ -23,6 +23,8 @@ export interface GroupTable {
   id: string;
   tenant_id: string;
   name: string;
+  /** nameKey(name): unique per tenant. */
+  name_key: string;
   created_at: ColumnType<Date, never, never>;
   updated_at: ColumnType<Date, never, Date | string>;
 }

@@ -1,9 +1,17 @@
 import { BadInputError } from './errors.js';
 import { parseId } from './ids.js';
+import { TEXT_PROBLEM_MESSAGES, textProblem } from './text.js';
 
 /** Parses an ID argument or throws BAD_USER_INPUT naming the field. */
 export function requireId(field: string, raw: string): string {
   const id = parseId(raw);
   if (!id) throw new BadInputError(field, `${field} is not a valid ID`, 'INVALID_ID');
   return id;
+}
+
+/** Any string we store or compare: well-formed Unicode without NUL, else BAD_USER_INPUT naming the field. */
+export function requireText(field: string, raw: string): string {
+  const problem = textProblem(raw);
+  if (problem) throw new BadInputError(field, `${field} ${TEXT_PROBLEM_MESSAGES[problem]}`, problem);
+  return raw;
 }

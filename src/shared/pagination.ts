@@ -1,9 +1,11 @@
 import { BadInputError } from './errors.js';
+import { parseId } from './ids.js';
+import { textProblem } from './text.js';
 
 export const DEFAULT_PAGE_SIZE = 50;
 export const MAX_PAGE_SIZE = 500;
 
-/** Position after which a page starts: the sort key (lower-cased name) and the id as tie-breaker. */
+/** Position after which a page starts: the sort key (the name's key, see name-key.ts) and the id as tie-breaker. */
 export interface Cursor {
   key: string;
   id: string;
@@ -23,11 +25,16 @@ export function encodeCursor(cursor: Cursor): string {
   return Buffer.from(JSON.stringify([cursor.key, cursor.id]), 'utf8').toString('base64url');
 }
 
+/**
+ * Cursors come back from clients, so they are input like any other: the key must be text PostgreSQL
+ * can compare (JSON escapes can smuggle in NUL or a lone surrogate) and the id must be an id.
+ */
 export function decodeCursor(raw: string): Cursor {
   try {
     const parsed: unknown = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
     if (Array.isArray(parsed) && parsed.length === 2 && typeof parsed[0] === 'string' && typeof parsed[1] === 'string') {
-      return { key: parsed[0], id: parsed[1] };
+      const id = parseId(parsed[1]);
+      if (id && textProblem(parsed[0]) === undefined) return { key: parsed[0], id };
     }
   } catch {
     // fall through to the error below

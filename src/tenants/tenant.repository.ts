@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor, Tx } from '../infra/db/database.js';
+import { nameKey } from '../shared/names.js';
 import type { PageRequest } from '../shared/pagination.js';
 import type { TenantRow } from './tenant.table.js';
 import type { Tenant } from './tenant.js';
@@ -8,8 +9,6 @@ export interface SortedTenant {
   tenant: Tenant;
   sortKey: string;
 }
-
-const sortKey = sql<string>`lower(name) COLLATE "C"`;
 
 function toTenant(row: TenantRow): Tenant {
   return { id: row.id, name: row.name, createdAt: row.created_at, updatedAt: row.updated_at };
@@ -25,13 +24,17 @@ export async function findTenantByName(db: Executor, name: string): Promise<Tena
   const row = await db
     .selectFrom('tenants')
     .selectAll()
-    .where(sql<string>`lower(name)`, '=', name.toLowerCase())
+    .where('name_key', '=', nameKey(name))
     .executeTakeFirst();
   return row ? toTenant(row) : undefined;
 }
 
 export async function insertTenant(trx: Tx, tenant: { id: string; name: string }): Promise<Tenant> {
-  const row = await trx.insertInto('tenants').values(tenant).returningAll().executeTakeFirstOrThrow();
+  const row = await trx
+    .insertInto('tenants')
+    .values({ ...tenant, name_key: nameKey(tenant.name) })
+    .returningAll()
+    .executeTakeFirstOrThrow();
   return toTenant(row);
 }
 
@@ -44,15 +47,14 @@ export async function deleteTenantRow(trx: Tx, id: string): Promise<void> {
   await trx.deleteFrom('tenants').where('id', '=', id).execute();
 }
 
-/** A page of the given tenants, in name order. */
+/** A page of the given tenants, in name-key order (name_key is COLLATE "C": the same order on every server). */
 export async function listTenantsByIds(db: Executor, ids: readonly string[], page: PageRequest): Promise<SortedTenant[]> {
   if (ids.length === 0) return [];
   let query = db
     .selectFrom('tenants')
     .selectAll()
-    .select(sortKey.as('sort_key'))
     .where('id', '=', sql<string>`ANY(${[...ids]}::text[])`);
-  if (page.after) query = query.where(sql<boolean>`(${sortKey}, id) > (${page.after.key} COLLATE "C", ${page.after.id})`);
-  const rows = await query.orderBy(sortKey).orderBy('id').limit(page.first + 1).execute();
-  return rows.map((r) => ({ tenant: toTenant(r), sortKey: r.sort_key }));
+  if (page.after) query = query.where(sql<boolean>`(name_key, id) > (${page.after.key} COLLATE "C", ${page.after.id})`);
+  const rows = await query.orderBy('name_key').orderBy('id').limit(page.first + 1).execute();
+  return rows.map((r) => ({ tenant: toTenant(r), sortKey: r.name_key }));
 }

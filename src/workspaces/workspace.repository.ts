@@ -1,5 +1,6 @@
 import { sql, type Expression, type SqlBool } from 'kysely';
 import type { Executor, Tx } from '../infra/db/database.js';
+import { nameKey } from '../shared/names.js';
 import type { Cursor, PageRequest } from '../shared/pagination.js';
 import type { WorkspaceRow } from './workspace.table.js';
 import type { Workspace } from './workspace.js';
@@ -9,8 +10,6 @@ export interface SortedWorkspace {
   workspace: Workspace;
   sortKey: string;
 }
-
-const sortKey = sql<string>`lower(name) COLLATE "C"`;
 
 function toWorkspace(row: WorkspaceRow): Workspace {
   return {
@@ -25,12 +24,13 @@ function toWorkspace(row: WorkspaceRow): Workspace {
   };
 }
 
-function toSorted(row: WorkspaceRow & { sort_key: string }): SortedWorkspace {
-  return { workspace: toWorkspace(row), sortKey: row.sort_key };
+/** Lists sort by (name_key, id); name_key is COLLATE "C", so the order is the same on every server. */
+function toSorted(row: WorkspaceRow): SortedWorkspace {
+  return { workspace: toWorkspace(row), sortKey: row.name_key };
 }
 
 function afterCursor(after: Cursor | null): Expression<SqlBool> {
-  return after ? sql<SqlBool>`(${sortKey}, id) > (${after.key} COLLATE "C", ${after.id})` : sql<SqlBool>`true`;
+  return after ? sql<SqlBool>`(name_key, id) > (${after.key} COLLATE "C", ${after.id})` : sql<SqlBool>`true`;
 }
 
 export async function findWorkspacesByIds(db: Executor, ids: readonly string[]): Promise<Map<string, Workspace>> {
@@ -72,8 +72,7 @@ export async function listChildren(db: Executor, parentIds: readonly string[], p
   const ranked = db
     .selectFrom('workspaces')
     .selectAll()
-    .select(sortKey.as('sort_key'))
-    .select(sql<number>`row_number() OVER (PARTITION BY parent_id ORDER BY ${sortKey}, id)`.as('rank'))
+    .select(sql<number>`row_number() OVER (PARTITION BY parent_id ORDER BY name_key, id)`.as('rank'))
     .where('parent_id', 'in', [...parentIds])
     .where(afterCursor(page.after));
   const rows = await db
@@ -89,7 +88,8 @@ export async function listChildren(db: Executor, parentIds: readonly string[], p
 
 export interface TenantWorkspaceFilter {
   tenantId: string;
-  nameContains?: string | undefined;
+  /** A name key (nameFilterKey) that the workspace's name key must contain. */
+  nameKeyContains?: string | undefined;
   /** When set, only these ids (the ones SpiceDB says the caller may view). */
   onlyIds?: readonly string[] | undefined;
 }
@@ -99,15 +99,15 @@ export async function listTenantWorkspaces(db: Executor, filter: TenantWorkspace
   let query = db
     .selectFrom('workspaces')
     .selectAll()
-    .select(sortKey.as('sort_key'))
     .where('tenant_id', '=', filter.tenantId)
     .where(afterCursor(page.after));
   if (filter.onlyIds) query = query.where('id', '=', sql<string>`ANY(${[...filter.onlyIds]}::text[])`);
-  if (filter.nameContains) {
-    const pattern = `%${filter.nameContains.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    query = query.where('name', 'ilike', pattern);
+  if (filter.nameKeyContains) {
+    // LIKE on a "C" column compares code points: no locale can change what matches.
+    const pattern = `%${filter.nameKeyContains.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    query = query.where('name_key', 'like', pattern);
   }
-  const rows = await query.orderBy(sortKey).orderBy('id').limit(page.first + 1).execute();
+  const rows = await query.orderBy('name_key').orderBy('id').limit(page.first + 1).execute();
   return rows.map(toSorted);
 }
 
@@ -127,7 +127,7 @@ export async function insertWorkspace(
 ): Promise<Workspace> {
   const row = await trx
     .insertInto('workspaces')
-    .values({ id: w.id, tenant_id: w.tenantId, parent_id: w.parentId, name: w.name, depth: w.depth })
+    .values({ id: w.id, tenant_id: w.tenantId, parent_id: w.parentId, name: w.name, name_key: nameKey(w.name), depth: w.depth })
     .returningAll()
     .executeTakeFirstOrThrow();
   return toWorkspace(row);
@@ -136,7 +136,7 @@ export async function insertWorkspace(
 export async function renameWorkspace(trx: Tx, id: string, name: string): Promise<Workspace> {
   const row = await trx
     .updateTable('workspaces')
-    .set({ name, updated_at: sql<Date>`now()` })
+    .set({ name, name_key: nameKey(name), updated_at: sql<Date>`now()` })
     .where('id', '=', id)
     .returningAll()
     .executeTakeFirstOrThrow();

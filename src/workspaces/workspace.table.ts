@@ -5,6 +5,8 @@ export interface WorkspaceTable {
   tenant_id: string;
   parent_id: string | null;
   name: string;
+  /** nameKey(name): what sibling uniqueness, nameContains and list order compare. */
+  name_key: string;
   depth: number;
   created_at: ColumnType<Date, never, never>;
   updated_at: ColumnType<Date, never, Date | string>;

@@ -17,8 +17,11 @@ function withDatabase(url: string, database: string): string {
   return u.toString();
 }
 
-/** A fresh, migrated database of its own for one test file, on the run's PostgreSQL server. */
-export async function createTestDatabase(): Promise<TestDatabase> {
+/**
+ * A fresh, migrated database of its own for one test file, on the run's PostgreSQL server;
+ * `migrateTo` stops at an older schema (migration tests).
+ */
+export async function createTestDatabase(options: { migrateTo?: string } = {}): Promise<TestDatabase> {
   const adminUrl = inject('pgAdminUrl');
   const name = `iam_test_${ulid().toLowerCase()}`;
   const admin = new pg.Client({ connectionString: adminUrl });
@@ -29,7 +32,7 @@ export async function createTestDatabase(): Promise<TestDatabase> {
   const handles = createDatabase(url, undefined, 10);
   const pool = handles.pools[0];
   if (!pool) throw new Error('no pool');
-  await migrate(pool);
+  await migrate(pool, options.migrateTo === undefined ? {} : { target: options.migrateTo });
   return {
     ...handles,
     url,

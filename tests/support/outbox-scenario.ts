@@ -3,6 +3,7 @@ import type { Db, Tx } from '../../src/infra/db/database.js';
 import type { TenantRole, WorkspaceRole } from '../../src/memberships/membership.table.js';
 import type { DomainEvent } from '../../src/outbox/events.js';
 import { appendEvents } from '../../src/outbox/outbox.repository.js';
+import { nameKey } from '../../src/shared/names.js';
 
 /**
  * Writes facts and their outbox events in one transaction per change, the way services do, so
@@ -26,9 +27,9 @@ export class OutboxScenario {
     const tenantId = ulid();
     const rootId = ulid();
     const seqs = await this.change(async (trx) => {
-      await trx.insertInto('tenants').values({ id: tenantId, name: `t-${tenantId}` }).execute();
+      await trx.insertInto('tenants').values({ id: tenantId, name: `t-${tenantId}`, name_key: nameKey(`t-${tenantId}`) }).execute();
       await trx.insertInto('tenant_members').values({ tenant_id: tenantId, user_id: adminId, role: 'admin' }).execute();
-      await trx.insertInto('workspaces').values({ id: rootId, tenant_id: tenantId, parent_id: null, name: 'Root', depth: 0 }).execute();
+      await trx.insertInto('workspaces').values({ id: rootId, tenant_id: tenantId, parent_id: null, name: 'Root', name_key: 'root', depth: 0 }).execute();
       await trx.insertInto('workspace_members').values({ workspace_id: rootId, user_id: adminId, group_id: null, role: 'admin' }).execute();
       return [
         { type: 'TenantCreated', tenantId, name: `t-${tenantId}` },
@@ -44,7 +45,7 @@ export class OutboxScenario {
     const workspaceId = ulid();
     const seqs = await this.change(async (trx) => {
       const parent = await trx.selectFrom('workspaces').select('depth').where('id', '=', parentId).executeTakeFirstOrThrow();
-      await trx.insertInto('workspaces').values({ id: workspaceId, tenant_id: tenantId, parent_id: parentId, name: workspaceId, depth: parent.depth + 1 }).execute();
+      await trx.insertInto('workspaces').values({ id: workspaceId, tenant_id: tenantId, parent_id: parentId, name: workspaceId, name_key: nameKey(workspaceId), depth: parent.depth + 1 }).execute();
       await trx.insertInto('workspace_members').values({ workspace_id: workspaceId, user_id: creatorId, group_id: null, role: 'admin' }).execute();
       return [
         { type: 'WorkspaceCreated', tenantId, workspaceId, parentId, name: workspaceId },
@@ -103,7 +104,7 @@ export class OutboxScenario {
     const seqs = await this.change(async (trx) => {
       await trx
         .insertInto('api_keys')
-        .values({ id: apiKeyId, tenant_id: tenantId, owner_user_id: ownerUserId, name: apiKeyId, prefix: 'karto_x', secret_sha256: Buffer.alloc(32) })
+        .values({ id: apiKeyId, tenant_id: tenantId, owner_user_id: ownerUserId, name: apiKeyId, name_key: nameKey(apiKeyId), prefix: 'karto_x', secret_sha256: Buffer.alloc(32) })
         .execute();
       return [{ type: 'ApiKeyCreated', tenantId, apiKeyId, ownerUserId }];
     });

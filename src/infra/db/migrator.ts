@@ -2,17 +2,45 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
+import { createLogger, type Logger } from '../../logger.js';
+import { CODE_MIGRATIONS } from './code-migrations.js';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../migrations/', import.meta.url));
 // Any constant works; it only has to be the same in every process that migrates this database.
 const MIGRATION_LOCK_KEY = 4_201_190_001;
 
 /**
- * Applies migrations/*.sql in name order, each in its own transaction.
+ * A migration that needs application code, e.g. to compute values PostgreSQL cannot (name keys).
+ * It is ordered by name together with the SQL files and recorded in schema_migrations like them.
+ */
+export interface CodeMigration {
+  name: string;
+  /** Runs inside the migration's transaction, on the connection that holds the migration lock. */
+  up(client: pg.ClientBase, logger: Logger): Promise<void>;
+}
+
+export interface MigrateOptions {
+  dir?: string;
+  code?: readonly CodeMigration[];
+  logger?: Logger;
+  /** Stops after the migration of this name (for tests that need an older schema). */
+  target?: string;
+}
+
+interface Step {
+  name: string;
+  run(client: pg.ClientBase): Promise<void>;
+}
+
+/**
+ * Applies migrations/*.sql and the code migrations in name order, each in its own transaction.
  * An advisory lock makes concurrent starts of several processes safe: the second waits, then finds nothing to do.
  */
-export async function migrate(pool: pg.Pool, dir: string = MIGRATIONS_DIR): Promise<string[]> {
-  const files = (await readdir(dir)).filter((f) => f.endsWith('.sql')).sort();
+export async function migrate(pool: pg.Pool, options: MigrateOptions = {}): Promise<string[]> {
+  const logger = options.logger ?? createLogger('silent');
+  const steps = await loadSteps(options.dir ?? MIGRATIONS_DIR, options.code ?? CODE_MIGRATIONS, logger);
+  const last = options.target === undefined ? steps.length : steps.findIndex((s) => s.name === options.target) + 1;
+  if (last === 0) throw new Error(`Unknown migration ${options.target}`);
   const client = await pool.connect();
   const applied: string[] = [];
   try {
@@ -21,23 +49,42 @@ export async function migrate(pool: pg.Pool, dir: string = MIGRATIONS_DIR): Prom
       'CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
     );
     const done = new Set((await client.query<{ name: string }>('SELECT name FROM schema_migrations')).rows.map((r) => r.name));
-    for (const file of files) {
-      if (done.has(file)) continue;
-      const sql = await readFile(path.join(dir, file), 'utf8');
+    for (const step of steps.slice(0, last)) {
+      if (done.has(step.name)) continue;
       await client.query('BEGIN');
       try {
-        await client.query(sql);
-        await client.query('INSERT INTO schema_migrations (name) VALUES ($1)', [file]);
+        await step.run(client);
+        await client.query('INSERT INTO schema_migrations (name) VALUES ($1)', [step.name]);
         await client.query('COMMIT');
       } catch (error) {
         await client.query('ROLLBACK');
-        throw new Error(`Migration ${file} failed: ${(error as Error).message}`, { cause: error });
+        throw new Error(`Migration ${step.name} failed: ${(error as Error).message}`, { cause: error });
       }
-      applied.push(file);
+      applied.push(step.name);
     }
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
     client.release();
   }
   return applied;
+}
+
+async function loadSteps(dir: string, code: readonly CodeMigration[], logger: Logger): Promise<Step[]> {
+  const files = (await readdir(dir)).filter((f) => f.endsWith('.sql'));
+  const steps: Step[] = [
+    ...files.map((file) => ({
+      name: file,
+      async run(client: pg.ClientBase) {
+        await client.query(await readFile(path.join(dir, file), 'utf8'));
+      },
+    })),
+    ...code.map((migration) => ({
+      name: migration.name,
+      run: (client: pg.ClientBase) => migration.up(client, logger.child({ migration: migration.name })),
+    })),
+  ];
+  const names = steps.map((s) => s.name);
+  const duplicate = names.find((name, i) => names.indexOf(name) !== i);
+  if (duplicate) throw new Error(`Two migrations are named ${duplicate}`);
+  return steps.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }

@@ -7,6 +7,21 @@ import { snapshot } from '../../support/snapshot.js';
 
 const MISSING_ID = '01J00000000000000000000000';
 const LONG = 'x'.repeat(256);
+const LONE_SURROGATE = 'broken \ud800 name';
+/** A cursor as the API encodes one, with whatever key and id a client cares to forge. */
+const forgedCursor = (key: string, id: string): string => Buffer.from(JSON.stringify([key, id]), 'utf8').toString('base64url');
+
+/** Names no sibling, tenant or key may have: each case is [description, name, reason]. */
+const UNICODE_NAME_CASES: [string, string, string][] = [
+  ['a lone surrogate', LONE_SURROGATE, 'INVALID_UNICODE'],
+  ['a lone low surrogate at the end', 'end\udc00', 'INVALID_UNICODE'],
+  ['only zero-width characters', '\u200b\u200c\u200d\u2060\ufeff', 'NAME_EMPTY'],
+  ['only invisible fillers and soft hyphens', '\u3164 \u00ad\u115f\u2800', 'NAME_EMPTY'],
+  ['only ideographic and no-break spaces', '\u3000\u00a0\u202f', 'NAME_EMPTY'],
+  ['a right-to-left override', 'invoice\u202egpj.exe', 'NAME_BIDI_CONTROL'],
+  ['a left-to-right embedding', '\u202aname', 'NAME_BIDI_CONTROL'],
+  ['a first-strong isolate', 'a\u2068b\u2069', 'NAME_BIDI_CONTROL'],
+];
 
 describe('bad input is refused with a stable code and changes nothing', () => {
   let oidc: TestOidcProvider;
@@ -60,6 +75,8 @@ describe('bad input is refused with a stable code and changes nothing', () => {
       ['256-character name', LONG, 'NAME_TOO_LONG'],
       ['control character', 'bell\u0007', 'NAME_CONTROL_CHARACTERS'],
       ['newline', 'two\nlines', 'NAME_CONTROL_CHARACTERS'],
+      ['NUL', 'nul\u0000', 'NAME_CONTROL_CHARACTERS'],
+      ...UNICODE_NAME_CASES,
     ])('%s', async (_, name, reason) => {
       await expectRefused(create(rootId, name), { code: 'BAD_USER_INPUT', field: 'name', reason });
     });
@@ -87,6 +104,7 @@ describe('bad input is refused with a stable code and changes nothing', () => {
       ['whitespace-only name', '   ', 'NAME_EMPTY'],
       ['256-character name', LONG, 'NAME_TOO_LONG'],
       ['control character', 'tab\there', 'NAME_CONTROL_CHARACTERS'],
+      ...UNICODE_NAME_CASES,
     ])('%s', async (_, name, reason) => {
       await expectRefused(rename(a, name), { code: 'BAD_USER_INPUT', field: 'name', reason });
     });
@@ -122,6 +140,7 @@ describe('bad input is refused with a stable code and changes nothing', () => {
       ['whitespace-only name', '  ', 'NAME_EMPTY'],
       ['256-character name', LONG, 'NAME_TOO_LONG'],
       ['control character', 'nul\u0000', 'NAME_CONTROL_CHARACTERS'],
+      ...UNICODE_NAME_CASES,
     ])('%s', async (_, name, reason) => {
       await expectRefused(createTenant(name), { code: 'BAD_USER_INPUT', field: 'name', reason });
     });
@@ -148,7 +167,39 @@ describe('bad input is refused with a stable code and changes nothing', () => {
     });
     it('nameContains longer than a name can be', async () => {
       const query = `query($t: ID!, $n: String) { workspaces(tenantId: $t, nameContains: $n) { nodes { id } } }`;
-      await expectRefused(() => server.asAdmin(query, { t: tenantId, n: LONG }), { code: 'BAD_USER_INPUT', field: 'nameContains' });
+      await expectRefused(() => server.asAdmin(query, { t: tenantId, n: LONG }), { code: 'BAD_USER_INPUT', field: 'nameContains', reason: 'NAME_FILTER_TOO_LONG' });
+    });
+    describe('nameContains and cursors that PostgreSQL could not take', () => {
+      const listQuery = `query($t: ID!, $n: String, $after: String) { workspaces(tenantId: $t, nameContains: $n, after: $after) { nodes { id } } }`;
+      const nestedQuery = `query($t: ID!, $n: String, $after: String) { tenant(id: $t) { workspaces(nameContains: $n, after: $after) { nodes { id } } } }`;
+      const cases: [string, { n?: string; after?: string }, string, string][] = [
+        ['NUL in nameContains', { n: 'a\u0000b' }, 'nameContains', 'NUL_CHARACTER'],
+        ['a lone surrogate in nameContains', { n: 'x\ud83d' }, 'nameContains', 'INVALID_UNICODE'],
+        ['a cursor whose key holds NUL', { after: forgedCursor('a\u0000', MISSING_ID) }, 'after', 'INVALID_CURSOR'],
+        ['a cursor whose key is not well-formed', { after: forgedCursor('\udfff', MISSING_ID) }, 'after', 'INVALID_CURSOR'],
+        ['a cursor whose id is not an id', { after: forgedCursor('a', 'not-an-id') }, 'after', 'INVALID_CURSOR'],
+        ['a cursor whose id holds NUL', { after: forgedCursor('a', '\u0000') }, 'after', 'INVALID_CURSOR'],
+      ];
+      it.each(cases)('Query.workspaces: %s', async (_, variables, field, reason) => {
+        await expectRefused(() => server.asAdmin(listQuery, { t: tenantId, ...variables }), { code: 'BAD_USER_INPUT', field, reason });
+      });
+      it.each(cases)('Tenant.workspaces: %s', async (_, variables, field, reason) => {
+        await expectRefused(() => server.asAdmin(nestedQuery, { t: tenantId, ...variables }), { code: 'BAD_USER_INPUT', field, reason });
+      });
+      it.each([
+        ['tenants', `{ tenants(after: "${forgedCursor('a\u0000', MISSING_ID)}") { nodes { id } } }`],
+        ['children', `query($id: ID!) { workspace(id: $id) { children(after: "${forgedCursor('\ud800', MISSING_ID)}") { nodes { id } } } }`],
+      ])('a forged cursor on %s', async (_, query) => {
+        await expectRefused(() => server.asAdmin(query, { id: rootId }), { code: 'BAD_USER_INPUT', field: 'after', reason: 'INVALID_CURSOR' });
+      });
+    });
+    it('a bearer token with NUL in a claim is a 401 and provisions nobody', async () => {
+      const token = await oidc.sign({ sub: 'claims-nul', name: 'Mallory\u0000' });
+      const before = await snapshot(server);
+      const response = await server.gql(`{ viewer { user { username } } }`, {}, { authorization: `Bearer ${token}` });
+      expect(response.status).toBe(401);
+      expect(response.errors?.[0]?.extensions).toMatchObject({ code: 'UNAUTHENTICATED', reason: 'TOKEN_CLAIM_INVALID' });
+      expect(await snapshot(server)).toEqual(before);
     });
     it('workspaces of a tenant the caller cannot view', async () => {
       await expectRefused(() => server.asAdmin(`query($t: ID!) { workspaces(tenantId: $t) { nodes { id } } }`, { t: foreignTenantId }), {

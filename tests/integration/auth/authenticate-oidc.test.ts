@@ -149,6 +149,38 @@ describe('authentication with a bearer token', () => {
     }
   });
 
+  describe('claims PostgreSQL cannot store faithfully', () => {
+    const cases: [string, Record<string, string>][] = [
+      ['sub', { sub: 'nul\u0000sub' }],
+      ['sub', { sub: 'lone\ud800sub' }],
+      ['preferred_username', { sub: 'dave-sub', preferred_username: 'dave\u0000' }],
+      ['name', { sub: 'dave-sub', name: 'Dave \udc00' }],
+      ['email', { sub: 'dave-sub', email: 'dave@example.test\u0000' }],
+    ];
+    it.each(cases)('%s: a 401 that provisions nobody and names the claim in the log, not the token', async (claim, claims) => {
+      logs.lines.length = 0;
+      logs.raw.length = 0;
+      const before = await database.pool.query('SELECT * FROM users ORDER BY id');
+      const token = await provider.sign(claims);
+      await expect(auth.authenticate({ authorization: `Bearer ${token}`, apiKey })).rejects.toMatchObject({
+        code: 'UNAUTHENTICATED',
+        reason: 'TOKEN_CLAIM_INVALID',
+      });
+      expect((await database.pool.query('SELECT * FROM users ORDER BY id')).rows).toEqual(before.rows);
+      expect(logs.failures()).toEqual([expect.objectContaining({ level: 40, method: 'bearer', reason: 'TOKEN_CLAIM_INVALID', claim })]);
+      expect(logs.raw.join('\n')).not.toContain(token.split('.')[1]);
+    });
+
+    it('a known user whose profile turns invalid keeps the stored profile', async () => {
+      const good = await auth.authenticate({ authorization: `Bearer ${await provider.sign({ sub: 'erin-sub', name: 'Erin' })}` });
+      const [stored] = await userRows('erin-sub');
+      const bad = await provider.sign({ sub: 'erin-sub', name: 'Erin\u0000' });
+      await expect(auth.authenticate({ authorization: `Bearer ${bad}` })).rejects.toMatchObject({ code: 'UNAUTHENTICATED', reason: 'TOKEN_CLAIM_INVALID' });
+      expect(await userRows('erin-sub')).toEqual([stored]);
+      expect(stored).toMatchObject({ id: good.userId, name: 'Erin' });
+    });
+  });
+
   it('logs each failure once with its reason, never the credential', async () => {
     logs.lines.length = 0;
     logs.raw.length = 0;

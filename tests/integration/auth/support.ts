@@ -1,10 +1,11 @@
 export { captureLogs, type CapturedLogs } from '../../support/logs.js';
 import type { TestDatabase } from '../../support/database.js';
 import { ulid } from 'ulid';
+import { nameKey } from '../../../src/shared/names.js';
 
 export async function insertTenant(database: TestDatabase, name = `tenant-${ulid()}`): Promise<string> {
   const id = ulid();
-  await database.pool.query('INSERT INTO tenants (id, name) VALUES ($1, $2)', [id, name]);
+  await database.pool.query('INSERT INTO tenants (id, name, name_key) VALUES ($1, $2, $3)', [id, name, nameKey(name)]);
   return id;
 }
 

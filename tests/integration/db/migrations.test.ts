@@ -17,10 +17,10 @@ describe('migrations', () => {
   });
 
   it('allows exactly one root workspace per tenant', async () => {
-    await database.pool.query(`INSERT INTO tenants (id, name) VALUES ('T1', 'one')`);
-    await database.pool.query(`INSERT INTO workspaces (id, tenant_id, parent_id, name, depth) VALUES ('W1', 'T1', NULL, 'Root', 0)`);
+    await database.pool.query(`INSERT INTO tenants (id, name, name_key) VALUES ('T1', 'one', 'one')`);
+    await database.pool.query(`INSERT INTO workspaces (id, tenant_id, parent_id, name, name_key, depth) VALUES ('W1', 'T1', NULL, 'Root', 'root', 0)`);
     await expect(
-      database.pool.query(`INSERT INTO workspaces (id, tenant_id, parent_id, name, depth) VALUES ('W2', 'T1', NULL, 'Other', 0)`),
+      database.pool.query(`INSERT INTO workspaces (id, tenant_id, parent_id, name, name_key, depth) VALUES ('W2', 'T1', NULL, 'Other', 'other', 0)`),
     ).rejects.toMatchObject({ constraint: 'workspaces_one_root_per_tenant' });
   });
 });

@@ -77,7 +77,7 @@ describe('rebuildSpiceDb', () => {
     const member = await scenario.user();
     const { tenantId, rootId } = await scenario.tenant(admin);
     const groupId = ulid();
-    await database.db.insertInto('groups').values({ id: groupId, tenant_id: tenantId, name: 'g' }).execute();
+    await database.db.insertInto('groups').values({ id: groupId, tenant_id: tenantId, name: 'g', name_key: 'g' }).execute();
     await database.db
       .insertInto('group_members')
       .values([
@@ -88,7 +88,7 @@ describe('rebuildSpiceDb', () => {
     await database.db.insertInto('workspace_members').values({ workspace_id: rootId, user_id: null, group_id: groupId, role: 'editor' }).execute();
     await database.db
       .insertInto('api_keys')
-      .values(Array.from({ length: 1100 }, (_, i) => ({ id: ulid(), tenant_id: tenantId, owner_user_id: admin, name: `k${i}`, prefix: 'karto_x', secret_sha256: Buffer.alloc(32) })))
+      .values(Array.from({ length: 1100 }, (_, i) => ({ id: ulid(), tenant_id: tenantId, owner_user_id: admin, name: `k${i}`, name_key: `k${i}`, prefix: 'karto_x', secret_sha256: Buffer.alloc(32) })))
       .execute();
 
     const spicedb = await freshSpiceDb();
