@@ -53,7 +53,7 @@ export async function startRuntime(config: Config, logger: Logger, overrides: Ru
     embeddedPg = await startEmbeddedPostgres({ dataDir: config.DATA_DIR, port: config.EMBEDDED_POSTGRES_PORT, database: 'iam', logger });
     databaseUrl = embeddedPg.url;
   }
-  const database = createDatabase(databaseUrl, config.DATABASE_READ_URL, config.DATABASE_POOL_MAX);
+  const database = createDatabase(databaseUrl, config.DATABASE_READ_URL, config.DATABASE_POOL_MAX, logger);
   const primaryPool = database.pools[0];
   if (!primaryPool) throw new Error('no database pool');
   const applied = await migrate(primaryPool);

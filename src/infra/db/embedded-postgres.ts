@@ -77,6 +77,8 @@ async function chooseDatabaseDir(wanted: string, isRoot: boolean, logger: Logger
 
 export async function createDatabaseIfMissing(adminUrl: string, database: string): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl });
+  // A server stopping under us must fail this call, not crash the process with an unhandled 'error'.
+  client.on('error', () => undefined);
   await client.connect();
   try {
     const exists = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
