@@ -6,7 +6,7 @@ import { openDatabaseTarget } from './database-target.js';
 
 /** `npm run migrate`: applies migrations/ to DATABASE_URL, or to the embedded PostgreSQL under DATA_DIR (running or not). */
 const config = loadConfig();
-const logger = createLogger(config.LOG_LEVEL);
+const logger = createLogger(config.LOG_LEVEL, process.stderr);
 const target = await openDatabaseTarget(config, logger);
 const pool = createPool(target.url, 1, logger);
 try {

@@ -17,7 +17,7 @@ if (!isOutboxCommand(args)) {
   process.exitCode = 2;
 } else {
   const config = loadConfig();
-  const target = await openDatabaseTarget(config, createLogger(config.LOG_LEVEL));
+  const target = await openDatabaseTarget(config, createLogger(config.LOG_LEVEL, process.stderr));
   try {
     process.exitCode = await runOutboxCommand(args, target.url, {
       log: (line) => console.log(line),

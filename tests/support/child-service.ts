@@ -32,7 +32,10 @@ export async function startChildService(env: Record<string, string>, options: Ch
   let buffered = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const listening = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not start in ${timeoutMs} ms:\n${lines.join('\n')}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // nobody could stop it otherwise: the caller gets no handle
+      reject(new Error(`service did not start in ${timeoutMs} ms:\n${lines.join('\n')}`));
+    }, timeoutMs);
     child.stdout?.on('data', (chunk: Buffer) => {
       buffered += chunk.toString('utf8');
       const parts = buffered.split('\n');

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,6 +19,8 @@ export interface EmbeddedDataDir {
 /** A fresh DATA_DIR with a PostgreSQL port of its own. */
 export async function createEmbeddedDataDir(): Promise<EmbeddedDataDir> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'iam-test-data-'));
+  // Reachable by the postgres OS user (when we are root), so the cluster lives inside it.
+  await chmod(dataDir, 0o755);
   const postgresPort = await freePort();
   const layout = embeddedLayout(dataDir);
   return {
