@@ -14,8 +14,18 @@ const START_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 30_000;
 const TAIL_LINES = 20;
 
-// Messages in English whatever the machine's locale: we wait for the "ready" line and quote errors.
-const env = (): NodeJS.ProcessEnv => ({ ...process.env, LC_ALL: 'C', LC_MESSAGES: 'C' });
+const PASSED_ENV = ['PATH', 'TZ', 'TMPDIR', 'LD_LIBRARY_PATH', 'DYLD_LIBRARY_PATH', 'DYLD_FALLBACK_LIBRARY_PATH'];
+
+/**
+ * Not our whole environment: it holds secrets (SPICEDB_TOKEN, ROUTER_SECRET, …) that PostgreSQL,
+ * often another OS user, has no use for. Messages in English whatever the machine's locale: we wait
+ * for the "ready" line and quote errors.
+ */
+const env = (): NodeJS.ProcessEnv => ({
+  ...Object.fromEntries(PASSED_ENV.flatMap((name) => (process.env[name] === undefined ? [] : [[name, process.env[name]]]))),
+  LC_ALL: 'C',
+  LC_MESSAGES: 'C',
+});
 
 /** Creates a cluster in `dataDir` (empty or missing) with a superuser `postgres` whose password is in `pwfile`. */
 export async function runInitdb(options: { binary: string; dataDir: string; pwfile: string; user?: OsUser; logger: Logger }): Promise<void> {
