@@ -23,6 +23,7 @@ try {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 } catch (error) {
-  logger.fatal({ err: error }, 'failed to start');
+  // The reason in the message too: a developer reads this line in a terminal (e.g. DATA_DIR in use).
+  logger.fatal({ err: error }, `failed to start: ${error instanceof Error ? error.message : String(error)}`);
   process.exit(1);
 }

@@ -7,7 +7,7 @@ import { createJwtVerifier } from './auth/jwt-verifier.js';
 import { bootstrap, type BootstrapResult } from './bootstrap/bootstrap.js';
 import type { Config } from './config.js';
 import { createDatabase, type DatabaseHandles } from './infra/db/database.js';
-import { startEmbeddedPostgres, type EmbeddedPostgresHandle } from './infra/db/embedded-postgres.js';
+import { EMBEDDED_DATABASE, startEmbeddedPostgres, type EmbeddedPostgresHandle } from './infra/db/embedded-postgres.js';
 import { migrate } from './infra/db/migrator.js';
 import { connectRemoteSpiceDb, readSchemaFile, startEmbeddedSpiceDb } from './infra/spicedb/connect.js';
 import type { SpiceDb } from './infra/spicedb/spicedb.js';
@@ -50,10 +50,10 @@ export async function startRuntime(config: Config, logger: Logger, overrides: Ru
   let embeddedPg: EmbeddedPostgresHandle | undefined;
   let databaseUrl = config.DATABASE_URL;
   if (!databaseUrl) {
-    embeddedPg = await startEmbeddedPostgres({ dataDir: config.DATA_DIR, port: config.EMBEDDED_POSTGRES_PORT, database: 'iam', logger });
+    embeddedPg = await startEmbeddedPostgres({ dataDir: config.DATA_DIR, port: config.EMBEDDED_POSTGRES_PORT, database: EMBEDDED_DATABASE, logger });
     databaseUrl = embeddedPg.url;
   }
-  const database = createDatabase(databaseUrl, config.DATABASE_READ_URL, config.DATABASE_POOL_MAX);
+  const database = createDatabase(databaseUrl, config.DATABASE_READ_URL, config.DATABASE_POOL_MAX, logger);
   const primaryPool = database.pools[0];
   if (!primaryPool) throw new Error('no database pool');
   const applied = await migrate(primaryPool, { logger });
@@ -118,7 +118,10 @@ export async function startRuntime(config: Config, logger: Logger, overrides: Ru
     async stop() {
       stopping = true;
       // Drain HTTP first (in-flight requests finish), then let the relay finish its batch.
-      await app.close();
+      // close() ends keep-alive connections idle when it starts; one whose request was still running
+      // turns idle later and would hold the drain until its client or the keep-alive timeout ends it.
+      const sweep = setInterval(() => app.server.closeIdleConnections(), 50);
+      await app.close().finally(() => clearInterval(sweep));
       await relay.stop();
       await authenticator.flush();
       await notifier.close();

@@ -6,6 +6,8 @@
  * does not run in the production image (npm ci --omit=dev). Compose at build time and ship the file.
  *
  *   npm run compose -- [--config supergraph.config.json] [--output supergraph.graphql]
+ *
+ * `${env.IAM_SUBGRAPH_URL}` defaults to this service's address by HOST and PORT (localSubgraphUrl).
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -57,6 +59,33 @@ export function expandEnv(value: string, env: NodeJS.ProcessEnv = process.env): 
   });
 }
 
+const WILDCARD_HOSTS: Readonly<Record<string, string>> = { '0.0.0.0': '127.0.0.1', '::': '::1', '[::]': '::1' };
+
+/**
+ * Where this service listens by its own settings (HOST, PORT, same defaults), as a local router
+ * reaches it: a wildcard listen address becomes loopback. The default of IAM_SUBGRAPH_URL.
+ */
+export function localSubgraphUrl(env: NodeJS.ProcessEnv = process.env): string {
+  const port = env.PORT?.trim() || '4000';
+  if (!/^\d+$/.test(port) || Number(port) < 1 || Number(port) > 65_535) {
+    throw new ComposeError(`PORT=${port} gives no URL to route to; set IAM_SUBGRAPH_URL`);
+  }
+  const given = env.HOST?.trim() || '127.0.0.1';
+  const host = WILDCARD_HOSTS[given] ?? given;
+  return `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}/graphql`;
+}
+
+function checkUrl(name: string, url: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new ComposeError(`subgraph "${name}": url "${url}" is not a URL`);
+  }
+  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new ComposeError(`subgraph "${name}": url "${url}" is not http(s)`);
+  return url;
+}
+
 export function parseComposeConfig(json: unknown, env: NodeJS.ProcessEnv = process.env): ComposeConfig {
   const parsed = composeConfig.safeParse(json);
   if (!parsed.success) {
@@ -65,12 +94,15 @@ export function parseComposeConfig(json: unknown, env: NodeJS.ProcessEnv = proce
   const names = parsed.data.subgraphs.map((s) => s.name);
   const duplicate = names.find((n, i) => names.indexOf(n) !== i);
   if (duplicate) throw new ComposeError(`invalid config: subgraph name "${duplicate}" appears twice`);
+  // IAM_SUBGRAPH_URL is never unset here; computed only when used, so another subgraph's config does not trip over our PORT.
+  const withDefaults = (value: string): string =>
+    env.IAM_SUBGRAPH_URL || !value.includes('${env.IAM_SUBGRAPH_URL') ? expandEnv(value, env) : expandEnv(value, { ...env, IAM_SUBGRAPH_URL: localSubgraphUrl(env) });
   return {
     ...parsed.data,
     subgraphs: parsed.data.subgraphs.map((s) => ({
       ...s,
-      url: expandEnv(s.url, env),
-      headers: s.headers && Object.fromEntries(Object.entries(s.headers).map(([k, v]) => [k, expandEnv(v, env)])),
+      url: checkUrl(s.name, withDefaults(s.url)),
+      headers: s.headers && Object.fromEntries(Object.entries(s.headers).map(([k, v]) => [k, withDefaults(v)])),
     })),
   };
 }

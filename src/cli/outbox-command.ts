@@ -15,18 +15,19 @@ function describe(result: ReplayResult): string {
   return `event ${result.seq} replayed: ${outcome}; ${result.dropped} superseded update(s) dropped`;
 }
 
-/** The `outbox` operator command; returns the exit code. Separate from the entry point so tests run it in-process. */
-export async function runOutboxCommand(args: readonly string[], databaseUrl: string | undefined, out: CommandOutput): Promise<number> {
-  if (!databaseUrl) {
-    out.error('DATABASE_URL is not set (for the embedded server: postgres://postgres:postgres@127.0.0.1:<EMBEDDED_POSTGRES_PORT>/<database>)');
-    return 2;
-  }
+export function isOutboxCommand(args: readonly string[]): boolean {
   const [command, target] = args;
-  const validReplay = command === 'replay' && target !== undefined && (target === '--all' || /^\d+$/.test(target));
-  if (command !== 'list-parked' && !validReplay) {
+  if (command === 'list-parked') return args.length === 1;
+  return command === 'replay' && args.length === 2 && target !== undefined && (target === '--all' || /^\d+$/.test(target));
+}
+
+/** The `outbox` operator command; returns the exit code. Separate from the entry point so tests run it in-process. */
+export async function runOutboxCommand(args: readonly string[], databaseUrl: string, out: CommandOutput): Promise<number> {
+  if (!isOutboxCommand(args)) {
     out.error(OUTBOX_USAGE);
     return 2;
   }
+  const [command, target] = args;
   const database = createDatabase(databaseUrl, undefined, 2);
   try {
     if (command === 'list-parked') {

@@ -3,12 +3,27 @@
  *   list-parked        parked (dead-lettered) events, oldest first
  *   replay <seq>       re-append what is still relevant of one parked event at the tail
  *   replay --all       the same for every parked event, oldest first
- * Reads DATABASE_URL. The running relay applies replayed events; nothing here talks to SpiceDB.
- * See docs/outbox.md.
+ * Works on DATABASE_URL, else on the embedded PostgreSQL under DATA_DIR, whether or not the server
+ * runs. The running relay applies replayed events; nothing here talks to SpiceDB. See docs/outbox.md.
  */
-import { runOutboxCommand } from './outbox-command.js';
+import { loadConfig } from '../config.js';
+import { createLogger } from '../logger.js';
+import { openDatabaseTarget } from './database-target.js';
+import { isOutboxCommand, OUTBOX_USAGE, runOutboxCommand } from './outbox-command.js';
 
-process.exitCode = await runOutboxCommand(process.argv.slice(2), process.env.DATABASE_URL, {
-  log: (line) => console.log(line),
-  error: (line) => console.error(line),
-});
+const args = process.argv.slice(2);
+if (!isOutboxCommand(args)) {
+  console.error(OUTBOX_USAGE);
+  process.exitCode = 2;
+} else {
+  const config = loadConfig();
+  const target = await openDatabaseTarget(config, createLogger(config.LOG_LEVEL, process.stderr));
+  try {
+    process.exitCode = await runOutboxCommand(args, target.url, {
+      log: (line) => console.log(line),
+      error: (line) => console.error(line),
+    });
+  } finally {
+    await target.close();
+  }
+}

@@ -13,18 +13,29 @@ export interface ChildService {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
+export interface ChildServiceOptions {
+  timeoutMs?: number;
+  /** Leader of a process group of its own, as a command started in a terminal is (signal it with `-pid`). */
+  processGroup?: boolean;
+}
+
 /** Runs `src/main.ts` in its own process, as `npm start` would, and waits until it listens. */
-export async function startChildService(env: Record<string, string>, timeoutMs = 60_000): Promise<ChildService> {
+export async function startChildService(env: Record<string, string>, options: ChildServiceOptions = {}): Promise<ChildService> {
+  const { timeoutMs = 60_000, processGroup = false } = options;
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', MAIN], {
     env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'info', PORT: String(port), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: processGroup,
   });
   const lines: string[] = [];
   let buffered = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const listening = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not start in ${timeoutMs} ms:\n${lines.join('\n')}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // nobody could stop it otherwise: the caller gets no handle
+      reject(new Error(`service did not start in ${timeoutMs} ms:\n${lines.join('\n')}`));
+    }, timeoutMs);
     child.stdout?.on('data', (chunk: Buffer) => {
       buffered += chunk.toString('utf8');
       const parts = buffered.split('\n');

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedPostgres } from '../../src/infra/db/embedded-postgres.js';
+import { embeddedLayout, startEmbeddedPostgres } from '../../src/infra/db/embedded-postgres.js';
 import { createLogger } from '../../src/logger.js';
 import { freePort } from './free-port.js';
 
@@ -33,6 +33,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   project.provide('pgAdminUrl', server.url);
   return async () => {
     await server.stop();
+    // As root the cluster may live under the temp dir rather than in dataDir (see embeddedLayout).
+    await rm(embeddedLayout(dataDir).clusterDir, { recursive: true, force: true });
     await rm(dataDir, { recursive: true, force: true });
   };
 }

@@ -6,6 +6,7 @@ import type { AuthzStateTable, OutboxTable } from '../../outbox/outbox.table.js'
 import type { TenantTable } from '../../tenants/tenant.table.js';
 import type { UserTable } from '../../users/user.table.js';
 import type { WorkspaceTable } from '../../workspaces/workspace.table.js';
+import type { Logger } from '../../logger.js';
 import { countStatements } from './query-counter.js';
 
 export interface Database {
@@ -35,20 +36,32 @@ export interface DatabaseHandles {
   close(): Promise<void>;
 }
 
-export function createPool(connectionString: string, max: number): pg.Pool {
+/**
+ * A pool whose connections may die at any time (server restart, failover, pg_terminate_backend)
+ * without taking the process down. pg-pool listens for 'error' only on idle clients; a checked-out
+ * client that loses its backend emits an 'error' nobody handles, which Node turns into a crash.
+ * So every client gets a listener for its whole life: the query in flight still fails (its caller
+ * answers with an error), and the pool drops the broken client when it is released.
+ */
+export function createPool(connectionString: string, max: number, logger?: Logger): pg.Pool {
   const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 10_000 });
-  // An idle client that errors (server restart) must not crash the process; the pool replaces it.
+  pool.on('connect', (client) => {
+    client.on('error', (error: Error & { code?: string }) => {
+      logger?.warn({ component: 'pg-pool', err: error, code: error.code }, 'database connection lost');
+    });
+  });
+  // The same event, also emitted by the pool for idle clients; already logged above.
   pool.on('error', () => undefined);
   return pool;
 }
 
-export function createDatabase(url: string, readUrl: string | undefined, poolMax: number): DatabaseHandles {
-  const pool = createPool(url, poolMax);
+export function createDatabase(url: string, readUrl: string | undefined, poolMax: number, logger?: Logger): DatabaseHandles {
+  const pool = createPool(url, poolMax, logger);
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: countStatements });
   const pools = [pool];
   let readDb = db;
   if (readUrl) {
-    const readPool = createPool(readUrl, poolMax);
+    const readPool = createPool(readUrl, poolMax, logger);
     pools.push(readPool);
     readDb = new Kysely<Database>({ dialect: new PostgresDialect({ pool: readPool }), log: countStatements });
   }

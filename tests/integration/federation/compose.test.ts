@@ -17,6 +17,20 @@ describe('npm run compose', () => {
     if (result.ok) expect(result.supergraphSdl).toContain('IAM @join__graph(name: "iam", url: "http://127.0.0.1:4000/graphql")');
   });
 
+  it('routes to the address the service listens on by HOST and PORT unless IAM_SUBGRAPH_URL says otherwise', async () => {
+    const shipped: unknown = JSON.parse(await readFile(`${repoRoot}supergraph.config.json`, 'utf8'));
+    const iamUrl = (env: NodeJS.ProcessEnv): string | undefined => parseComposeConfig(shipped, env).subgraphs[0]?.url;
+    expect(iamUrl({ PORT: '4100' })).toBe('http://127.0.0.1:4100/graphql');
+    expect(iamUrl({ HOST: 'iam.internal', PORT: '8080' })).toBe('http://iam.internal:8080/graphql');
+    // The Docker image listens on 0.0.0.0; a router on the same host reaches it on loopback.
+    expect(iamUrl({ HOST: '0.0.0.0' })).toBe('http://127.0.0.1:4000/graphql');
+    expect(iamUrl({ HOST: '::' })).toBe('http://[::1]:4000/graphql');
+    expect(iamUrl({ HOST: 'fd00::7', PORT: '4001' })).toBe('http://[fd00::7]:4001/graphql');
+    expect(iamUrl({ IAM_SUBGRAPH_URL: 'https://iam.example.com/graphql', PORT: '4100' })).toBe('https://iam.example.com/graphql');
+    expect(() => iamUrl({ PORT: '0' })).toThrow('PORT=0 gives no URL to route to; set IAM_SUBGRAPH_URL');
+    expect(() => iamUrl({ IAM_SUBGRAPH_URL: 'iam:4000' })).toThrow('subgraph "iam": url "iam:4000" is not http(s)');
+  });
+
   it('expands ${env.NAME} and ${env.NAME:-default} like router.yaml, and names a missing variable', () => {
     expect(expandEnv('${env.A}/x/${env.B:-http://b}', { A: 'http://a' })).toBe('http://a/x/http://b');
     expect(expandEnv('${env.B:-http://b}', { B: 'http://given' })).toBe('http://given');
