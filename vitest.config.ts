@@ -16,7 +16,7 @@ const externalPg = process.env.TEST_DATABASE_URL
         test: {
           ...shared,
           name: 'external-pg',
-          include: ['tests/integration/{api,outbox,db}/**/*.test.ts'],
+          include: ['tests/integration/{api,outbox,db,relationships}/**/*.test.ts'],
           env: { PG_TARGET: 'external' },
         },
       },

@@ -6,6 +6,9 @@ import { migrate } from '../src/infra/db/migrator.js';
 import { createLogger } from '../src/logger.js';
 import { newId } from '../src/shared/ids.js';
 import { nameKey } from '../src/shared/names.js';
+import { loadConfig } from '../src/config.js';
+import { outboxPort } from '../src/outbox/outbox-port.js';
+import { createServices, serviceSettings } from '../src/services.js';
 
 export interface TreeShape {
   fanOut: number;
@@ -46,7 +49,9 @@ export async function seedTenant(dataDir: string, postgresPort: number, shape: T
     const pool = database.pools[0];
     if (!pool) throw new Error('no database pool');
     await migrate(pool);
-    const boot = await bootstrap(database.db, { tenantName: 'default', workspaceName: 'Root', adminUsername: 'bootstrap-admin' }, logger);
+    // No relay runs while seeding: the service's start-up rebuilds SpiceDB from these tables.
+    const services = createServices({ db: database.db, outbox: outboxPort(), logger, settings: serviceSettings(loadConfig({})) });
+    const boot = await bootstrap(services, { tenantName: 'default', adminUsername: 'bootstrap-admin' }, logger);
     if (!boot.adminApiKey) throw new Error('bootstrap did not issue an admin key (data folder not empty?)');
 
     let level: Node[] = [{ id: boot.rootWorkspaceId, label: 'ws' }];

@@ -14,13 +14,12 @@ import type { SpiceDb } from './infra/spicedb/spicedb.js';
 import { RequestMetrics } from './http/metrics.js';
 import type { Logger } from './logger.js';
 import { ApplyWaiter } from './outbox/apply-waiter.js';
-import { PgNotifier } from './outbox/pg-notifier.js';
-import { rebuildSpiceDb } from './outbox/rebuild.js';
+import { PgNotifier } from './infra/db/pg-notifier.js';
+import { rebuildSpiceDb } from './relationships/rebuild.js';
 import { OutboxRelay, relaySettings } from './outbox/relay.js';
-import { Transactor } from './outbox/transactor.js';
 import { outboxBacklog } from './outbox/outbox.repository.js';
-import { TenantService } from './tenants/tenant.service.js';
-import { WorkspaceService } from './workspaces/workspace.service.js';
+import { outboxPort } from './outbox/outbox-port.js';
+import { createServices, serviceSettings, type Services } from './services.js';
 import { writeSchemaWhenReachable } from './infra/spicedb/schema-writer.js';
 
 export interface Runtime {
@@ -31,6 +30,7 @@ export interface Runtime {
   spicedb: SpiceDb;
   relay: OutboxRelay;
   bootstrap: BootstrapResult;
+  services: Services;
   stop(): Promise<void>;
 }
 
@@ -80,15 +80,12 @@ export async function startRuntime(config: Config, logger: Logger, overrides: Ru
   const metrics = new RequestMetrics(() => relay.stats(), () => outboxBacklog(database.db), config.METRICS_MAX_OPERATIONS);
   relay.start();
   const waiter = new ApplyWaiter(primaryPool, notifier);
-  const transactor = new Transactor(database.db, waiter, config.AUTHZ_SYNC_WAIT_MS);
+  const services = createServices({ db: database.db, outbox: outboxPort(waiter), logger, settings: serviceSettings(config) });
 
-  const bootstrapped = await bootstrap(
-    database.db,
-    { tenantName: config.DEFAULT_TENANT_NAME, workspaceName: config.DEFAULT_WORKSPACE_NAME, adminUsername: config.BOOTSTRAP_ADMIN_USERNAME },
-    logger,
-  );
-  // The key we print must work in the very first request, so SpiceDB has to know the admin first.
-  if ((await waiter.waitFor(bootstrapped.outboxSeqs, config.AUTHZ_SYNC_WAIT_MS)) === 'pending') {
+  const bootstrapped = await bootstrap(services, { tenantName: config.DEFAULT_TENANT_NAME, adminUsername: config.BOOTSTRAP_ADMIN_USERNAME }, logger);
+  // The key we print must work in the very first request, so SpiceDB has to know the admin first:
+  // the bootstrap's unit of work waited for it.
+  if (!bootstrapped.authorizationSynced) {
     logger.warn({ event: 'bootstrap_authorization_pending' }, 'bootstrap committed; SpiceDB has not applied it yet');
   }
   if (bootstrapped.adminApiKey) await announceBootstrapKey(bootstrapped.adminApiKey, config, embeddedPg !== undefined, logger);
@@ -97,10 +94,6 @@ export async function startRuntime(config: Config, logger: Logger, overrides: Ru
     ? createJwtVerifier({ issuer: config.OIDC_ISSUER, audience: config.OIDC_AUDIENCE, jwksUrl: config.OIDC_JWKS_URL, logger })
     : undefined;
   const authenticator = createAuthenticator({ db: database.db, jwt, logger });
-  const services = {
-    tenants: new TenantService({ db: database.db, transactor, allowTenantCreation: config.ALLOW_TENANT_CREATION, rootWorkspaceName: config.DEFAULT_WORKSPACE_NAME, logger }),
-    workspaces: new WorkspaceService({ db: database.db, transactor, maxDepth: config.MAX_WORKSPACE_DEPTH, logger }),
-  };
   let stopping = false;
   const { app } = await buildApp({
     config, logger, db: database.db, readDb: database.readDb, spicedb, authenticator, services, metrics, isStopping: () => stopping,
@@ -114,7 +107,7 @@ export async function startRuntime(config: Config, logger: Logger, overrides: Ru
   logger.info({ event: 'server_started', url, startupMs: Date.now() - started, embeddedPostgres: !!embeddedPg, embeddedSpiceDb }, `iam-subgraph listening on ${url}`);
 
   return {
-    app, url, database, databaseUrl, spicedb, relay, bootstrap: bootstrapped,
+    app, url, database, databaseUrl, spicedb, relay, bootstrap: bootstrapped, services,
     async stop() {
       stopping = true;
       // Drain HTTP first (in-flight requests finish), then let the relay finish its batch.

@@ -1,6 +1,4 @@
-import type { Tx } from '../infra/db/database.js';
-import { mapDatabaseError } from '../infra/db/pg-errors.js';
-import type { DomainEvent } from '../outbox/events.js';
+import type { Transaction } from '../infra/db/unit-of-work.js';
 import { BadInputError } from '../shared/errors.js';
 import { newId } from '../shared/ids.js';
 import { validateName } from '../shared/names.js';
@@ -19,23 +17,22 @@ export interface IssuedApiKey {
   apiKey: ApiKey;
   /** The only time the full key exists outside its owner's hands: show it once, never store or log it. */
   secret: string;
-  /** For the caller to append to the outbox at the end of its transaction, with its other events. */
-  event: DomainEvent;
 }
 
-/**
- * Creates a key for `ownerUserId` in `tenantId`. Authorization (create_api_key) is the caller's job;
- * the caller also owns the transaction and the outbox append, so several changes commit as one.
- */
-export async function issueApiKey(trx: Tx, input: IssueApiKeyInput): Promise<IssuedApiKey> {
-  const name = validateName('name', input.name);
-  if (input.expiresAt !== null && !(input.expiresAt.getTime() > Date.now())) {
-    throw new BadInputError('expiresAt', 'expiresAt must be a valid time in the future', 'EXPIRY_NOT_IN_FUTURE');
-  }
-  const generated = generateApiKeySecret();
-  let apiKey: ApiKey;
-  try {
-    apiKey = await insertApiKey(trx, {
+/** API keys: issuing now; listing and revocation arrive with their API. */
+export class ApiKeyService {
+  /**
+   * Creates a key for `ownerUserId` in `tenantId` within the caller's transaction, so it commits
+   * with whatever else the caller changes (a bootstrap admin and their key, say). Authorization
+   * (`create_api_key`) is the caller's job.
+   */
+  async issue({ trx, emit }: Transaction, input: IssueApiKeyInput): Promise<IssuedApiKey> {
+    const name = validateName('name', input.name);
+    if (input.expiresAt !== null && !(input.expiresAt.getTime() > Date.now())) {
+      throw new BadInputError('expiresAt', 'expiresAt must be a valid time in the future', 'EXPIRY_NOT_IN_FUTURE');
+    }
+    const generated = generateApiKeySecret();
+    const apiKey = await insertApiKey(trx, {
       id: newId(),
       tenantId: input.tenantId,
       ownerUserId: input.ownerUserId,
@@ -44,12 +41,7 @@ export async function issueApiKey(trx: Tx, input: IssueApiKeyInput): Promise<Iss
       secretSha256: generated.sha256,
       expiresAt: input.expiresAt,
     });
-  } catch (error) {
-    throw mapDatabaseError(error);
+    emit({ type: 'ApiKeyCreated', tenantId: apiKey.tenantId, apiKeyId: apiKey.id, ownerUserId: apiKey.ownerUserId });
+    return { apiKey, secret: generated.secret };
   }
-  return {
-    apiKey,
-    secret: generated.secret,
-    event: { type: 'ApiKeyCreated', tenantId: apiKey.tenantId, apiKeyId: apiKey.id, ownerUserId: apiKey.ownerUserId },
-  };
 }

@@ -8,14 +8,8 @@ import { upsertUserFromIdentity } from '../users/user.repository.js';
 import type { Identity } from '../users/user.js';
 import { identityFromClaims, InvalidClaimError } from './identity-claims.js';
 import type { JwtVerifier, VerifiedClaims } from './jwt-verifier.js';
+import { authenticationRequired, normalizeCredentials, type Credentials } from './credentials.js';
 import type { Principal } from './principal.js';
-
-export interface Credentials {
-  /** The raw `Authorization` header. */
-  authorization?: string | undefined;
-  /** The raw `X-API-Key` header. */
-  apiKey?: string | undefined;
-}
 
 export interface Authenticator {
   /** Resolves the caller or throws UnauthenticatedError; InternalError when the OIDC provider is unreachable. */
@@ -114,16 +108,14 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   }
 
   async function authenticate(credentials: Credentials): Promise<Principal> {
-    // An empty header carries no credential (some clients send one by default); treat it as absent.
-    const authorization = credentials.authorization?.trim() || undefined;
-    const apiKey = credentials.apiKey?.trim() || undefined;
+    const { authorization, apiKey } = normalizeCredentials(credentials);
     const method = authorization ? 'bearer' : apiKey ? 'api_key' : 'none';
     try {
       // A bearer token wins and, when invalid, fails the request: the caller chose to act as the token's
       // subject, and quietly acting as the key's owner instead would hide the broken token.
       if (authorization) return await viaBearer(authorization);
       if (apiKey) return await viaApiKey(apiKey);
-      throw failure('Authentication required: send "Authorization: Bearer <token>" or an X-API-Key header', 'CREDENTIALS_MISSING');
+      throw new AuthFailure(authenticationRequired(), 'CREDENTIALS_MISSING');
     } catch (error) {
       if (!(error instanceof AuthFailure)) throw error;
       const quiet = error.logReason === 'CREDENTIALS_MISSING' || error.logReason === 'TOKEN_EXPIRED';

@@ -1,7 +1,7 @@
 import DataLoader from 'dataloader';
 import type { ObjectRef, SubjectRef } from '../infra/spicedb/relationships.js';
 import type { SpiceDb } from '../infra/spicedb/spicedb.js';
-import { Concealment } from './concealment.js';
+import type { Concealment } from './concealment.js';
 
 export type Permission = 'view' | 'edit' | 'manage' | 'create_child' | 'administrate' | 'create_api_key' | 'revoke';
 
@@ -15,20 +15,19 @@ const MAX_BULK_ITEMS = 1000;
 
 /**
  * One per request. Every `can()` made in the same tick becomes one CheckBulkPermissions call,
- * so a query walking d levels of the tree costs O(d) SpiceDB calls. Answers are cached for the request.
+ * so a query walking d levels of the tree costs O(d) SpiceDB calls. Answers are cached for the
+ * request; the freshness token comes from the request's RequestFreshness.
  */
 export class RequestAuthz {
   private readonly checks: DataLoader<CheckKey, boolean, string>;
-  private token: Promise<string | null> | undefined;
 
   constructor(
     private readonly spicedb: SpiceDb,
     readonly subject: SubjectRef,
-    private readonly loadToken: () => Promise<string | null>,
-    /** Forgets whatever the token loader memoised, so the next load reads the current token. */
-    private readonly forgetToken: () => void = () => undefined,
+    /** The token every check must be at least as fresh as (read once per request, again after a write). */
+    private readonly token: () => Promise<string | null>,
     /** Shared by every request of the process: NOT_FOUND answers must not tell missing from hidden. */
-    private readonly concealment: Concealment = new Concealment(),
+    private readonly concealment: Concealment,
   ) {
     this.checks = new DataLoader((keys) => this.checkBatch(keys), {
       cacheKeyFn: (k) => `${k.resource.type}:${k.resource.id}#${k.permission}`,
@@ -36,17 +35,9 @@ export class RequestAuthz {
     });
   }
 
-  /** The freshness token, read at most once per request. */
-  zedToken(): Promise<string | null> {
-    this.token ??= this.loadToken();
-    return this.token;
-  }
-
-  /** After this request's own mutation: later checks must see it, so forget answers and token. */
-  invalidate(): void {
+  /** After this request's own write: answers given before it may no longer hold. */
+  forgetAnswers(): void {
     this.checks.clearAll();
-    this.token = undefined;
-    this.forgetToken();
   }
 
   /** Records an answer known without asking, e.g. visibility inherited from a viewable parent. */
@@ -69,12 +60,12 @@ export class RequestAuthz {
   }
 
   async lookup(resourceType: string, permission: Permission): Promise<Set<string>> {
-    const ids = await this.spicedb.lookupResources(resourceType, permission, this.subject, await this.zedToken());
+    const ids = await this.spicedb.lookupResources(resourceType, permission, this.subject, await this.token());
     return new Set(ids);
   }
 
   private async checkBatch(keys: readonly CheckKey[]): Promise<boolean[]> {
-    const token = await this.zedToken();
+    const token = await this.token();
     const results: boolean[] = [];
     for (let i = 0; i < keys.length; i += MAX_BULK_ITEMS) {
       const chunk = keys.slice(i, i + MAX_BULK_ITEMS).map((k) => ({ ...k, subject: this.subject }));

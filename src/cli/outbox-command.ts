@@ -1,5 +1,5 @@
 import { createDatabase } from '../infra/db/database.js';
-import { listParked, replayAllParked, replayParked, ReplayError, type ReplayResult } from '../outbox/replay.js';
+import { listParked, replayAllParked, replayParked, ReplayError, type ReplayResult } from '../outbox/parked-events.js';
 
 export const OUTBOX_USAGE = 'usage: npm run outbox -- list-parked | replay <seq> | replay --all';
 

@@ -1,4 +1,4 @@
-import { encodeCursor } from '../shared/pagination.js';
+import { encodeCursor, type Page, type Sorted } from '../shared/pagination.js';
 
 export interface Connection<T> {
   nodes: T[];
@@ -6,11 +6,12 @@ export interface Connection<T> {
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
 }
 
-export function toConnection<T extends { id: string }>(items: { node: T; sortKey: string }[], hasNextPage: boolean): Connection<T> {
-  const edges = items.map((i) => ({ node: i.node, cursor: encodeCursor({ key: i.sortKey, id: i.node.id }) }));
+/** A page of a list as the API's connection shape; each item's cursor is its sort key and id. */
+export function toConnection<T extends { id: string }>(page: Page<Sorted<T>>): Connection<T> {
+  const edges = page.items.map((i) => ({ node: i.node, cursor: encodeCursor({ key: i.sortKey, id: i.node.id }) }));
   return {
     nodes: edges.map((e) => e.node),
     edges,
-    pageInfo: { hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
+    pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
   };
 }

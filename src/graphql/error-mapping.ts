@@ -14,6 +14,12 @@ export interface ErrorVerdict {
   unexpected: boolean;
 }
 
+/** The status of a response that failed as a whole (before any resolver ran) with this verdict. */
+export function requestFailureStatus(verdict: ErrorVerdict): number {
+  if (verdict.unexpected) return verdict.message === MASKED_MESSAGE ? 500 : 503;
+  return verdict.code === 'UNAUTHENTICATED' ? 401 : 400;
+}
+
 export const MASKED_MESSAGE = 'Internal server error';
 const INTERNAL = 'INTERNAL_SERVER_ERROR';
 // graphql-js's parser says so when `maxTokens` stops it.

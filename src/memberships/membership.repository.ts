@@ -1,5 +1,5 @@
 import type { Executor, Tx } from '../infra/db/database.js';
-import type { WorkspaceSubject } from '../outbox/events.js';
+import type { WorkspaceSubject } from '../events/domain-events.js';
 import type { GroupRole, TenantRole, WorkspaceRole } from './membership.table.js';
 
 export interface TenantMembership {

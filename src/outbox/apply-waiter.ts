@@ -1,5 +1,6 @@
 import type pg from 'pg';
-import { OUTBOX_APPLIED_CHANNEL, type PgNotifier } from './pg-notifier.js';
+import type { PgNotifier } from '../infra/db/pg-notifier.js';
+import { OUTBOX_APPLIED_CHANNEL } from './outbox-channels.js';
 
 export type ApplyState = 'applied' | 'pending';
 

@@ -1,9 +1,8 @@
 import { sql } from 'kysely';
+import { ADVISORY_LOCKS } from '../infra/db/advisory-locks.js';
 import type { Executor, Tx } from '../infra/db/database.js';
-import { aggregateOf, type DomainEvent } from './events.js';
+import { aggregateOf, type DomainEvent } from '../events/domain-events.js';
 
-// Held from the append until commit: seq order is then commit order (no gaps for the relay to skip).
-export const OUTBOX_APPEND_LOCK_KEY = 4_201_190_002;
 
 /**
  * Appends events at the end of a transaction. Call it last: the lock it takes serialises committing
@@ -11,7 +10,7 @@ export const OUTBOX_APPEND_LOCK_KEY = 4_201_190_002;
  */
 export async function appendEvents(trx: Tx, events: readonly DomainEvent[]): Promise<string[]> {
   if (events.length === 0) return [];
-  await sql`SELECT pg_advisory_xact_lock(${OUTBOX_APPEND_LOCK_KEY})`.execute(trx);
+  await sql`SELECT pg_advisory_xact_lock(${ADVISORY_LOCKS.outboxAppend})`.execute(trx);
   const rows = await trx
     .insertInto('outbox')
     .values(

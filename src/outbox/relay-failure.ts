@@ -1,6 +1,6 @@
 import { SpiceDbError } from '../infra/spicedb/spicedb-errors.js';
 import type { Logger } from '../logger.js';
-import { backoffDelay, type BackoffPolicy } from './backoff.js';
+import { backoffDelay, type BackoffPolicy } from '../shared/backoff.js';
 import type { RelayCounters } from './relay-options.js';
 import type { PendingRow, RelayStore } from './relay-store.js';
 

@@ -1,7 +1,6 @@
 import pg from 'pg';
+import { ADVISORY_LOCKS } from '../infra/db/advisory-locks.js';
 
-// Any constant works as long as every process uses the same one; next to the other outbox keys.
-export const OUTBOX_RELAY_LOCK_KEY = 4_201_190_003;
 
 /** The relay's connection is gone or was never the leader's: stop relaying. */
 export class LeadershipLostError extends Error {
@@ -35,7 +34,7 @@ export class RelayLeadership {
 
   constructor(
     private readonly connectionString: string,
-    private readonly lockKey: number = OUTBOX_RELAY_LOCK_KEY,
+    private readonly lockKey: number = ADVISORY_LOCKS.outboxRelay,
     /** Called when the driver sees the session fail, so an idle relay notices at once. */
     private readonly onBroken: () => void = () => undefined,
   ) {}

@@ -1,8 +1,8 @@
 import type { Config } from '../config.js';
 import type { SpiceDb } from '../infra/spicedb/spicedb.js';
 import type { Logger } from '../logger.js';
-import type { BackoffPolicy } from './backoff.js';
-import type { PgNotifier } from './pg-notifier.js';
+import type { BackoffPolicy } from '../shared/backoff.js';
+import type { PgNotifier } from '../infra/db/pg-notifier.js';
 
 export interface OutboxRelayOptions {
   connectionString: string;

@@ -1,4 +1,4 @@
-import { OUTBOX_APPLIED_CHANNEL } from './pg-notifier.js';
+import { OUTBOX_APPLIED_CHANNEL } from './outbox-channels.js';
 import { LeadershipLostError, type RelayLeadership } from './relay-leader.js';
 
 export interface PendingRow {

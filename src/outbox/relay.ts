@@ -1,11 +1,11 @@
 import type { Logger } from '../logger.js';
-import { eventUpdates } from './event-updates.js';
-import { OUTBOX_PENDING_CHANNEL } from './pg-notifier.js';
+import { relationshipUpdates } from '../relationships/event-relationships.js';
+import { OUTBOX_PENDING_CHANNEL } from './outbox-channels.js';
 import { FailurePolicy, type Outcome } from './relay-failure.js';
 import { LeadershipLostError, RelayLeadership } from './relay-leader.js';
 import { emptyCounters, type OutboxRelayOptions, type OutboxRelayStats } from './relay-options.js';
 import { RelayStore, type PendingRow } from './relay-store.js';
-import { Wakeup } from './wakeup.js';
+import { Wakeup } from '../shared/wakeup.js';
 
 export { relaySettings, type OutboxRelayOptions, type OutboxRelayStats } from './relay-options.js';
 
@@ -172,7 +172,7 @@ export class OutboxRelay {
   private async apply(row: PendingRow): Promise<Outcome> {
     let zedToken: string | null;
     try {
-      const updates = eventUpdates(row.event_type, row.payload);
+      const updates = relationshipUpdates(row.event_type, row.payload);
       this.leadership.assertLeader();
       zedToken = updates.length === 0 ? null : await this.options.spicedb.write(updates);
     } catch (error) {

@@ -10,6 +10,11 @@ export type ErrorCode =
   | 'BAD_USER_INPUT'
   | 'INTERNAL_SERVER_ERROR';
 
+/** The HTTP status a whole response takes when it carries this code; undefined: the usual 200. */
+export function httpStatusOf(code: ErrorCode): number | undefined {
+  return code === 'UNAUTHENTICATED' ? 401 : undefined;
+}
+
 export abstract class AppError extends Error {
   abstract readonly code: ErrorCode;
   /** A finer, stable reason such as `WORKSPACE_HAS_CHILDREN`, for clients that need it. */
@@ -32,7 +37,7 @@ export abstract class AppError extends Error {
       code: this.code,
       ...(this.reason ? { reason: this.reason } : {}),
       ...this.details,
-      ...(this.code === 'UNAUTHENTICATED' ? { http: { status: 401 } } : {}),
+      ...(httpStatusOf(this.code) ? { http: { status: httpStatusOf(this.code) } } : {}),
     };
   }
 }

@@ -11,9 +11,21 @@ export interface Cursor {
   id: string;
 }
 
+/** The paging arguments every list field takes. */
+export interface PageArgs {
+  first?: number | null;
+  after?: string | null;
+}
+
 export interface PageRequest {
   first: number;
   after: Cursor | null;
+}
+
+/** An item of a list and the key it sorts by, which becomes its cursor. */
+export interface Sorted<T> {
+  node: T;
+  sortKey: string;
 }
 
 export interface Page<T> {

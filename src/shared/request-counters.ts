@@ -12,10 +12,6 @@ export function runWithCounters<T>(counters: RequestCounters, fn: () => T): T {
   return storage.run(counters, fn);
 }
 
-export function currentCounters(): RequestCounters | undefined {
-  return storage.getStore();
-}
-
 export function countSql(): void {
   const c = storage.getStore();
   if (c) c.sql += 1;

@@ -1,14 +1,9 @@
 import { sql } from 'kysely';
 import type { Executor, Tx } from '../infra/db/database.js';
 import { nameKey } from '../shared/names.js';
-import type { PageRequest } from '../shared/pagination.js';
+import type { PageRequest, Sorted } from '../shared/pagination.js';
 import type { TenantRow } from './tenant.table.js';
 import type { Tenant } from './tenant.js';
-
-export interface SortedTenant {
-  tenant: Tenant;
-  sortKey: string;
-}
 
 function toTenant(row: TenantRow): Tenant {
   return { id: row.id, name: row.name, createdAt: row.created_at, updatedAt: row.updated_at };
@@ -48,7 +43,7 @@ export async function deleteTenantRow(trx: Tx, id: string): Promise<void> {
 }
 
 /** A page of the given tenants, in name-key order (name_key is COLLATE "C": the same order on every server). */
-export async function listTenantsByIds(db: Executor, ids: readonly string[], page: PageRequest): Promise<SortedTenant[]> {
+export async function listTenantsByIds(db: Executor, ids: readonly string[], page: PageRequest): Promise<Sorted<Tenant>[]> {
   if (ids.length === 0) return [];
   let query = db
     .selectFrom('tenants')
@@ -56,5 +51,5 @@ export async function listTenantsByIds(db: Executor, ids: readonly string[], pag
     .where('id', '=', sql<string>`ANY(${[...ids]}::text[])`);
   if (page.after) query = query.where(sql<boolean>`(name_key, id) > (${page.after.key} COLLATE "C", ${page.after.id})`);
   const rows = await query.orderBy('name_key').orderBy('id').limit(page.first + 1).execute();
-  return rows.map((r) => ({ tenant: toTenant(r), sortKey: r.name_key }));
+  return rows.map((r) => ({ node: toTenant(r), sortKey: r.name_key }));
 }

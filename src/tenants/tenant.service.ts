@@ -1,104 +1,130 @@
-import type { Actor } from '../authz/actor.js';
-import { authorize } from '../authz/guard.js';
-import type { Db, Tx } from '../infra/db/database.js';
+import { authorize, viewable, type Guarded } from '../authz/access.js';
+import type { Permission } from '../authz/request-authz.js';
+import type { Db } from '../infra/db/database.js';
+import { ref } from '../infra/spicedb/relationships.js';
+import type { Committed, Transaction, UnitOfWork } from '../infra/db/unit-of-work.js';
 import type { Logger } from '../logger.js';
-import { addTenantMember, addWorkspaceMember, deleteTenantGroups, listTenantGroups, listTenantMembers, listWorkspaceMembers } from '../memberships/membership.repository.js';
-import type { DomainEvent } from '../outbox/events.js';
-import type { Committed, Transactor } from '../outbox/transactor.js';
+import { addTenantMember, addWorkspaceMember } from '../memberships/membership.repository.js';
+import type { Caller } from '../request/caller.js';
 import { ForbiddenError } from '../shared/errors.js';
-import { newId } from '../shared/ids.js';
+import { newId, parseId } from '../shared/ids.js';
 import { requireId } from '../shared/input.js';
 import { validateName } from '../shared/names.js';
-import { deleteTenantWorkspacesAtDepth, insertWorkspace, listTenantWorkspacesDeepestFirst } from '../workspaces/workspace.repository.js';
+import { pageRequest, toPage, type Page, type PageArgs, type Sorted } from '../shared/pagination.js';
+import { insertWorkspace } from '../workspaces/workspace.repository.js';
 import type { Workspace } from '../workspaces/workspace.js';
-import { deleteTenantApiKeys } from '../api-keys/api-key.repository.js';
-import { deleteTenantRow, findTenantsByIds, insertTenant, lockTenant } from './tenant.repository.js';
+import { deleteTenantAndContents, type DeletedCounts } from './tenant-deletion.js';
+import { tenantLoaders } from './tenant.loaders.js';
+import { findTenantsByIds, insertTenant, listTenantsByIds, lockTenant } from './tenant.repository.js';
 import type { Tenant } from './tenant.js';
 
 export interface TenantServiceDeps {
   db: Db;
-  transactor: Transactor;
+  uow: UnitOfWork;
   allowTenantCreation: boolean;
   rootWorkspaceName: string;
   logger: Logger;
 }
 
-/**
- * Inserts a tenant with its root workspace; when `adminUserId` is given that user becomes admin of
- * both. Shared by createTenant and the start-up bootstrap so both produce the same facts and events.
- */
-export async function insertTenantWithRoot(
-  trx: Tx,
-  emit: (event: DomainEvent) => void,
-  input: { name: string; rootName: string; adminUserId: string | null },
-): Promise<{ tenant: Tenant; root: Workspace }> {
-  const tenant = await insertTenant(trx, { id: newId(), name: input.name });
-  const root = await insertWorkspace(trx, { id: newId(), tenantId: tenant.id, parentId: null, name: input.rootName, depth: 0 });
-  emit({ type: 'TenantCreated', tenantId: tenant.id, name: tenant.name });
-  emit({ type: 'WorkspaceCreated', tenantId: tenant.id, workspaceId: root.id, parentId: null, name: root.name });
-  if (input.adminUserId) await grantTenantAdmin(trx, emit, tenant.id, root.id, input.adminUserId);
-  return { tenant, root };
-}
+const tenantRef = (id: string) => ref('tenant', id);
+// The access rules ask every resource for its tenant; a tenant is its own.
+const guarded = (tenant: Tenant | null | undefined): (Tenant & Guarded) | null => (tenant ? { ...tenant, tenantId: tenant.id } : null);
 
-export async function grantTenantAdmin(trx: Tx, emit: (event: DomainEvent) => void, tenantId: string, rootId: string, userId: string): Promise<void> {
-  const subject = { type: 'user' as const, id: userId };
-  await addTenantMember(trx, tenantId, userId, 'admin');
-  await addWorkspaceMember(trx, rootId, subject, 'admin');
-  emit({ type: 'TenantMemberAdded', tenantId, userId, role: 'admin' });
-  emit({ type: 'WorkspaceMemberAdded', tenantId, workspaceId: rootId, subject, role: 'admin' });
-}
-
+/** Tenants: reads and writes, each opened by its access check (authz/access.ts). */
 export class TenantService {
   constructor(private readonly deps: TenantServiceDeps) {}
 
-  async create(actor: Actor, input: { name: string }): Promise<Committed<Tenant>> {
+  /** A tenant the caller may view; null when it is missing or hidden. */
+  find(caller: Caller, id: string): Promise<Tenant | null> {
+    return viewable<Tenant & Guarded>(caller, tenantRef(id), caller.state(tenantLoaders).byId.load(id).then(guarded));
+  }
+
+  get(caller: Caller, rawId: string): Promise<Tenant | null> {
+    return this.find(caller, requireId('id', rawId));
+  }
+
+  async byReference(caller: Caller, rawId: string): Promise<Tenant | null> {
+    const id = parseId(rawId);
+    return id ? this.find(caller, id) : null;
+  }
+
+  can(caller: Caller, tenantId: string, permission: Permission): Promise<boolean> {
+    return caller.authz.can(tenantRef(tenantId), permission);
+  }
+
+  /** The tenants the caller can view, by name; an API key sees its own tenant only. */
+  async list(caller: Caller, args: PageArgs): Promise<Page<Sorted<Tenant>>> {
+    const page = pageRequest(args.first, args.after);
+    const scope = caller.principal.tenantScope;
+    const ids = scope ? ((await this.can(caller, scope, 'view')) ? [scope] : []) : [...(await caller.authz.lookup('tenant', 'view'))];
+    const found = await listTenantsByIds(await caller.reads(), ids, page);
+    caller.budget.spend(found.length);
+    return toPage(found, page.first);
+  }
+
+  /** For an API key, the only tenant it may act in. */
+  scopeOf(caller: Caller): Promise<Tenant | null> {
+    const scope = caller.principal.tenantScope;
+    return scope ? this.find(caller, scope) : Promise.resolve(null);
+  }
+
+  async create(caller: Caller, input: { name: string }): Promise<Committed<Tenant>> {
     if (!this.deps.allowTenantCreation) {
       throw new ForbiddenError('Tenant creation is disabled on this server', { reason: 'TENANT_CREATION_DISABLED' });
     }
-    if (actor.principal.tenantScope !== undefined) {
+    if (caller.principal.tenantScope !== undefined) {
       throw new ForbiddenError('An API key cannot create tenants; it is confined to its own tenant', { reason: 'API_KEY_CONFINED' });
     }
     const name = validateName('name', input.name);
-    const committed = await this.deps.transactor.run(async (trx, emit) =>
-      (await insertTenantWithRoot(trx, emit, { name, rootName: this.deps.rootWorkspaceName, adminUserId: actor.principal.userId })).tenant,
-    );
-    this.deps.logger.info({ event: 'tenant_created', tenantId: committed.value.id, principalId: actor.principal.userId }, 'tenant created');
+    const committed = await this.deps.uow.run(async (tx) => (await this.insertWithRoot(tx, { name, adminUserId: caller.principal.userId })).tenant, {
+      for: caller,
+    });
+    this.deps.logger.info({ event: 'tenant_created', tenantId: committed.value.id, principalId: caller.principal.userId }, 'tenant created');
     return committed;
   }
 
-  /** Deletes every workspace (deepest first), group and API key of the tenant, then the tenant, in one transaction. */
-  async delete(actor: Actor, input: { id: string }): Promise<Committed<string>> {
+  /** Deletes the tenant with every workspace, group and API key, in one transaction. Needs `administrate`. */
+  async delete(caller: Caller, input: { id: string }): Promise<Committed<string>> {
     const id = requireId('id', input.id);
-    const found = (await findTenantsByIds(this.deps.db, [id])).get(id);
-    await authorize(actor, 'tenant', found ? { ...found, tenantId: found.id } : undefined, 'administrate', 'Tenant');
-    let counts = { workspaces: 0, groups: 0, apiKeys: 0 };
-    const committed = await this.deps.transactor.run(async (trx, emit) => {
-      if (!(await lockTenant(trx, id))) return id;
-      const workspaces = await listTenantWorkspacesDeepestFirst(trx, id);
-      const members = await listWorkspaceMembers(trx, workspaces.map((w) => w.id));
-      for (const w of workspaces) {
-        emit({
-          type: 'WorkspaceDeleted',
-          tenantId: id,
-          workspaceId: w.id,
-          parentId: w.parentId,
-          members: members.filter((m) => m.workspaceId === w.id).map((m) => ({ subject: m.subject, role: m.role })),
-        });
-      }
-      const depths = [...new Set(workspaces.map((w) => w.depth))];
-      for (const depth of depths) await deleteTenantWorkspacesAtDepth(trx, id, depth);
-      const groups = await listTenantGroups(trx, id);
-      for (const g of groups) emit({ type: 'GroupDeleted', tenantId: id, groupId: g.groupId, members: g.members });
-      await deleteTenantGroups(trx, id);
-      const apiKeys = await deleteTenantApiKeys(trx, id);
-      for (const k of apiKeys) emit({ type: 'ApiKeyDeleted', tenantId: id, apiKeyId: k.id, ownerUserId: k.ownerUserId });
-      const tenantMembers = await listTenantMembers(trx, id);
-      emit({ type: 'TenantDeleted', tenantId: id, members: tenantMembers });
-      await deleteTenantRow(trx, id);
-      counts = { workspaces: workspaces.length, groups: groups.length, apiKeys: apiKeys.length };
-      return id;
-    });
-    this.deps.logger.info({ event: 'tenant_deleted', tenantId: id, principalId: actor.principal.userId, ...counts }, 'tenant deleted');
+    const current = findTenantsByIds(this.deps.db, [id]).then((found) => guarded(found.get(id)));
+    await authorize(caller, tenantRef(id), current, 'administrate', 'Tenant');
+    let counts: DeletedCounts | undefined;
+    const committed = await this.deps.uow.run(
+      async (tx) => {
+        if (await lockTenant(tx.trx, id)) counts = await deleteTenantAndContents(tx, id);
+        return id;
+      },
+      { for: caller },
+    );
+    this.deps.logger.info({ event: 'tenant_deleted', tenantId: id, principalId: caller.principal.userId, ...counts }, 'tenant deleted');
     return committed;
+  }
+
+  /**
+   * Inserts a tenant with its root workspace; when `adminUserId` is given that user becomes admin of
+   * both. Shared by createTenant and the start-up bootstrap so both produce the same facts and events.
+   */
+  async insertWithRoot(tx: Transaction, input: { name: string; adminUserId: string | null }): Promise<{ tenant: Tenant; root: Workspace }> {
+    const tenant = await insertTenant(tx.trx, { id: newId(), name: input.name });
+    tx.emit({ type: 'TenantCreated', tenantId: tenant.id, name: tenant.name });
+    const root = await this.insertRoot(tx, tenant.id);
+    if (input.adminUserId) await this.grantAdmin(tx, tenant.id, root.id, input.adminUserId);
+    return { tenant, root };
+  }
+
+  /** The root workspace of a tenant that has none (a new tenant, or one a bootstrap finds without). */
+  async insertRoot({ trx, emit }: Transaction, tenantId: string): Promise<Workspace> {
+    const root = await insertWorkspace(trx, { id: newId(), tenantId, parentId: null, name: this.deps.rootWorkspaceName, depth: 0 });
+    emit({ type: 'WorkspaceCreated', tenantId, workspaceId: root.id, parentId: null, name: root.name });
+    return root;
+  }
+
+  /** Makes a user admin of the tenant and of its root workspace. */
+  async grantAdmin({ trx, emit }: Transaction, tenantId: string, rootId: string, userId: string): Promise<void> {
+    const subject = { type: 'user' as const, id: userId };
+    await addTenantMember(trx, tenantId, userId, 'admin');
+    await addWorkspaceMember(trx, rootId, subject, 'admin');
+    emit({ type: 'TenantMemberAdded', tenantId, userId, role: 'admin' });
+    emit({ type: 'WorkspaceMemberAdded', tenantId, workspaceId: rootId, subject, role: 'admin' });
   }
 }

@@ -1,15 +1,9 @@
 import { sql, type Expression, type SqlBool } from 'kysely';
 import type { Executor, Tx } from '../infra/db/database.js';
 import { nameKey } from '../shared/names.js';
-import type { Cursor, PageRequest } from '../shared/pagination.js';
+import type { Cursor, PageRequest, Sorted } from '../shared/pagination.js';
 import type { WorkspaceRow } from './workspace.table.js';
 import type { Workspace } from './workspace.js';
-
-/** A workspace plus the key it sorts by, which becomes its cursor. */
-export interface SortedWorkspace {
-  workspace: Workspace;
-  sortKey: string;
-}
 
 function toWorkspace(row: WorkspaceRow): Workspace {
   return {
@@ -25,8 +19,8 @@ function toWorkspace(row: WorkspaceRow): Workspace {
 }
 
 /** Lists sort by (name_key, id); name_key is COLLATE "C", so the order is the same on every server. */
-function toSorted(row: WorkspaceRow): SortedWorkspace {
-  return { workspace: toWorkspace(row), sortKey: row.name_key };
+function toSorted(row: WorkspaceRow): Sorted<Workspace> {
+  return { node: toWorkspace(row), sortKey: row.name_key };
 }
 
 function afterCursor(after: Cursor | null): Expression<SqlBool> {
@@ -66,8 +60,8 @@ export async function findRootWorkspaces(db: Executor, tenantIds: readonly strin
 }
 
 /** One statement for the children of many parents: the first `page.first + 1` of each, in order. */
-export async function listChildren(db: Executor, parentIds: readonly string[], page: PageRequest): Promise<Map<string, SortedWorkspace[]>> {
-  const result = new Map<string, SortedWorkspace[]>(parentIds.map((id) => [id, []]));
+export async function listChildren(db: Executor, parentIds: readonly string[], page: PageRequest): Promise<Map<string, Sorted<Workspace>[]>> {
+  const result = new Map<string, Sorted<Workspace>[]>(parentIds.map((id) => [id, []]));
   if (parentIds.length === 0) return result;
   const ranked = db
     .selectFrom('workspaces')
@@ -94,7 +88,7 @@ export interface TenantWorkspaceFilter {
   onlyIds?: readonly string[] | undefined;
 }
 
-export async function listTenantWorkspaces(db: Executor, filter: TenantWorkspaceFilter, page: PageRequest): Promise<SortedWorkspace[]> {
+export async function listTenantWorkspaces(db: Executor, filter: TenantWorkspaceFilter, page: PageRequest): Promise<Sorted<Workspace>[]> {
   if (filter.onlyIds && filter.onlyIds.length === 0) return [];
   let query = db
     .selectFrom('workspaces')

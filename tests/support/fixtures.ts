@@ -1,8 +1,5 @@
-import { issueApiKey } from '../../src/api-keys/api-key.service.js';
 import type { TenantRole, WorkspaceRole } from '../../src/memberships/membership.table.js';
 import { addTenantMember, addWorkspaceMember } from '../../src/memberships/membership.repository.js';
-import type { DomainEvent } from '../../src/outbox/events.js';
-import { appendEvents } from '../../src/outbox/outbox.repository.js';
 import { upsertUserFromIdentity } from '../../src/users/user.repository.js';
 import type { TestServer } from './server.js';
 
@@ -26,28 +23,25 @@ export async function outboxSettled(server: TestServer, timeoutMs = 10_000): Pro
 
 /**
  * A user who belongs to `tenantId` with `tenantRole` and holds the given workspace roles, plus an
- * API key of theirs. Uses the same repositories and outbox as the service, then waits for SpiceDB.
+ * API key of theirs. Uses the service's unit of work and repositories, then waits for SpiceDB.
  * (Membership management arrives with a later issue; until then tests grant roles this way.)
  */
 export async function createMember(
   server: TestServer,
   input: { tenantId: string; username: string; tenantRole?: TenantRole; workspaceRoles?: { workspaceId: string; role: WorkspaceRole }[] },
 ): Promise<Member> {
-  const { db } = server.database;
-  const result = await db.transaction().execute(async (trx) => {
-    const events: DomainEvent[] = [];
-    const user = await upsertUserFromIdentity(trx, { issuer: 'https://fixtures.test', subject: input.username, username: input.username, name: null, email: null });
+  const { services } = server.runtime;
+  const { value: result } = await services.uow.run(async (tx) => {
+    const user = await upsertUserFromIdentity(tx.trx, { issuer: 'https://fixtures.test', subject: input.username, username: input.username, name: null, email: null });
     const tenantRole = input.tenantRole ?? 'member';
-    await addTenantMember(trx, input.tenantId, user.id, tenantRole);
-    events.push({ type: 'TenantMemberAdded', tenantId: input.tenantId, userId: user.id, role: tenantRole });
+    await addTenantMember(tx.trx, input.tenantId, user.id, tenantRole);
+    tx.emit({ type: 'TenantMemberAdded', tenantId: input.tenantId, userId: user.id, role: tenantRole });
     for (const grant of input.workspaceRoles ?? []) {
       const subject = { type: 'user' as const, id: user.id };
-      await addWorkspaceMember(trx, grant.workspaceId, subject, grant.role);
-      events.push({ type: 'WorkspaceMemberAdded', tenantId: input.tenantId, workspaceId: grant.workspaceId, subject, role: grant.role });
+      await addWorkspaceMember(tx.trx, grant.workspaceId, subject, grant.role);
+      tx.emit({ type: 'WorkspaceMemberAdded', tenantId: input.tenantId, workspaceId: grant.workspaceId, subject, role: grant.role });
     }
-    const key = await issueApiKey(trx, { tenantId: input.tenantId, ownerUserId: user.id, name: 'fixture', expiresAt: null });
-    events.push(key.event);
-    await appendEvents(trx, events);
+    const key = await services.apiKeys.issue(tx, { tenantId: input.tenantId, ownerUserId: user.id, name: 'fixture', expiresAt: null });
     return { userId: user.id, apiKey: key.secret };
   });
   await outboxSettled(server);

@@ -4,9 +4,9 @@ import { createLogger, type Logger } from '../../src/logger.js';
 import { tupleKey, type TupleUpdate } from '../../src/infra/spicedb/relationships.js';
 import type { SpiceDb } from '../../src/infra/spicedb/spicedb.js';
 import type { Db } from '../../src/infra/db/database.js';
-import { eventUpdates } from '../../src/outbox/event-updates.js';
-import { PgNotifier } from '../../src/outbox/pg-notifier.js';
-import { desiredTuples } from '../../src/outbox/rebuild.js';
+import { relationshipUpdates } from '../../src/relationships/event-relationships.js';
+import { PgNotifier } from '../../src/infra/db/pg-notifier.js';
+import { desiredTuples } from '../../src/relationships/desired-relationships.js';
 import { OutboxRelay, type OutboxRelayOptions } from '../../src/outbox/relay.js';
 
 /** Small delays so failure paths run in milliseconds. */
@@ -101,5 +101,5 @@ export function recordingSpiceDb(spicedb: Pick<SpiceDb, 'write'>): RecordingSpic
 /** The WriteRelationships calls the outbox implies, in seq order (events without updates make none). */
 export async function expectedWrites(pool: pg.Pool): Promise<TupleUpdate[][]> {
   const { rows } = await pool.query<{ event_type: string; payload: unknown }>('SELECT event_type, payload FROM outbox ORDER BY seq');
-  return rows.map((r) => eventUpdates(r.event_type, r.payload)).filter((updates) => updates.length > 0);
+  return rows.map((r) => relationshipUpdates(r.event_type, r.payload)).filter((updates) => updates.length > 0);
 }

@@ -1,7 +1,7 @@
 import { ulid } from 'ulid';
 import type { Db, Tx } from '../../src/infra/db/database.js';
 import type { TenantRole, WorkspaceRole } from '../../src/memberships/membership.table.js';
-import type { DomainEvent } from '../../src/outbox/events.js';
+import type { DomainEvent } from '../../src/events/domain-events.js';
 import { appendEvents } from '../../src/outbox/outbox.repository.js';
 import { nameKey } from '../../src/shared/names.js';
 

@@ -8,7 +8,7 @@
 import { connectRemoteSpiceDb } from '../../src/infra/spicedb/connect.js';
 import type { TupleUpdate } from '../../src/infra/spicedb/relationships.js';
 import { createLogger } from '../../src/logger.js';
-import { PgNotifier } from '../../src/outbox/pg-notifier.js';
+import { PgNotifier } from '../../src/infra/db/pg-notifier.js';
 import { OutboxRelay } from '../../src/outbox/relay.js';
 
 const url = process.env.DATABASE_URL ?? '';

@@ -1,37 +1,20 @@
-import { afterMutation, requireActor, type GraphQLContext } from '../context.js';
+import type { Committed } from '../../infra/db/unit-of-work.js';
+import type { MutationResolvers } from '../generated/resolvers-types.js';
+import { callerOf } from '../context.js';
 
-interface Input<T> {
-  input: T;
+/** A payload: what the mutation produced under its field name, and whether SpiceDB already reflects it. */
+function payload<K extends string, T>(field: K, committed: Committed<T>): Record<K, T> & { authorizationSynced: boolean } {
+  return { [field]: committed.value, authorizationSynced: committed.authorizationSynced } as Record<K, T> & { authorizationSynced: boolean };
 }
 
-export const Mutation = {
-  async createTenant(_: unknown, { input }: Input<{ name: string }>, ctx: GraphQLContext) {
-    const result = await ctx.services.tenants.create(requireActor(ctx), input);
-    afterMutation(ctx);
-    return { tenant: result.value, authorizationSynced: result.authorizationSynced };
-  },
-
-  async deleteTenant(_: unknown, { input }: Input<{ id: string }>, ctx: GraphQLContext) {
-    const result = await ctx.services.tenants.delete(requireActor(ctx), input);
-    afterMutation(ctx);
-    return { deletedTenantId: result.value, authorizationSynced: result.authorizationSynced };
-  },
-
-  async createWorkspace(_: unknown, { input }: Input<{ parentId: string; name: string }>, ctx: GraphQLContext) {
-    const result = await ctx.services.workspaces.create(requireActor(ctx), input);
-    afterMutation(ctx);
-    return { workspace: result.value, authorizationSynced: result.authorizationSynced };
-  },
-
-  async renameWorkspace(_: unknown, { input }: Input<{ id: string; name: string }>, ctx: GraphQLContext) {
-    const result = await ctx.services.workspaces.rename(requireActor(ctx), input);
-    afterMutation(ctx);
-    return { workspace: result.value, authorizationSynced: result.authorizationSynced };
-  },
-
-  async deleteWorkspace(_: unknown, { input }: Input<{ id: string }>, ctx: GraphQLContext) {
-    const result = await ctx.services.workspaces.delete(requireActor(ctx), input);
-    afterMutation(ctx);
-    return { deletedWorkspaceId: result.value, authorizationSynced: result.authorizationSynced };
-  },
+/*
+ * Thin on purpose: each service method validates, authorizes and writes through the unit of work,
+ * which also refreshes the caller's per-request caches, so later fields of the response see the change.
+ */
+export const Mutation: MutationResolvers = {
+  createTenant: async (_, { input }, ctx) => payload('tenant', await ctx.services.tenants.create(callerOf(ctx), input)),
+  deleteTenant: async (_, { input }, ctx) => payload('deletedTenantId', await ctx.services.tenants.delete(callerOf(ctx), input)),
+  createWorkspace: async (_, { input }, ctx) => payload('workspace', await ctx.services.workspaces.create(callerOf(ctx), input)),
+  renameWorkspace: async (_, { input }, ctx) => payload('workspace', await ctx.services.workspaces.rename(callerOf(ctx), input)),
+  deleteWorkspace: async (_, { input }, ctx) => payload('deletedWorkspaceId', await ctx.services.workspaces.delete(callerOf(ctx), input)),
 };

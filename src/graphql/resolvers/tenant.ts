@@ -1,37 +1,17 @@
-import { ref } from '../../infra/spicedb/relationships.js';
-import { parseId } from '../../shared/ids.js';
-import { pageRequest } from '../../shared/pagination.js';
-import type { Tenant } from '../../tenants/tenant.js';
-import { requireActor, type GraphQLContext } from '../context.js';
-import { tenantWorkspacesConnection } from '../listing.js';
-import { visibleTenant, visibleWorkspace } from '../visibility.js';
-import type { PageArgs } from './query.js';
+import type { TenantPermissionsResolvers, TenantResolvers } from '../generated/resolvers-types.js';
+import { toConnection } from '../connection.js';
+import { callerOf } from '../context.js';
+import type { TenantPermissionsParent } from '../mappers.js';
+import { permissionChecks } from './permission-checks.js';
 
-export const TenantResolvers = {
-  async __resolveReference(reference: { id: string }, ctx: GraphQLContext) {
-    const id = parseId(reference.id);
-    return id ? visibleTenant(ctx, requireActor(ctx), id) : null;
-  },
-
-  async rootWorkspace(tenant: Tenant, _: unknown, ctx: GraphQLContext) {
-    const root = await ctx.loaders.rootWorkspace.load(tenant.id);
-    return root ? visibleWorkspace(ctx, requireActor(ctx), root.id) : null;
-  },
-
-  workspaces: (tenant: Tenant, args: PageArgs & { nameContains?: string | null }, ctx: GraphQLContext) =>
-    tenantWorkspacesConnection(ctx, requireActor(ctx), tenant.id, pageRequest(args.first, args.after), args.nameContains),
-
-  viewerPermissions: (tenant: Tenant) => ({ tenantId: tenant.id }),
+export const Tenant: TenantResolvers = {
+  __resolveReference: (reference, ctx) => ctx.services.tenants.byReference(callerOf(ctx), reference.id),
+  rootWorkspace: (tenant, _, ctx) => ctx.services.workspaces.root(callerOf(ctx), tenant.id),
+  workspaces: async (tenant, args, ctx) => toConnection(await ctx.services.workspaces.listInTenant(callerOf(ctx), tenant.id, args)),
+  viewerPermissions: (tenant) => ({ tenantId: tenant.id }),
 };
 
-const tenantCheck =
-  (permission: 'view' | 'manage' | 'administrate' | 'create_api_key') =>
-  (parent: { tenantId: string }, _: unknown, ctx: GraphQLContext) =>
-    requireActor(ctx).authz.can(ref('tenant', parent.tenantId), permission);
-
-export const TenantPermissions = {
-  view: tenantCheck('view'),
-  manage: tenantCheck('manage'),
-  administrate: tenantCheck('administrate'),
-  createApiKey: tenantCheck('create_api_key'),
-};
+export const TenantPermissions: TenantPermissionsResolvers = permissionChecks(
+  { view: 'view', manage: 'manage', administrate: 'administrate', createApiKey: 'create_api_key' },
+  ({ tenantId }: TenantPermissionsParent, permission, ctx) => ctx.services.tenants.can(callerOf(ctx), tenantId, permission),
+);

@@ -1,19 +1,10 @@
-import type { Principal } from '../../auth/principal.js';
-import { InternalError } from '../../shared/errors.js';
-import { pageRequest } from '../../shared/pagination.js';
-import { requireActor, type GraphQLContext } from '../context.js';
-import { tenantsConnection } from '../listing.js';
-import type { PageArgs } from './query.js';
+import type { ViewerResolvers } from '../generated/resolvers-types.js';
+import { toConnection } from '../connection.js';
+import { callerOf } from '../context.js';
 
-export const Viewer = {
-  async user(principal: Principal, _: unknown, ctx: GraphQLContext) {
-    const user = await ctx.loaders.user.load(principal.userId);
-    if (!user) throw new InternalError(`principal ${principal.userId} has no user row`);
-    return user;
-  },
-  authenticatedVia: (principal: Principal) => (principal.via === 'api_key' ? 'API_KEY' : 'OIDC'),
-  tenantScope: (principal: Principal, _: unknown, ctx: GraphQLContext) =>
-    principal.tenantScope ? ctx.loaders.tenant.load(principal.tenantScope) : null,
-  tenants: (_: Principal, args: PageArgs, ctx: GraphQLContext) =>
-    tenantsConnection(ctx, requireActor(ctx), pageRequest(args.first, args.after)),
+export const Viewer: ViewerResolvers = {
+  user: (_, __, ctx) => ctx.services.users.me(callerOf(ctx)),
+  authenticatedVia: (principal) => (principal.via === 'api_key' ? 'API_KEY' : 'OIDC'),
+  tenantScope: (_, __, ctx) => ctx.services.tenants.scopeOf(callerOf(ctx)),
+  tenants: async (_, args, ctx) => toConnection(await ctx.services.tenants.list(callerOf(ctx), args)),
 };

@@ -2,12 +2,11 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
+import { ADVISORY_LOCKS } from './advisory-locks.js';
 import { createLogger, type Logger } from '../../logger.js';
 import { CODE_MIGRATIONS } from './code-migrations.js';
 
 export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../migrations/', import.meta.url));
-// Any constant works; it only has to be the same in every process that migrates this database.
-const MIGRATION_LOCK_KEY = 4_201_190_001;
 
 /**
  * A migration that needs application code, e.g. to compute values PostgreSQL cannot (name keys).
@@ -44,7 +43,7 @@ export async function migrate(pool: pg.Pool, options: MigrateOptions = {}): Prom
   const client = await pool.connect();
   const applied: string[] = [];
   try {
-    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    await client.query('SELECT pg_advisory_lock($1)', [ADVISORY_LOCKS.migrations]);
     await client.query(
       'CREATE TABLE IF NOT EXISTS schema_migrations (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())',
     );
@@ -63,7 +62,7 @@ export async function migrate(pool: pg.Pool, options: MigrateOptions = {}): Prom
       applied.push(step.name);
     }
   } finally {
-    await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+    await client.query('SELECT pg_advisory_unlock($1)', [ADVISORY_LOCKS.migrations]).catch(() => undefined);
     client.release();
   }
   return applied;

@@ -2,10 +2,11 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { touchApiKeyLastUsed } from '../../../src/api-keys/api-key.repository.js';
 import { checksum, generateApiKeySecret } from '../../../src/api-keys/api-key-secret.js';
-import { issueApiKey, type IssuedApiKey } from '../../../src/api-keys/api-key.service.js';
+import type { IssueApiKeyInput, IssuedApiKey } from '../../../src/api-keys/api-key.service.js';
 import { createAuthenticator, type Authenticator } from '../../../src/auth/authenticate.js';
 import { runWithCounters } from '../../../src/shared/request-counters.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { emitted, servicesFor } from '../../support/services.js';
 import { addTenantMember, captureLogs, insertTenant, insertUser, type CapturedLogs } from './support.js';
 
 describe('authentication with an API key', () => {
@@ -29,11 +30,14 @@ describe('authentication with an API key', () => {
   });
 
   let counter = 0;
+  /** Issues through the unit of work, which maps constraint violations to their stable errors. */
+  async function issueKey(input: IssueApiKeyInput): Promise<IssuedApiKey> {
+    const services = servicesFor(database);
+    return (await services.uow.run((tx) => services.apiKeys.issue(tx, input))).value;
+  }
   function issue(overrides: { tenantId?: string; ownerUserId?: string; expiresAt?: Date | null } = {}): Promise<IssuedApiKey> {
     counter += 1;
-    return database.db.transaction().execute((trx) =>
-      issueApiKey(trx, { tenantId, ownerUserId: ownerId, name: `key ${counter}`, expiresAt: null, ...overrides }),
-    );
+    return issueKey({ tenantId, ownerUserId: ownerId, name: `key ${counter}`, expiresAt: null, ...overrides });
   }
 
   async function lastUsedAt(id: string): Promise<Date | null> {
@@ -42,8 +46,11 @@ describe('authentication with an API key', () => {
   }
 
   it('issues a key stored only as its SHA-256 digest, with the event for the outbox', async () => {
-    const issued = await issue({ expiresAt: new Date(Date.now() + 3_600_000) });
-    expect(issued.event).toEqual({ type: 'ApiKeyCreated', tenantId, apiKeyId: issued.apiKey.id, ownerUserId: ownerId });
+    counter += 1;
+    const { value: issued, events } = await emitted(database.db, (tx) =>
+      servicesFor(database).apiKeys.issue(tx, { tenantId, ownerUserId: ownerId, name: `key ${counter}`, expiresAt: new Date(Date.now() + 3_600_000) }),
+    );
+    expect(events).toEqual([{ type: 'ApiKeyCreated', tenantId, apiKeyId: issued.apiKey.id, ownerUserId: ownerId }]);
     expect(issued.apiKey).toMatchObject({ tenantId, ownerUserId: ownerId, prefix: issued.secret.slice(0, 14), revokedAt: null, lastUsedAt: null });
     const row = await database.pool.query('SELECT * FROM api_keys WHERE id = $1', [issued.apiKey.id]);
     expect(row.rows[0].secret_sha256).toEqual(createHash('sha256').update(issued.secret).digest());
@@ -53,15 +60,13 @@ describe('authentication with an API key', () => {
   });
 
   it('refuses bad names, past expiry and a duplicate live name', async () => {
-    await expect(database.db.transaction().execute((trx) => issueApiKey(trx, { tenantId, ownerUserId: ownerId, name: '  ', expiresAt: null }))).rejects.toMatchObject({
+    await expect(issueKey({ tenantId, ownerUserId: ownerId, name: '  ', expiresAt: null })).rejects.toMatchObject({
       code: 'BAD_USER_INPUT',
       field: 'name',
     });
     await expect(issue({ expiresAt: new Date(Date.now() - 1000) })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'expiresAt' });
-    await database.db.transaction().execute((trx) => issueApiKey(trx, { tenantId, ownerUserId: ownerId, name: 'Deploy', expiresAt: null }));
-    await expect(
-      database.db.transaction().execute((trx) => issueApiKey(trx, { tenantId, ownerUserId: ownerId, name: ' deploy ', expiresAt: null })),
-    ).rejects.toMatchObject({ code: 'CONFLICT', reason: 'API_KEY_NAME_TAKEN' });
+    await issueKey({ tenantId, ownerUserId: ownerId, name: 'Deploy', expiresAt: null });
+    await expect(issueKey({ tenantId, ownerUserId: ownerId, name: ' deploy ', expiresAt: null })).rejects.toMatchObject({ code: 'CONFLICT', reason: 'API_KEY_NAME_TAKEN' });
   });
 
   it("authenticates as the key's owner, confined to its tenant, in one SQL statement", async () => {

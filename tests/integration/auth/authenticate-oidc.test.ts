@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueApiKey } from '../../../src/api-keys/api-key.service.js';
+import { servicesFor } from '../../support/services.js';
 import { createAuthenticator, type Authenticator } from '../../../src/auth/authenticate.js';
 import { createJwtVerifier } from '../../../src/auth/jwt-verifier.js';
 import { runWithCounters } from '../../../src/shared/request-counters.js';
@@ -37,9 +37,8 @@ describe('authentication with a bearer token', () => {
     const tenantId = await insertTenant(database);
     const keyOwner = await insertUser(database, 'key-owner');
     await addTenantMember(database, tenantId, keyOwner);
-    apiKey = (
-      await database.db.transaction().execute((trx) => issueApiKey(trx, { tenantId, ownerUserId: keyOwner, name: 'ci', expiresAt: null }))
-    ).secret;
+    const services = servicesFor(database);
+    apiKey = (await services.uow.run((tx) => services.apiKeys.issue(tx, { tenantId, ownerUserId: keyOwner, name: 'ci', expiresAt: null }))).value.secret;
   });
   afterAll(async () => {
     await auth.flush();

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { OUTBOX_RELAY_LOCK_KEY } from '../../../src/outbox/relay-leader.js';
+import { ADVISORY_LOCKS } from '../../../src/infra/db/advisory-locks.js';
 import { startChildService, type ChildService } from '../../support/child-service.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { CREATE_WORKSPACE, GET_WORKSPACE, type CreatedWorkspace } from '../../support/operations.js';
@@ -59,7 +59,7 @@ describe('PostgreSQL connections killed under load', () => {
     const result = await observer.query<{ pid: number }>(
       `SELECT l.pid FROM pg_locks l JOIN pg_database d ON d.oid = l.database
         WHERE d.datname = $1 AND l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objid = $2::bigint::oid AND l.objsubid = 1`,
-      [name, OUTBOX_RELAY_LOCK_KEY],
+      [name, ADVISORY_LOCKS.outboxRelay],
     );
     return result.rows[0]?.pid;
   };

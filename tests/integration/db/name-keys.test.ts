@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { issueApiKey } from '../../../src/api-keys/api-key.service.js';
 import { mapDatabaseError } from '../../../src/infra/db/pg-errors.js';
 import { nameKey } from '../../../src/shared/names.js';
 import { insertTenant } from '../../../src/tenants/tenant.repository.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { servicesFor } from '../../support/services.js';
 
 /** Groups and API keys have no API yet; their uniqueness is checked where their rows are written. */
 describe('group and API key names are unique by name key', () => {
@@ -11,8 +11,10 @@ describe('group and API key names are unique by name key', () => {
   let tenantId: string;
   const users = ['U1', 'U2'];
 
-  const issue = (name: string, ownerUserId = 'U1') =>
-    database.db.transaction().execute((trx) => issueApiKey(trx, { tenantId, ownerUserId, name, expiresAt: null }));
+  const issue = async (name: string, ownerUserId = 'U1') => {
+    const services = servicesFor(database);
+    return (await services.uow.run((tx) => services.apiKeys.issue(tx, { tenantId, ownerUserId, name, expiresAt: null }))).value;
+  };
   const insertGroup = async (id: string, name: string) => {
     try {
       await database.db.insertInto('groups').values({ id, tenant_id: tenantId, name, name_key: nameKey(name) }).execute();

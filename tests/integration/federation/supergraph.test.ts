@@ -1,9 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeSupergraph, fetchSubgraphSdl } from '../../../src/cli/compose.js';
-import type { DomainEvent } from '../../../src/outbox/events.js';
-import { appendEvents } from '../../../src/outbox/outbox.repository.js';
 import { newId } from '../../../src/shared/ids.js';
-import { insertTenantWithRoot } from '../../../src/tenants/tenant.service.js';
 import { DOCUMENTS_SDL, documentCountOf, startDocumentsSubgraph, type DocumentsSubgraph } from '../../support/documents-subgraph.js';
 import { createMember, outboxSettled, type Member } from '../../support/fixtures.js';
 import { startGateway, type Gateway } from '../../support/gateway.js';
@@ -53,12 +50,8 @@ describe('federation: iam + a second subgraph behind Apollo Gateway', () => {
     // A second tenant, also administered by the bootstrap admin: only the API key's confinement to
     // the default tenant hides it. (An API key cannot create tenants, so rows go in directly.)
     const adminUserId = viewer.data?.viewer.user.id ?? '';
-    ids.otherTenantRoot = await server.database.db.transaction().execute(async (trx) => {
-      const events: DomainEvent[] = [];
-      const { root } = await insertTenantWithRoot(trx, (e) => events.push(e), { name: 'Other Corp', rootName: 'Root', adminUserId });
-      await appendEvents(trx, events);
-      return root.id;
-    });
+    const { services } = server.runtime;
+    ids.otherTenantRoot = (await services.uow.run(async (tx) => (await services.tenants.insertWithRoot(tx, { name: 'Other Corp', adminUserId })).root.id)).value;
     await outboxSettled(server);
 
     alice = await createMember(server, {

@@ -4,7 +4,7 @@ import { createPool } from '../../../src/infra/db/database.js';
 import type { SpiceDb } from '../../../src/infra/spicedb/spicedb.js';
 import { createLogger } from '../../../src/logger.js';
 import { ApplyWaiter } from '../../../src/outbox/apply-waiter.js';
-import { PgNotifier } from '../../../src/outbox/pg-notifier.js';
+import { PgNotifier } from '../../../src/infra/db/pg-notifier.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { OutboxScenario } from '../../support/outbox-scenario.js';
 import { startRelayProcess, type RelayProcess } from '../../support/outbox-relay.js';

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connectRemoteSpiceDb } from '../../../src/infra/spicedb/connect.js';
 import { tupleKey } from '../../../src/infra/spicedb/relationships.js';
 import type { SpiceDb } from '../../../src/infra/spicedb/spicedb.js';
-import { eventUpdates } from '../../../src/outbox/event-updates.js';
+import { relationshipUpdates } from '../../../src/relationships/event-relationships.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { OutboxScenario } from '../../support/outbox-scenario.js';
 import { pendingCount, postgresTuples, spiceDbTuples, startRelayProcess, type RelayProcess } from '../../support/outbox-relay.js';
@@ -59,7 +59,7 @@ describe('a relay process killed mid-batch', () => {
         'SELECT seq::text, status, event_type, payload FROM outbox ORDER BY outbox.seq',
       )
     ).rows;
-    const written = rows.filter((r) => eventUpdates(r.event_type, r.payload).length > 0);
+    const written = rows.filter((r) => relationshipUpdates(r.event_type, r.payload).length > 0);
     const interrupted = written[KILL_AFTER_WRITES - 1];
     if (!interrupted) throw new Error('scenario too small');
     // Exactly the events before the interrupted one are marked; it is in SpiceDB but still pending.
@@ -68,7 +68,7 @@ describe('a relay process killed mid-batch', () => {
     );
     expect(interrupted.status).toBe('pending');
     const inSpiceDb = new Set(await spiceDbTuples(bridge.spicedb));
-    const touched = eventUpdates(interrupted.event_type, interrupted.payload).filter((u) => u.op === 'touch');
+    const touched = relationshipUpdates(interrupted.event_type, interrupted.payload).filter((u) => u.op === 'touch');
     expect(touched.length).toBeGreaterThan(0);
     expect(touched.every((u) => inSpiceDb.has(tupleKey(u.tuple)))).toBe(true);
 

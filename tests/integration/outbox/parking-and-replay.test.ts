@@ -3,7 +3,7 @@ import { runOutboxCommand } from '../../../src/cli/outbox-command.js';
 import { readSchemaFile } from '../../../src/infra/spicedb/connect.js';
 import { ref, tupleKey, type Tuple, type TupleUpdate } from '../../../src/infra/spicedb/relationships.js';
 import type { SpiceDb } from '../../../src/infra/spicedb/spicedb.js';
-import { listParked, replayAllParked, replayParked, ReplayError } from '../../../src/outbox/replay.js';
+import { listParked, replayAllParked, replayParked, ReplayError } from '../../../src/outbox/parked-events.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { OutboxScenario } from '../../support/outbox-scenario.js';
 import { captureLogger, pendingCount, spiceDbTuples, startRelayProcess, statusCounts, type RelayProcess } from '../../support/outbox-relay.js';

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SpiceDb } from '../../../src/infra/spicedb/spicedb.js';
 import type { TupleUpdate } from '../../../src/infra/spicedb/relationships.js';
-import { OUTBOX_RELAY_LOCK_KEY } from '../../../src/outbox/relay-leader.js';
+import { ADVISORY_LOCKS } from '../../../src/infra/db/advisory-locks.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { OutboxScenario } from '../../support/outbox-scenario.js';
 import {
@@ -33,7 +33,7 @@ describe('two relays on one database', () => {
   async function lockHolders(): Promise<number[]> {
     const { rows } = await database.pool.query<{ pid: number }>(
       `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objid = $1`,
-      [OUTBOX_RELAY_LOCK_KEY],
+      [ADVISORY_LOCKS.outboxRelay],
     );
     return rows.map((r) => r.pid);
   }

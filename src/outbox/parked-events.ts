@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
 import type { Db, Executor } from '../infra/db/database.js';
 import { tupleKey, type TupleUpdate } from '../infra/spicedb/relationships.js';
-import { eventUpdates } from './event-updates.js';
-import type { DomainEvent } from './events.js';
-import { OUTBOX_APPEND_LOCK_KEY } from './outbox.repository.js';
-import { unsupersededUpdates } from './replay-filter.js';
+import { relationshipUpdates } from '../relationships/event-relationships.js';
+import type { DomainEvent } from '../events/domain-events.js';
+import { ADVISORY_LOCKS } from '../infra/db/advisory-locks.js';
+import { unsupersededUpdates } from './unsuperseded-updates.js';
 
 export class ReplayError extends Error {
   override name = 'ReplayError';
@@ -57,7 +57,7 @@ export async function replayParked(db: Db, seq: string): Promise<ReplayResult> {
   if (!stored) throw new ReplayError(`outbox event ${seq} does not exist`);
   let updates: TupleUpdate[];
   try {
-    updates = eventUpdates(stored.event_type, stored.payload);
+    updates = relationshipUpdates(stored.event_type, stored.payload);
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     throw new ReplayError(`outbox event ${seq} cannot be replayed as stored (${reason}); fix the code or the row first`);
@@ -68,7 +68,7 @@ export async function replayParked(db: Db, seq: string): Promise<ReplayResult> {
   const scanned = await collectTouched(db, seq, wanted, touchedLater);
 
   return db.transaction().execute(async (trx) => {
-    await sql`SELECT pg_advisory_xact_lock(${OUTBOX_APPEND_LOCK_KEY})`.execute(trx);
+    await sql`SELECT pg_advisory_xact_lock(${ADVISORY_LOCKS.outboxAppend})`.execute(trx);
     const row = await trx
       .selectFrom('outbox')
       .select(['status', 'tenant_id', 'aggregate_type', 'aggregate_id'])
@@ -125,7 +125,7 @@ async function collectTouched(executor: Executor, afterSeq: string, wanted: Read
     for (const later of page) {
       let laterUpdates: TupleUpdate[];
       try {
-        laterUpdates = eventUpdates(later.event_type, later.payload);
+        laterUpdates = relationshipUpdates(later.event_type, later.payload);
       } catch {
         continue;
       }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ref, tupleKey, type Tuple, type TupleUpdate } from '../../../src/infra/spicedb/relationships.js';
-import { unsupersededUpdates } from '../../../src/outbox/replay-filter.js';
+import { unsupersededUpdates } from '../../../src/outbox/unsuperseded-updates.js';
 
 const member = (user: string): Tuple => ({ resource: ref('tenant', 'T'), relation: 'member', subject: ref('user', user) });
 const groupEditor: Tuple = { resource: ref('workspace', 'W'), relation: 'editor', subject: { type: 'group', id: 'G', relation: 'member' } };

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ulid } from 'ulid';
 import type { SpiceDb } from '../../../src/infra/spicedb/spicedb.js';
-import { rebuildSpiceDb, REBUILD_CHUNK_SIZE } from '../../../src/outbox/rebuild.js';
+import { rebuildSpiceDb, REBUILD_CHUNK_SIZE } from '../../../src/relationships/rebuild.js';
 import { runWithCounters } from '../../../src/shared/request-counters.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { OutboxScenario } from '../../support/outbox-scenario.js';

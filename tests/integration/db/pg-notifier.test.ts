@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PgNotifier } from '../../../src/outbox/pg-notifier.js';
+import { PgNotifier } from '../../../src/infra/db/pg-notifier.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { captureLogger } from '../../support/outbox-relay.js';
 import { waitFor } from '../../support/wait-for.js';

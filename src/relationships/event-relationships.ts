@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { tupleKey, type TupleUpdate } from '../infra/spicedb/relationships.js';
-import type { DomainEvent, DomainEventType } from './events.js';
-import { translate } from './translate.js';
+import { tupleKey, type Tuple, type TupleUpdate } from '../infra/spicedb/relationships.js';
+import type { DomainEvent, DomainEventType } from '../events/domain-events.js';
+import { apiKeyTuples, groupMemberTuple, groupTenantTuple, tenantMemberTuple, workspaceMemberTuple, workspaceStructure } from './relationship-tuples.js';
 
 /** An event the relay can never apply as stored: retrying the same bytes cannot help. */
 export class UnprocessableEventError extends Error {
@@ -56,7 +56,7 @@ export function decodeEvent(eventType: string, payload: unknown): DomainEvent {
  * SpiceDB rejects a request naming the same relationship twice, so repeats collapse to the last
  * one — what applying them in order would leave.
  */
-export function eventUpdates(eventType: string, payload: unknown): TupleUpdate[] {
+export function relationshipUpdates(eventType: string, payload: unknown): TupleUpdate[] {
   let translated: unknown;
   try {
     translated = translate(decodeEvent(eventType, payload));
@@ -73,4 +73,44 @@ export function eventUpdates(eventType: string, payload: unknown): TupleUpdate[]
     byKey.set(key, update);
   }
   return [...byKey.values()];
+}
+
+const touch = (tuple: Tuple): TupleUpdate => ({ op: 'touch', tuple });
+const remove = (tuple: Tuple): TupleUpdate => ({ op: 'delete', tuple });
+
+/** Pure: the SpiceDB updates that make the index agree with the fact an event records. */
+function translate(event: DomainEvent): TupleUpdate[] {
+  switch (event.type) {
+    case 'TenantCreated':
+    case 'WorkspaceRenamed':
+      return [];
+    case 'TenantMemberAdded':
+      return [touch(tenantMemberTuple(event.tenantId, event.userId, event.role))];
+    case 'TenantMemberRemoved':
+      return [remove(tenantMemberTuple(event.tenantId, event.userId, event.role))];
+    case 'TenantDeleted':
+      return event.members.map((m) => remove(tenantMemberTuple(event.tenantId, m.userId, m.role)));
+    case 'WorkspaceCreated':
+      return workspaceStructure(event).map(touch);
+    case 'WorkspaceDeleted':
+      return [
+        ...workspaceStructure(event),
+        ...event.members.map((m) => workspaceMemberTuple(event.workspaceId, m.subject, m.role)),
+      ].map(remove);
+    case 'WorkspaceMemberAdded':
+      return [touch(workspaceMemberTuple(event.workspaceId, event.subject, event.role))];
+    case 'WorkspaceMemberRemoved':
+      return [remove(workspaceMemberTuple(event.workspaceId, event.subject, event.role))];
+    case 'GroupDeleted':
+      return [
+        groupTenantTuple(event.groupId, event.tenantId),
+        ...event.members.map((m) => groupMemberTuple(event.groupId, m.userId, m.role)),
+      ].map(remove);
+    case 'ApiKeyCreated':
+      return apiKeyTuples(event).map(touch);
+    case 'ApiKeyDeleted':
+      return apiKeyTuples(event).map(remove);
+    case 'ReplayOfParked':
+      return event.updates;
+  }
 }

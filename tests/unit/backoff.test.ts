@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay } from '../../../src/outbox/backoff.js';
+import { backoffDelay } from '../../src/shared/backoff.js';
 
 const policy = { baseMs: 100, maxMs: 1000 };
 

@@ -1,9 +1,6 @@
 import pg from 'pg';
-import type { Logger } from '../logger.js';
-import { backoffDelay, type BackoffPolicy } from './backoff.js';
-
-export const OUTBOX_PENDING_CHANNEL = 'iam_outbox_pending';
-export const OUTBOX_APPLIED_CHANNEL = 'iam_outbox_applied';
+import type { Logger } from '../../logger.js';
+import { backoffDelay, type BackoffPolicy } from '../../shared/backoff.js';
 
 export type NotificationHandler = (payload: string) => void;
 

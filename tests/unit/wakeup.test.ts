@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Wakeup } from '../../../src/outbox/wakeup.js';
+import { Wakeup } from '../../src/shared/wakeup.js';
 
 describe('Wakeup', () => {
   it('cuts a sleep short', async () => {

@@ -1,48 +1,12 @@
 import type { Db } from '../infra/db/database.js';
-import { tupleKey, type Tuple, type TupleUpdate } from '../infra/spicedb/relationships.js';
+import { tupleKey, type TupleUpdate } from '../infra/spicedb/relationships.js';
 import type { SpiceDb } from '../infra/spicedb/spicedb.js';
 import { SpiceDbError } from '../infra/spicedb/spicedb-errors.js';
 import type { Logger } from '../logger.js';
-import { apiKeyTuples, groupMemberTuple, tenantMemberTuple, workspaceMemberTuple, workspaceStructure } from './translate.js';
+import { desiredTuples } from './desired-relationships.js';
 
 // SpiceDB's default --write-relationships-max-updates-per-call.
 export const REBUILD_CHUNK_SIZE = 1000;
-
-/**
- * Every relationship PostgreSQL implies, read in one REPEATABLE READ snapshot so the tables agree
- * with each other. Built from the same helpers as translate.ts, so rebuild and relay cannot
- * disagree about what a row means. Also the "desired" side of a later drift check.
- */
-export async function desiredTuples(db: Db): Promise<Tuple[]> {
-  return db
-    .transaction()
-    .setIsolationLevel('repeatable read')
-    .setAccessMode('read only')
-    .execute(async (trx) => {
-      const [tenantMembers, workspaces, workspaceMembers, groups, groupMembers, apiKeys] = await Promise.all([
-        trx.selectFrom('tenant_members').select(['tenant_id', 'user_id', 'role']).orderBy('tenant_id').orderBy('user_id').execute(),
-        trx.selectFrom('workspaces').select(['id', 'tenant_id', 'parent_id']).orderBy('id').execute(),
-        trx.selectFrom('workspace_members').select(['workspace_id', 'user_id', 'group_id', 'role']).orderBy('workspace_id').execute(),
-        trx.selectFrom('groups').select(['id', 'tenant_id']).orderBy('id').execute(),
-        trx.selectFrom('group_members').select(['group_id', 'user_id', 'role']).orderBy('group_id').orderBy('user_id').execute(),
-        trx.selectFrom('api_keys').select(['id', 'tenant_id', 'owner_user_id']).orderBy('id').execute(),
-      ]);
-      const tuples: Tuple[] = [
-        ...tenantMembers.map((m) => tenantMemberTuple(m.tenant_id, m.user_id, m.role)),
-        ...workspaces.flatMap((w) => workspaceStructure({ tenantId: w.tenant_id, workspaceId: w.id, parentId: w.parent_id })),
-        ...workspaceMembers.flatMap((m) => {
-          if (m.user_id !== null) return [workspaceMemberTuple(m.workspace_id, { type: 'user', id: m.user_id }, m.role)];
-          if (m.group_id !== null) return [workspaceMemberTuple(m.workspace_id, { type: 'group', id: m.group_id }, m.role)];
-          return [];
-        }),
-        ...groups.map((g): Tuple => ({ resource: { type: 'group', id: g.id }, relation: 'tenant', subject: { type: 'tenant', id: g.tenant_id } })),
-        ...groupMembers.map((m) => groupMemberTuple(m.group_id, m.user_id, m.role)),
-        // Revoked keys keep their relationships (only ApiKeyDeleted removes them), so every row counts.
-        ...apiKeys.flatMap((k) => apiKeyTuples({ apiKeyId: k.id, tenantId: k.tenant_id, ownerUserId: k.owner_user_id })),
-      ];
-      return [...new Map(tuples.map((t) => [tupleKey(t), t])).values()];
-    });
-}
 
 /**
  * Writes every relationship PostgreSQL implies (TOUCH, ≤ 1000 per call) and records the last

@@ -1,0 +1,14 @@
+/**
+ * Every PostgreSQL advisory lock key the service takes, in one place so no two purposes share one.
+ * Any constants work as long as every process of a deployment uses the same.
+ */
+export const ADVISORY_LOCKS = {
+  /** Session lock while migrations run: concurrent starts wait, then find nothing to do. */
+  migrations: 4_201_190_001,
+  /** Transaction lock from the outbox append to commit: seq order is then commit order. */
+  outboxAppend: 4_201_190_002,
+  /** Session lock held by the single outbox relay leader, on its own connection. */
+  outboxRelay: 4_201_190_003,
+  /** Transaction lock around the start-up bootstrap, so concurrent starts create one admin. */
+  bootstrap: 4_201_190_004,
+} as const;

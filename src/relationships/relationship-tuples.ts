@@ -1,0 +1,50 @@
+/**
+ * What each PostgreSQL fact means in SpiceDB: the relationships a row implies. The outbox relay
+ * (event-relationships.ts) and the rebuild (desired-relationships.ts) both build on these, so they
+ * cannot disagree about what a row means.
+ */
+import { ref, type SubjectRef, type Tuple } from '../infra/spicedb/relationships.js';
+import type { WorkspaceSubject } from '../events/domain-events.js';
+
+const user = (id: string): SubjectRef => ({ type: 'user', id });
+
+function workspaceSubject(s: WorkspaceSubject): SubjectRef {
+  return s.type === 'user' ? user(s.id) : { type: 'group', id: s.id, relation: 'member' };
+}
+
+
+/** The relationships a workspace row implies, without its members. */
+export function workspaceStructure(w: { tenantId: string; workspaceId: string; parentId: string | null }): Tuple[] {
+  const resource = ref('workspace', w.workspaceId);
+  const tuples: Tuple[] = [{ resource, relation: 'tenant', subject: ref('tenant', w.tenantId) }];
+  tuples.push(
+    w.parentId === null
+      ? { resource, relation: 'creator_tenant', subject: ref('tenant', w.tenantId) }
+      : { resource, relation: 'parent', subject: ref('workspace', w.parentId) },
+  );
+  return tuples;
+}
+
+export function workspaceMemberTuple(workspaceId: string, subject: WorkspaceSubject, role: string): Tuple {
+  return { resource: ref('workspace', workspaceId), relation: role, subject: workspaceSubject(subject) };
+}
+
+export function tenantMemberTuple(tenantId: string, userId: string, role: string): Tuple {
+  return { resource: ref('tenant', tenantId), relation: role, subject: user(userId) };
+}
+
+export function apiKeyTuples(k: { apiKeyId: string; tenantId: string; ownerUserId: string }): Tuple[] {
+  const resource = ref('api_key', k.apiKeyId);
+  return [
+    { resource, relation: 'owner', subject: user(k.ownerUserId) },
+    { resource, relation: 'tenant', subject: ref('tenant', k.tenantId) },
+  ];
+}
+
+export function groupTenantTuple(groupId: string, tenantId: string): Tuple {
+  return { resource: ref('group', groupId), relation: 'tenant', subject: ref('tenant', tenantId) };
+}
+
+export function groupMemberTuple(groupId: string, userId: string, role: string): Tuple {
+  return { resource: ref('group', groupId), relation: role === 'admin' ? 'admin' : 'direct_member', subject: user(userId) };
+}
