@@ -19,8 +19,10 @@ import {
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../../shared/pagination.js';
 
 /**
- * An upper bound of the fields an operation may resolve. Every field counts 1; a list multiplies
- * what is selected inside it by its size:
+ * An upper bound of the objects an operation may resolve, as GitHub's node limit counts them: every
+ * object (or interface or union) value counts 1, and a list multiplies what is selected inside it by
+ * its size. Leaf fields cost nothing of their own: they are read from objects already loaded, and
+ * their number is bounded by the field limit. List sizes:
  * - connections: `nodes` and `edges` by the connection's `first` (the default page size if absent);
  * - lists fetched by a list argument (`_entities(representations)`, `ids`): by that list's length;
  * - any other list: by the default page size.
@@ -104,7 +106,7 @@ class CostWalk {
   }
 
   private field(node: FieldNode, parent: GraphQLNamedType | undefined, scope: Scope): number {
-    if (!node.selectionSet) return 1;
+    if (!node.selectionSet) return 0;
     const name = node.name.value;
     const definition = isObjectType(parent) || isInterfaceType(parent) ? parent.getFields()[name] : undefined;
     const introspection = scope.kind === 'flat' || name === '__schema' || name === '__type';
@@ -115,7 +117,7 @@ class CostWalk {
     const inner = getNamedType(definition.type);
     const childScope: Scope = definition.args.some((a) => a.name === 'first') ? { kind: 'page', size: this.pageSize(node) } : { kind: 'plain' };
     const children = isCompositeType(inner) ? this.selectionSet(node.selectionSet, inner, childScope) : 0;
-    return 1 + this.listSize(node, definition, scope) * children;
+    return this.listSize(node, definition, scope) * (1 + children);
   }
 
   /** 1 for a single object; for a list, how many items it can hold. */
