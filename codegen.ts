@@ -25,6 +25,8 @@ const config: CodegenConfig = {
           WorkspacePermissions: '../mappers.js#WorkspacePermissionsParent',
           TenantConnection: '../mappers.js#TenantConnectionParent',
           WorkspaceConnection: '../mappers.js#WorkspaceConnectionParent',
+          ApiKey: '../../api-keys/api-key.js#ApiKey',
+          ApiKeyConnection: '../mappers.js#ApiKeyConnectionParent',
         },
         scalars: { DateTime: 'Date' },
         enumsAsTypes: true,

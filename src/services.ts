@@ -33,7 +33,7 @@ export function createServices(deps: { db: Db; outbox: OutboxPort; logger: Logge
     tenants,
     workspaces: new WorkspaceService({ db, uow, tenants, maxDepth: settings.maxWorkspaceDepth, logger }),
     users: new UserService(),
-    apiKeys: new ApiKeyService(),
+    apiKeys: new ApiKeyService({ db, uow, tenants, logger }),
   };
 }
 

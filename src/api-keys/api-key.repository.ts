@@ -1,16 +1,13 @@
 import { sql } from 'kysely';
 import type { Executor, Tx } from '../infra/db/database.js';
+import type { PageRequest, Sorted } from '../shared/pagination.js';
 import { nameKey } from '../shared/names.js';
 import type { ApiKey } from './api-key.js';
 import type { ApiKeyRow } from './api-key.table.js';
 
-// Recording every use would turn each authenticated read into a write; a minute's precision is enough
-// to tell which keys are in use.
-const TOUCH_INTERVAL = '1 minute';
-
 type ApiKeyFields = Omit<ApiKeyRow, 'secret_sha256' | 'name_key'>;
 
-function toApiKey(row: ApiKeyFields): ApiKey {
+export function toApiKey(row: ApiKeyFields): ApiKey {
   return {
     id: row.id,
     tenantId: row.tenant_id,
@@ -31,7 +28,7 @@ export interface NewApiKey {
   name: string;
   prefix: string;
   secretSha256: Buffer;
-  expiresAt: Date | null;
+  expiresAt: Date;
 }
 
 export async function insertApiKey(trx: Tx, key: NewApiKey): Promise<ApiKey> {
@@ -52,68 +49,48 @@ export async function insertApiKey(trx: Tx, key: NewApiKey): Promise<ApiKey> {
   return toApiKey(row);
 }
 
-/** Everything authentication needs to accept or refuse a key. Time-based facts use the database clock. */
-export interface ApiKeyCandidate {
-  apiKey: ApiKey;
-  secretSha256: Buffer;
-  ownerUsername: string;
-  expired: boolean;
-  /** Keys act inside their tenant only, so an owner removed from it takes their keys' access along. */
-  ownerIsTenantMember: boolean;
-  /** Whether last_used_at is old enough for the throttled touch to write it. */
-  touchDue: boolean;
-}
-
-/**
- * The keys sharing a lookup prefix (almost always zero or one), joined with their owner and the owner's
- * membership of the key's tenant: one round trip per API-key request.
- */
-export async function findApiKeyCandidates(db: Executor, prefix: string): Promise<ApiKeyCandidate[]> {
-  const rows = await db
-    .selectFrom('api_keys as k')
-    .innerJoin('users as u', 'u.id', 'k.owner_user_id')
-    .selectAll('k')
-    .select((eb) => [
-      'u.username as owner_username',
-      sql<boolean>`k.expires_at IS NOT NULL AND k.expires_at <= now()`.as('expired'),
-      eb
-        .exists(
-          eb
-            .selectFrom('tenant_members as m')
-            .select(sql`1`.as('one'))
-            .whereRef('m.tenant_id', '=', 'k.tenant_id')
-            .whereRef('m.user_id', '=', 'k.owner_user_id'),
-        )
-        // PostgreSQL returns a real boolean; SqlBool also allows MySQL's 0/1.
-        .$castTo<boolean>()
-        .as('owner_is_tenant_member'),
-      sql<boolean>`k.last_used_at IS NULL OR k.last_used_at < now() - ${TOUCH_INTERVAL}::interval`.as('touch_due'),
-    ])
-    .where('k.prefix', '=', prefix)
-    .execute();
-  return rows.map((row) => ({
-    apiKey: toApiKey(row),
-    secretSha256: row.secret_sha256,
-    ownerUsername: row.owner_username,
-    expired: row.expired,
-    ownerIsTenantMember: row.owner_is_tenant_member,
-    touchDue: row.touch_due,
-  }));
-}
-
-/** Sets last_used_at unless it was set within the last minute; true when it wrote. */
-export async function touchApiKeyLastUsed(db: Executor, id: string): Promise<boolean> {
-  const result = await db
-    .updateTable('api_keys')
-    .set({ last_used_at: sql<Date>`now()` })
-    .where('id', '=', id)
-    .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', sql<Date>`now() - ${TOUCH_INTERVAL}::interval`)]))
-    .executeTakeFirst();
-  return result.numUpdatedRows > 0n;
-}
-
 /** Hard-deletes a tenant's keys (tenant deletion only); returns what the outbox needs to drop their relationships. */
 export async function deleteTenantApiKeys(trx: Tx, tenantId: string): Promise<{ id: string; ownerUserId: string }[]> {
   const rows = await trx.deleteFrom('api_keys').where('tenant_id', '=', tenantId).returning(['id', 'owner_user_id']).execute();
   return rows.map((r) => ({ id: r.id, ownerUserId: r.owner_user_id }));
+}
+
+const RETURNED = ['id', 'tenant_id', 'owner_user_id', 'name', 'prefix', 'created_at', 'expires_at', 'revoked_at', 'last_used_at'] as const;
+
+export async function findApiKeysByIds(db: Executor, ids: readonly string[]): Promise<Map<string, ApiKey>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db.selectFrom('api_keys').select(RETURNED).where('id', 'in', [...ids]).execute();
+  return new Map(rows.map((r) => [r.id, toApiKey(r)]));
+}
+
+export interface ApiKeyListFilter {
+  /** Keys of these tenants only. */
+  tenantIds: readonly string[];
+  /** Keys of this owner only; all owners when undefined. */
+  ownerUserId?: string | undefined;
+  /** Only keys that still authenticate: not revoked, not expired (by the database clock). */
+  activeOnly: boolean;
+}
+
+/** A page of keys, newest first: ids are ULIDs, so id order is creation order. */
+export async function listApiKeys(db: Executor, filter: ApiKeyListFilter, page: PageRequest): Promise<Sorted<ApiKey>[]> {
+  if (filter.tenantIds.length === 0) return [];
+  let query = db.selectFrom('api_keys').select(RETURNED).where('tenant_id', 'in', [...filter.tenantIds]);
+  if (filter.ownerUserId !== undefined) query = query.where('owner_user_id', '=', filter.ownerUserId);
+  if (filter.activeOnly) query = query.where('revoked_at', 'is', null).where('expires_at', '>', sql<Date>`now()`);
+  if (page.after) query = query.where('id', '<', page.after.id);
+  const rows = await query.orderBy('id', 'desc').limit(page.first + 1).execute();
+  return rows.map((r) => ({ node: toApiKey(r), sortKey: '' }));
+}
+
+/** Revokes an active key; null when it was already revoked (so two revocations cannot both win). */
+export async function revokeApiKeyRow(trx: Tx, id: string): Promise<ApiKey | null> {
+  const row = await trx
+    .updateTable('api_keys')
+    .set({ revoked_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .where('revoked_at', 'is', null)
+    .returning(RETURNED)
+    .executeTakeFirst();
+  return row ? toApiKey(row) : null;
 }

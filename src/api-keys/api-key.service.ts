@@ -1,16 +1,28 @@
-import type { Transaction } from '../infra/db/unit-of-work.js';
-import { BadInputError } from '../shared/errors.js';
-import { newId } from '../shared/ids.js';
+import { authorize, viewable } from '../authz/access.js';
+import type { Db } from '../infra/db/database.js';
+import type { Committed, Transaction, UnitOfWork } from '../infra/db/unit-of-work.js';
+import { ref } from '../infra/spicedb/relationships.js';
+import type { Logger } from '../logger.js';
+import type { Caller } from '../request/caller.js';
+import { BadInputError, ConflictError, ForbiddenError, InternalError, NotFoundError } from '../shared/errors.js';
+import { newId, parseId } from '../shared/ids.js';
+import { requireId } from '../shared/input.js';
 import { validateName } from '../shared/names.js';
-import type { ApiKey } from './api-key.js';
-import { insertApiKey } from './api-key.repository.js';
+import { pageRequest, toPage, type Page, type PageArgs, type Sorted } from '../shared/pagination.js';
+import type { TenantService } from '../tenants/tenant.service.js';
+import type { Tenant } from '../tenants/tenant.js';
+import { userLoaders } from '../users/user.loaders.js';
+import type { User } from '../users/user.js';
 import { generateApiKeySecret } from './api-key-secret.js';
+import { apiKeyLoaders } from './api-key.loaders.js';
+import { findApiKeysByIds, insertApiKey, listApiKeys, revokeApiKeyRow } from './api-key.repository.js';
+import { DEFAULT_EXPIRES_IN_DAYS, MAX_EXPIRES_IN_DAYS, MIN_EXPIRES_IN_DAYS, daysFromNow, type ApiKey } from './api-key.js';
 
 export interface IssueApiKeyInput {
   tenantId: string;
   ownerUserId: string;
   name: string;
-  expiresAt: Date | null;
+  expiresAt: Date;
 }
 
 export interface IssuedApiKey {
@@ -19,8 +31,112 @@ export interface IssuedApiKey {
   secret: string;
 }
 
-/** API keys: issuing now; listing and revocation arrive with their API. */
+export interface ApiKeyServiceDeps {
+  db: Db;
+  uow: UnitOfWork;
+  tenants: TenantService;
+  logger: Logger;
+}
+
+type ListArgs = PageArgs & { includeInactive?: boolean | null };
+
+const apiKeyRef = (id: string) => ref('api_key', id);
+
+/** A leaked key must not mint its own successors, nor revoke the keys that could replace it. */
+function keysCannotManageKeys(caller: Caller): void {
+  if (caller.principal.via === 'api_key') {
+    throw new ForbiddenError('API keys cannot create or revoke API keys; sign in as a user to manage keys', { reason: 'API_KEY_CANNOT_MANAGE_KEYS' });
+  }
+}
+
+/** API keys: issuing, listing, revoking. Authentication itself lives in src/auth/authenticate.ts. */
 export class ApiKeyService {
+  constructor(private readonly deps: ApiKeyServiceDeps) {}
+
+  /**
+   * A key the caller may see: its owner or a tenant admin (schema.zed `api_key#view`), and only
+   * while they may view its tenant, so someone who left a tenant sees nothing of it.
+   */
+  async find(caller: Caller, id: string): Promise<ApiKey | null> {
+    return this.visible(caller, id, caller.state(apiKeyLoaders).byId.load(id));
+  }
+
+  async byReference(caller: Caller, rawId: string): Promise<ApiKey | null> {
+    const id = parseId(rawId);
+    return id ? this.find(caller, id) : null;
+  }
+
+  /** The caller's own keys in the tenant; a tenant admin's list holds every member's keys. */
+  async listForTenant(caller: Caller, tenantId: string, args: ListArgs): Promise<Page<Sorted<ApiKey>>> {
+    const page = pageRequest(args.first, args.after);
+    const admin = await this.deps.tenants.can(caller, tenantId, 'administrate');
+    const ownerUserId = admin ? undefined : caller.principal.userId;
+    return this.list(caller, { tenantIds: [tenantId], ownerUserId, activeOnly: !args.includeInactive }, page);
+  }
+
+  /** The caller's own keys in every tenant they may view (an API key: in its tenant). */
+  async listForViewer(caller: Caller, args: ListArgs): Promise<Page<Sorted<ApiKey>>> {
+    const page = pageRequest(args.first, args.after);
+    const scope = caller.principal.tenantScope;
+    const tenantIds = scope ? [scope] : [...(await caller.authz.lookup('tenant', 'view'))];
+    return this.list(caller, { tenantIds, ownerUserId: caller.principal.userId, activeOnly: !args.includeInactive }, page);
+  }
+
+  /** Whoever can see a key can see whose it is, even after they left the tenant. */
+  async owner(caller: Caller, key: ApiKey): Promise<User> {
+    const user = await caller.state(userLoaders).byId.load(key.ownerUserId);
+    if (!user) throw new NotFoundError('API key owner not found');
+    return user;
+  }
+
+  /** A key is only ever shown to someone who may view its tenant (see `visible`). */
+  async tenantOf(caller: Caller, key: ApiKey): Promise<Tenant> {
+    const tenant = await this.deps.tenants.find(caller, key.tenantId);
+    if (!tenant) throw new InternalError(`API key ${key.id} was shown without its tenant being visible`);
+    return tenant;
+  }
+
+  async create(caller: Caller, input: { tenantId: string; name: string; expiresInDays?: number | null }): Promise<Committed<IssuedApiKey>> {
+    const tenantId = requireId('tenantId', input.tenantId);
+    const name = validateName('name', input.name);
+    const days = input.expiresInDays ?? DEFAULT_EXPIRES_IN_DAYS;
+    if (!Number.isInteger(days) || days < MIN_EXPIRES_IN_DAYS || days > MAX_EXPIRES_IN_DAYS) {
+      throw new BadInputError('expiresInDays', `expiresInDays must be between ${MIN_EXPIRES_IN_DAYS} and ${MAX_EXPIRES_IN_DAYS}`, 'INVALID_EXPIRY');
+    }
+    if (!(await this.deps.tenants.find(caller, tenantId))) throw new NotFoundError('Tenant not found', { extensions: { field: 'tenantId' } });
+    keysCannotManageKeys(caller);
+    if (!(await this.deps.tenants.can(caller, tenantId, 'create_api_key'))) {
+      throw new ForbiddenError('You may not create API keys in this tenant', { reason: 'MISSING_CREATE_API_KEY_PERMISSION' });
+    }
+    const ownerUserId = caller.principal.userId;
+    const committed = await this.deps.uow.run((tx) => this.issue(tx, { tenantId, ownerUserId, name, expiresAt: daysFromNow(days) }), { for: caller });
+    const { apiKey } = committed.value;
+    this.deps.logger.info({ event: 'api_key_created', apiKeyId: apiKey.id, prefix: apiKey.prefix, tenantId, principalId: ownerUserId }, 'API key created');
+    return committed;
+  }
+
+  async revoke(caller: Caller, input: { id: string }): Promise<Committed<ApiKey>> {
+    const id = requireId('id', input.id);
+    const current = findApiKeysByIds(this.deps.db, [id]).then((found) => found.get(id) ?? null);
+    const key = await this.visible(caller, id, current);
+    if (!key) throw new NotFoundError('API key not found');
+    keysCannotManageKeys(caller);
+    await authorize(caller, apiKeyRef(id), Promise.resolve(key), 'revoke', 'API key');
+    const committed = await this.deps.uow.run(
+      async ({ trx }) => {
+        const revoked = await revokeApiKeyRow(trx, id);
+        if (!revoked) throw new ConflictError('The API key is already revoked', { reason: 'ALREADY_REVOKED' });
+        return revoked;
+      },
+      { for: caller },
+    );
+    this.deps.logger.info(
+      { event: 'api_key_revoked', apiKeyId: id, prefix: key.prefix, tenantId: key.tenantId, ownerUserId: key.ownerUserId, principalId: caller.principal.userId },
+      'API key revoked',
+    );
+    return committed;
+  }
+
   /**
    * Creates a key for `ownerUserId` in `tenantId` within the caller's transaction, so it commits
    * with whatever else the caller changes (a bootstrap admin and their key, say). Authorization
@@ -28,7 +144,7 @@ export class ApiKeyService {
    */
   async issue({ trx, emit }: Transaction, input: IssueApiKeyInput): Promise<IssuedApiKey> {
     const name = validateName('name', input.name);
-    if (input.expiresAt !== null && !(input.expiresAt.getTime() > Date.now())) {
+    if (!(input.expiresAt.getTime() > Date.now())) {
       throw new BadInputError('expiresAt', 'expiresAt must be a valid time in the future', 'EXPIRY_NOT_IN_FUTURE');
     }
     const generated = generateApiKeySecret();
@@ -43,5 +159,21 @@ export class ApiKeyService {
     });
     emit({ type: 'ApiKeyCreated', tenantId: apiKey.tenantId, apiKeyId: apiKey.id, ownerUserId: apiKey.ownerUserId });
     return { apiKey, secret: generated.secret };
+  }
+
+  private async visible(caller: Caller, id: string, row: Promise<ApiKey | null>): Promise<ApiKey | null> {
+    const key = await viewable(caller, apiKeyRef(id), row);
+    return key && (await this.deps.tenants.find(caller, key.tenantId)) ? key : null;
+  }
+
+  private async list(caller: Caller, filter: Parameters<typeof listApiKeys>[1], page: ReturnType<typeof pageRequest>): Promise<Page<Sorted<ApiKey>>> {
+    const found = await listApiKeys(await caller.reads(), filter, page);
+    caller.budget.spend(found.length);
+    // Listed keys are keys the caller may view (their own, or an admin's tenant): say so to later checks.
+    for (const { node } of found) caller.authz.prime(apiKeyRef(node.id), 'view', true);
+    return toPage(
+      found.map((item) => ({ ...item, sortKey: item.node.id })),
+      page.first,
+    );
   }
 }

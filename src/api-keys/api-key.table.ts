@@ -10,7 +10,7 @@ export interface ApiKeyTable {
   prefix: string;
   secret_sha256: Buffer;
   created_at: ColumnType<Date, never, never>;
-  expires_at: Date | null;
+  expires_at: Date;
   revoked_at: Date | null;
   last_used_at: Date | null;
 }

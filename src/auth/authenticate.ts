@@ -1,4 +1,4 @@
-import { findApiKeyCandidates, touchApiKeyLastUsed } from '../api-keys/api-key.repository.js';
+import { findApiKeyCandidates, touchApiKeyLastUsed } from '../api-keys/api-key-auth.repository.js';
 import { digestsMatch, parseApiKey } from '../api-keys/api-key-secret.js';
 import type { Db } from '../infra/db/database.js';
 import type { Logger } from '../logger.js';
@@ -27,7 +27,7 @@ export interface AuthenticatorOptions {
 }
 
 // One message for every API-key failure, so probing a key tells an attacker nothing; the log has the reason.
-const INVALID_API_KEY = 'Invalid or expired API key';
+const INVALID_API_KEY = 'Invalid API key: unknown, revoked and expired keys are all refused alike';
 const BEARER = /^Bearer(?:[ \t]+(.*))?$/i;
 
 /** A failure whose client-facing error is `error` and whose precise reason only reaches the log. */

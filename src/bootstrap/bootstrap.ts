@@ -1,3 +1,4 @@
+import { daysFromNow, MAX_EXPIRES_IN_DAYS } from '../api-keys/api-key.js';
 import { ADVISORY_LOCKS } from '../infra/db/advisory-locks.js';
 import type { Logger } from '../logger.js';
 import { tenantHasAdmin } from '../memberships/membership.repository.js';
@@ -51,7 +52,8 @@ export async function bootstrap(services: Services, options: BootstrapOptions, l
           email: null,
         });
         await services.tenants.grantAdmin(tx, tenant.id, root.id, admin.id);
-        const issued = await services.apiKeys.issue(tx, { tenantId: tenant.id, ownerUserId: admin.id, name: `bootstrap ${new Date().toISOString()}`, expiresAt: null });
+        // The longest lifetime there is: without OIDC this key is the only way in, and keys cannot mint keys.
+        const issued = await services.apiKeys.issue(tx, { tenantId: tenant.id, ownerUserId: admin.id, name: 'bootstrap', expiresAt: daysFromNow(MAX_EXPIRES_IN_DAYS) });
         adminApiKey = issued.secret;
         created.admin = true;
       }

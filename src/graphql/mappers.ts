@@ -1,3 +1,4 @@
+import type { ApiKey } from '../api-keys/api-key.js';
 import type { Tenant } from '../tenants/tenant.js';
 import type { Workspace } from '../workspaces/workspace.js';
 import type { Connection } from './connection.js';
@@ -11,3 +12,4 @@ export interface WorkspacePermissionsParent {
 }
 export type TenantConnectionParent = Connection<Tenant>;
 export type WorkspaceConnectionParent = Connection<Workspace>;
+export type ApiKeyConnectionParent = Connection<ApiKey>;

@@ -4,6 +4,7 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import { parse, type GraphQLSchema } from 'graphql';
 import { guardEntities } from './entities-guard.js';
 import type { Resolvers } from './generated/resolvers-types.js';
+import { ApiKey } from './resolvers/api-key.js';
 import { Mutation } from './resolvers/mutation.js';
 import { Query } from './resolvers/query.js';
 import { DateTime } from './resolvers/scalars.js';
@@ -19,7 +20,7 @@ export function readTypeDefs(): string {
 }
 
 /** Checked against schema.graphql by the generated types: a resolver that drifts fails `npm run typecheck`. */
-export const resolvers: Resolvers = { DateTime, Query, Mutation, Viewer, User, Tenant, TenantPermissions, Workspace, WorkspacePermissions };
+export const resolvers: Resolvers = { DateTime, Query, ApiKey, Mutation, Viewer, User, Tenant, TenantPermissions, Workspace, WorkspacePermissions };
 
 export function buildSchema(): GraphQLSchema {
   const schema = buildSubgraphSchema([{ typeDefs: parse(readTypeDefs()), resolvers }]);

@@ -1,3 +1,4 @@
+import { daysFromNow } from '../../src/api-keys/api-key.js';
 import type { TenantRole, WorkspaceRole } from '../../src/memberships/membership.table.js';
 import { addTenantMember, addWorkspaceMember } from '../../src/memberships/membership.repository.js';
 import { upsertUserFromIdentity } from '../../src/users/user.repository.js';
@@ -41,7 +42,7 @@ export async function createMember(
       await addWorkspaceMember(tx.trx, grant.workspaceId, subject, grant.role);
       tx.emit({ type: 'WorkspaceMemberAdded', tenantId: input.tenantId, workspaceId: grant.workspaceId, subject, role: grant.role });
     }
-    const key = await services.apiKeys.issue(tx, { tenantId: input.tenantId, ownerUserId: user.id, name: 'fixture', expiresAt: null });
+    const key = await services.apiKeys.issue(tx, { tenantId: input.tenantId, ownerUserId: user.id, name: 'fixture', expiresAt: daysFromNow(30) });
     return { userId: user.id, apiKey: key.secret };
   });
   await outboxSettled(server);

@@ -1,3 +1,4 @@
+import { daysFromNow } from '../../src/api-keys/api-key.js';
 import { ulid } from 'ulid';
 import type { Db, Tx } from '../../src/infra/db/database.js';
 import type { TenantRole, WorkspaceRole } from '../../src/memberships/membership.table.js';
@@ -104,7 +105,7 @@ export class OutboxScenario {
     const seqs = await this.change(async (trx) => {
       await trx
         .insertInto('api_keys')
-        .values({ id: apiKeyId, tenant_id: tenantId, owner_user_id: ownerUserId, name: apiKeyId, name_key: nameKey(apiKeyId), prefix: 'karto_x', secret_sha256: Buffer.alloc(32) })
+        .values({ id: apiKeyId, tenant_id: tenantId, owner_user_id: ownerUserId, name: apiKeyId, name_key: nameKey(apiKeyId), prefix: 'karto_x', secret_sha256: Buffer.alloc(32), expires_at: daysFromNow(30) })
         .execute();
       return [{ type: 'ApiKeyCreated', tenantId, apiKeyId, ownerUserId }];
     });

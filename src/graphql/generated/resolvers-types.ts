@@ -4,7 +4,8 @@ import type { Principal as PrincipalModel } from '../../auth/principal.js';
 import type { User as UserModel } from '../../users/user.js';
 import type { Tenant as TenantModel } from '../../tenants/tenant.js';
 import type { Workspace as WorkspaceModel } from '../../workspaces/workspace.js';
-import type { TenantPermissionsParent as TenantPermissionsParentModel, WorkspacePermissionsParent as WorkspacePermissionsParentModel, TenantConnectionParent as TenantConnectionParentModel, WorkspaceConnectionParent as WorkspaceConnectionParentModel } from '../mappers.js';
+import type { TenantPermissionsParent as TenantPermissionsParentModel, WorkspacePermissionsParent as WorkspacePermissionsParentModel, TenantConnectionParent as TenantConnectionParentModel, WorkspaceConnectionParent as WorkspaceConnectionParentModel, ApiKeyConnectionParent as ApiKeyConnectionParentModel } from '../mappers.js';
+import type { ApiKey as ApiKeyModel } from '../../api-keys/api-key.js';
 import type { GraphQLContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;
@@ -22,9 +23,60 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+/** An API key: acts as its owner, confined to its tenant. The secret is shown once, when it is created. */
+export type ApiKey = {
+  __typename?: 'ApiKey';
+  createdAt: Scalars['DateTime']['output'];
+  expiresAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  /** When the key last authenticated a request; written at most once a minute. */
+  lastUsedAt: Maybe<Scalars['DateTime']['output']>;
+  name: Scalars['String']['output'];
+  owner: User;
+  /** `karto_` and the next 4 characters of the secret (e.g. karto_AbCd), to recognise a key without revealing it. */
+  prefix: Scalars['String']['output'];
+  revokedAt: Maybe<Scalars['DateTime']['output']>;
+  status: ApiKeyStatus;
+  tenant: Tenant;
+};
+
+export type ApiKeyConnection = {
+  __typename?: 'ApiKeyConnection';
+  edges: Array<ApiKeyEdge>;
+  nodes: Array<ApiKey>;
+  pageInfo: PageInfo;
+};
+
+export type ApiKeyEdge = {
+  __typename?: 'ApiKeyEdge';
+  cursor: Scalars['String']['output'];
+  node: ApiKey;
+};
+
+export type ApiKeyStatus =
+  | 'ACTIVE'
+  | 'EXPIRED'
+  | 'REVOKED';
+
 export type AuthenticationMethod =
   | 'API_KEY'
   | 'OIDC';
+
+export type CreateApiKeyInput = {
+  /** 1–3650. */
+  expiresInDays?: InputMaybe<Scalars['Int']['input']>;
+  /** 1–255 characters after trimming, no control characters; unique among the caller's active keys in the tenant. */
+  name: Scalars['String']['input'];
+  tenantId: Scalars['ID']['input'];
+};
+
+export type CreateApiKeyPayload = MutationPayload & {
+  __typename?: 'CreateApiKeyPayload';
+  apiKey: ApiKey;
+  authorizationSynced: Scalars['Boolean']['output'];
+  /** The whole key. Shown here once and never again: store it now. */
+  secret: Scalars['String']['output'];
+};
 
 export type CreateTenantInput = {
   /** 1–255 characters after trimming; unique case-insensitively. */
@@ -71,6 +123,8 @@ export type DeleteWorkspacePayload = MutationPayload & {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Creates an API key for the caller in a tenant (`createApiKey` permission). The secret is in the payload, once. Not through an API key. */
+  createApiKey: CreateApiKeyPayload;
   /** Creates a tenant with its root workspace; the caller becomes admin of both. */
   createTenant: CreateTenantPayload;
   /** Creates a child workspace. Needs `createChild` on the parent; the caller becomes its admin. */
@@ -81,6 +135,13 @@ export type Mutation = {
   deleteWorkspace: DeleteWorkspacePayload;
   /** Renames a workspace. Needs `manage`. */
   renameWorkspace: RenameWorkspacePayload;
+  /** Revokes a key: its owner or a tenant admin. It fails authentication from the next request on. Not through an API key. */
+  revokeApiKey: RevokeApiKeyPayload;
+};
+
+
+export type MutationCreateApiKeyArgs = {
+  input: CreateApiKeyInput;
 };
 
 
@@ -106,6 +167,11 @@ export type MutationDeleteWorkspaceArgs = {
 
 export type MutationRenameWorkspaceArgs = {
   input: RenameWorkspaceInput;
+};
+
+
+export type MutationRevokeApiKeyArgs = {
+  input: RevokeApiKeyInput;
 };
 
 /**
@@ -173,8 +239,20 @@ export type RenameWorkspacePayload = MutationPayload & {
   workspace: Workspace;
 };
 
+export type RevokeApiKeyInput = {
+  id: Scalars['ID']['input'];
+};
+
+export type RevokeApiKeyPayload = MutationPayload & {
+  __typename?: 'RevokeApiKeyPayload';
+  apiKey: ApiKey;
+  authorizationSynced: Scalars['Boolean']['output'];
+};
+
 export type Tenant = {
   __typename?: 'Tenant';
+  /** The caller's own keys in this tenant; tenant admins see every member's keys. Newest first. */
+  apiKeys: ApiKeyConnection;
   createdAt: Scalars['DateTime']['output'];
   id: Scalars['ID']['output'];
   name: Scalars['String']['output'];
@@ -182,6 +260,13 @@ export type Tenant = {
   rootWorkspace: Maybe<Workspace>;
   viewerPermissions: TenantPermissions;
   workspaces: WorkspaceConnection;
+};
+
+
+export type TenantApiKeysArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  includeInactive?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 
@@ -222,12 +307,21 @@ export type User = {
 
 export type Viewer = {
   __typename?: 'Viewer';
+  /** The caller's own keys in every tenant (through an API key: its owner's keys in that key's tenant), newest first. */
+  apiKeys: ApiKeyConnection;
   /** How the caller authenticated: OIDC (bearer token) or API_KEY. */
   authenticatedVia: AuthenticationMethod;
   /** For an API key: the only tenant it may act in. */
   tenantScope: Maybe<Tenant>;
   tenants: TenantConnection;
   user: User;
+};
+
+
+export type ViewerApiKeysArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  includeInactive?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 
@@ -360,6 +454,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 
 /** Mapping of federation types */
 export type FederationTypes = {
+  ApiKey: ApiKey;
   Tenant: Tenant;
   User: User;
   Workspace: Workspace;
@@ -367,6 +462,9 @@ export type FederationTypes = {
 
 /** Mapping of federation reference types */
 export type FederationReferenceTypes = {
+  ApiKey:
+    ( { __typename: 'ApiKey' }
+    & GraphQLRecursivePick<FederationTypes['ApiKey'], {"id":true}> );
   Tenant:
     ( { __typename: 'Tenant' }
     & GraphQLRecursivePick<FederationTypes['Tenant'], {"id":true}> );
@@ -382,23 +480,32 @@ export type FederationReferenceTypes = {
 /** Mapping of interface types */
 export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = {
   MutationPayload:
+    | ( Omit<CreateApiKeyPayload, 'apiKey'> & { apiKey: _RefType['ApiKey'] } )
     | ( Omit<CreateTenantPayload, 'tenant'> & { tenant: _RefType['Tenant'] } )
     | ( Omit<CreateWorkspacePayload, 'workspace'> & { workspace: _RefType['Workspace'] } )
     | ( DeleteTenantPayload )
     | ( DeleteWorkspacePayload )
     | ( Omit<RenameWorkspacePayload, 'workspace'> & { workspace: _RefType['Workspace'] } )
+    | ( Omit<RevokeApiKeyPayload, 'apiKey'> & { apiKey: _RefType['ApiKey'] } )
   ;
 };
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
-  AuthenticationMethod: AuthenticationMethod;
-  CreateTenantInput: CreateTenantInput;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
-  CreateTenantPayload: ResolverTypeWrapper<Omit<CreateTenantPayload, 'tenant'> & { tenant: ResolversTypes['Tenant'] }>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
-  CreateWorkspaceInput: CreateWorkspaceInput;
+  ApiKey: ResolverTypeWrapper<ApiKeyModel>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
+  ApiKeyConnection: ResolverTypeWrapper<ApiKeyConnectionParentModel>;
+  ApiKeyEdge: ResolverTypeWrapper<Omit<ApiKeyEdge, 'node'> & { node: ResolversTypes['ApiKey'] }>;
+  ApiKeyStatus: ApiKeyStatus;
+  AuthenticationMethod: AuthenticationMethod;
+  CreateApiKeyInput: CreateApiKeyInput;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
+  CreateApiKeyPayload: ResolverTypeWrapper<Omit<CreateApiKeyPayload, 'apiKey'> & { apiKey: ResolversTypes['ApiKey'] }>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  CreateTenantInput: CreateTenantInput;
+  CreateTenantPayload: ResolverTypeWrapper<Omit<CreateTenantPayload, 'tenant'> & { tenant: ResolversTypes['Tenant'] }>;
+  CreateWorkspaceInput: CreateWorkspaceInput;
   CreateWorkspacePayload: ResolverTypeWrapper<Omit<CreateWorkspacePayload, 'workspace'> & { workspace: ResolversTypes['Workspace'] }>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DeleteTenantInput: DeleteTenantInput;
@@ -409,9 +516,10 @@ export type ResolversTypes = {
   MutationPayload: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['MutationPayload']>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   RenameWorkspaceInput: RenameWorkspaceInput;
   RenameWorkspacePayload: ResolverTypeWrapper<Omit<RenameWorkspacePayload, 'workspace'> & { workspace: ResolversTypes['Workspace'] }>;
+  RevokeApiKeyInput: RevokeApiKeyInput;
+  RevokeApiKeyPayload: ResolverTypeWrapper<Omit<RevokeApiKeyPayload, 'apiKey'> & { apiKey: ResolversTypes['ApiKey'] }>;
   Tenant: ResolverTypeWrapper<TenantModel>;
   TenantConnection: ResolverTypeWrapper<TenantConnectionParentModel>;
   TenantEdge: ResolverTypeWrapper<Omit<TenantEdge, 'node'> & { node: ResolversTypes['Tenant'] }>;
@@ -426,12 +534,18 @@ export type ResolversTypes = {
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
-  CreateTenantInput: CreateTenantInput;
-  String: Scalars['String']['output'];
-  CreateTenantPayload: Omit<CreateTenantPayload, 'tenant'> & { tenant: ResolversParentTypes['Tenant'] };
-  Boolean: Scalars['Boolean']['output'];
-  CreateWorkspaceInput: CreateWorkspaceInput;
+  ApiKey: ApiKeyModel;
   ID: Scalars['ID']['output'];
+  String: Scalars['String']['output'];
+  ApiKeyConnection: ApiKeyConnectionParentModel;
+  ApiKeyEdge: Omit<ApiKeyEdge, 'node'> & { node: ResolversParentTypes['ApiKey'] };
+  CreateApiKeyInput: CreateApiKeyInput;
+  Int: Scalars['Int']['output'];
+  CreateApiKeyPayload: Omit<CreateApiKeyPayload, 'apiKey'> & { apiKey: ResolversParentTypes['ApiKey'] };
+  Boolean: Scalars['Boolean']['output'];
+  CreateTenantInput: CreateTenantInput;
+  CreateTenantPayload: Omit<CreateTenantPayload, 'tenant'> & { tenant: ResolversParentTypes['Tenant'] };
+  CreateWorkspaceInput: CreateWorkspaceInput;
   CreateWorkspacePayload: Omit<CreateWorkspacePayload, 'workspace'> & { workspace: ResolversParentTypes['Workspace'] };
   DateTime: Scalars['DateTime']['output'];
   DeleteTenantInput: DeleteTenantInput;
@@ -442,9 +556,10 @@ export type ResolversParentTypes = {
   MutationPayload: ResolversInterfaceTypes<ResolversParentTypes>['MutationPayload'];
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
-  Int: Scalars['Int']['output'];
   RenameWorkspaceInput: RenameWorkspaceInput;
   RenameWorkspacePayload: Omit<RenameWorkspacePayload, 'workspace'> & { workspace: ResolversParentTypes['Workspace'] };
+  RevokeApiKeyInput: RevokeApiKeyInput;
+  RevokeApiKeyPayload: Omit<RevokeApiKeyPayload, 'apiKey'> & { apiKey: ResolversParentTypes['ApiKey'] };
   Tenant: TenantModel;
   TenantConnection: TenantConnectionParentModel;
   TenantEdge: Omit<TenantEdge, 'node'> & { node: ResolversParentTypes['Tenant'] };
@@ -455,6 +570,38 @@ export type ResolversParentTypes = {
   WorkspaceConnection: WorkspaceConnectionParentModel;
   WorkspaceEdge: Omit<WorkspaceEdge, 'node'> & { node: ResolversParentTypes['Workspace'] };
   WorkspacePermissions: WorkspacePermissionsParentModel;
+};
+
+export type ApiKeyResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ApiKey'] = ResolversParentTypes['ApiKey'], FederationReferenceType extends FederationReferenceTypes['ApiKey'] = FederationReferenceTypes['ApiKey']> = {
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['ApiKey']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  lastUsedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  owner?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+  prefix?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['ApiKeyStatus'], ParentType, ContextType>;
+  tenant?: Resolver<ResolversTypes['Tenant'], ParentType, ContextType>;
+};
+
+export type ApiKeyConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ApiKeyConnection'] = ResolversParentTypes['ApiKeyConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['ApiKeyEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['ApiKey']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type ApiKeyEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ApiKeyEdge'] = ResolversParentTypes['ApiKeyEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType>;
+};
+
+export type CreateApiKeyPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CreateApiKeyPayload'] = ResolversParentTypes['CreateApiKeyPayload']> = {
+  apiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType>;
+  authorizationSynced?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  secret?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type CreateTenantPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CreateTenantPayload'] = ResolversParentTypes['CreateTenantPayload']> = {
@@ -486,15 +633,17 @@ export type DeleteWorkspacePayloadResolvers<ContextType = GraphQLContext, Parent
 };
 
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  createApiKey?: Resolver<ResolversTypes['CreateApiKeyPayload'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
   createTenant?: Resolver<ResolversTypes['CreateTenantPayload'], ParentType, ContextType, RequireFields<MutationCreateTenantArgs, 'input'>>;
   createWorkspace?: Resolver<ResolversTypes['CreateWorkspacePayload'], ParentType, ContextType, RequireFields<MutationCreateWorkspaceArgs, 'input'>>;
   deleteTenant?: Resolver<ResolversTypes['DeleteTenantPayload'], ParentType, ContextType, RequireFields<MutationDeleteTenantArgs, 'input'>>;
   deleteWorkspace?: Resolver<ResolversTypes['DeleteWorkspacePayload'], ParentType, ContextType, RequireFields<MutationDeleteWorkspaceArgs, 'input'>>;
   renameWorkspace?: Resolver<ResolversTypes['RenameWorkspacePayload'], ParentType, ContextType, RequireFields<MutationRenameWorkspaceArgs, 'input'>>;
+  revokeApiKey?: Resolver<ResolversTypes['RevokeApiKeyPayload'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'input'>>;
 };
 
 export type MutationPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MutationPayload'] = ResolversParentTypes['MutationPayload']> = {
-  __resolveType: TypeResolveFn<'CreateTenantPayload' | 'CreateWorkspacePayload' | 'DeleteTenantPayload' | 'DeleteWorkspacePayload' | 'RenameWorkspacePayload', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'CreateApiKeyPayload' | 'CreateTenantPayload' | 'CreateWorkspacePayload' | 'DeleteTenantPayload' | 'DeleteWorkspacePayload' | 'RenameWorkspacePayload' | 'RevokeApiKeyPayload', ParentType, ContextType>;
 };
 
 export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
@@ -516,8 +665,15 @@ export type RenameWorkspacePayloadResolvers<ContextType = GraphQLContext, Parent
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type RevokeApiKeyPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RevokeApiKeyPayload'] = ResolversParentTypes['RevokeApiKeyPayload']> = {
+  apiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType>;
+  authorizationSynced?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type TenantResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Tenant'] = ResolversParentTypes['Tenant'], FederationReferenceType extends FederationReferenceTypes['Tenant'] = FederationReferenceTypes['Tenant']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Tenant']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  apiKeys?: Resolver<ResolversTypes['ApiKeyConnection'], ParentType, ContextType, RequireFields<TenantApiKeysArgs, 'includeInactive'>>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -553,6 +709,7 @@ export type UserResolvers<ContextType = GraphQLContext, ParentType extends Resol
 };
 
 export type ViewerResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Viewer'] = ResolversParentTypes['Viewer']> = {
+  apiKeys?: Resolver<ResolversTypes['ApiKeyConnection'], ParentType, ContextType, RequireFields<ViewerApiKeysArgs, 'includeInactive'>>;
   authenticatedVia?: Resolver<ResolversTypes['AuthenticationMethod'], ParentType, ContextType>;
   tenantScope?: Resolver<Maybe<ResolversTypes['Tenant']>, ParentType, ContextType>;
   tenants?: Resolver<ResolversTypes['TenantConnection'], ParentType, ContextType, Partial<ViewerTenantsArgs>>;
@@ -592,6 +749,10 @@ export type WorkspacePermissionsResolvers<ContextType = GraphQLContext, ParentTy
 };
 
 export type Resolvers<ContextType = GraphQLContext> = {
+  ApiKey?: ApiKeyResolvers<ContextType>;
+  ApiKeyConnection?: ApiKeyConnectionResolvers<ContextType>;
+  ApiKeyEdge?: ApiKeyEdgeResolvers<ContextType>;
+  CreateApiKeyPayload?: CreateApiKeyPayloadResolvers<ContextType>;
   CreateTenantPayload?: CreateTenantPayloadResolvers<ContextType>;
   CreateWorkspacePayload?: CreateWorkspacePayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
@@ -602,6 +763,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RenameWorkspacePayload?: RenameWorkspacePayloadResolvers<ContextType>;
+  RevokeApiKeyPayload?: RevokeApiKeyPayloadResolvers<ContextType>;
   Tenant?: TenantResolvers<ContextType>;
   TenantConnection?: TenantConnectionResolvers<ContextType>;
   TenantEdge?: TenantEdgeResolvers<ContextType>;

@@ -17,4 +17,9 @@ export const Mutation: MutationResolvers = {
   createWorkspace: async (_, { input }, ctx) => payload('workspace', await ctx.services.workspaces.create(callerOf(ctx), input)),
   renameWorkspace: async (_, { input }, ctx) => payload('workspace', await ctx.services.workspaces.rename(callerOf(ctx), input)),
   deleteWorkspace: async (_, { input }, ctx) => payload('deletedWorkspaceId', await ctx.services.workspaces.delete(callerOf(ctx), input)),
+  createApiKey: async (_, { input }, ctx) => {
+    const { value, authorizationSynced } = await ctx.services.apiKeys.create(callerOf(ctx), input);
+    return { apiKey: value.apiKey, secret: value.secret, authorizationSynced };
+  },
+  revokeApiKey: async (_, { input }, ctx) => payload('apiKey', await ctx.services.apiKeys.revoke(callerOf(ctx), input)),
 };

@@ -9,6 +9,7 @@ export const Tenant: TenantResolvers = {
   rootWorkspace: (tenant, _, ctx) => ctx.services.workspaces.root(callerOf(ctx), tenant.id),
   workspaces: async (tenant, args, ctx) => toConnection(await ctx.services.workspaces.listInTenant(callerOf(ctx), tenant.id, args)),
   viewerPermissions: (tenant) => ({ tenantId: tenant.id }),
+  apiKeys: async (tenant, args, ctx) => toConnection(await ctx.services.apiKeys.listForTenant(callerOf(ctx), tenant.id, args)),
 };
 
 export const TenantPermissions: TenantPermissionsResolvers = permissionChecks(

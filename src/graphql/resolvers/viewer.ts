@@ -7,4 +7,5 @@ export const Viewer: ViewerResolvers = {
   authenticatedVia: (principal) => (principal.via === 'api_key' ? 'API_KEY' : 'OIDC'),
   tenantScope: (_, __, ctx) => ctx.services.tenants.scopeOf(callerOf(ctx)),
   tenants: async (_, args, ctx) => toConnection(await ctx.services.tenants.list(callerOf(ctx), args)),
+  apiKeys: async (_, args, ctx) => toConnection(await ctx.services.apiKeys.listForViewer(callerOf(ctx), args)),
 };

@@ -1,6 +1,7 @@
+import { daysFromNow } from '../../../src/api-keys/api-key.js';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { touchApiKeyLastUsed } from '../../../src/api-keys/api-key.repository.js';
+import { touchApiKeyLastUsed } from '../../../src/api-keys/api-key-auth.repository.js';
 import { checksum, generateApiKeySecret } from '../../../src/api-keys/api-key-secret.js';
 import type { IssueApiKeyInput, IssuedApiKey } from '../../../src/api-keys/api-key.service.js';
 import { createAuthenticator, type Authenticator } from '../../../src/auth/authenticate.js';
@@ -35,9 +36,9 @@ describe('authentication with an API key', () => {
     const services = servicesFor(database);
     return (await services.uow.run((tx) => services.apiKeys.issue(tx, input))).value;
   }
-  function issue(overrides: { tenantId?: string; ownerUserId?: string; expiresAt?: Date | null } = {}): Promise<IssuedApiKey> {
+  function issue(overrides: { tenantId?: string; ownerUserId?: string; expiresAt?: Date } = {}): Promise<IssuedApiKey> {
     counter += 1;
-    return issueKey({ tenantId, ownerUserId: ownerId, name: `key ${counter}`, expiresAt: null, ...overrides });
+    return issueKey({ tenantId, ownerUserId: ownerId, name: `key ${counter}`, expiresAt: daysFromNow(30), ...overrides });
   }
 
   async function lastUsedAt(id: string): Promise<Date | null> {
@@ -60,13 +61,13 @@ describe('authentication with an API key', () => {
   });
 
   it('refuses bad names, past expiry and a duplicate live name', async () => {
-    await expect(issueKey({ tenantId, ownerUserId: ownerId, name: '  ', expiresAt: null })).rejects.toMatchObject({
+    await expect(issueKey({ tenantId, ownerUserId: ownerId, name: '  ', expiresAt: daysFromNow(30) })).rejects.toMatchObject({
       code: 'BAD_USER_INPUT',
       field: 'name',
     });
     await expect(issue({ expiresAt: new Date(Date.now() - 1000) })).rejects.toMatchObject({ code: 'BAD_USER_INPUT', field: 'expiresAt' });
-    await issueKey({ tenantId, ownerUserId: ownerId, name: 'Deploy', expiresAt: null });
-    await expect(issueKey({ tenantId, ownerUserId: ownerId, name: ' deploy ', expiresAt: null })).rejects.toMatchObject({ code: 'CONFLICT', reason: 'API_KEY_NAME_TAKEN' });
+    await issueKey({ tenantId, ownerUserId: ownerId, name: 'Deploy', expiresAt: daysFromNow(30) });
+    await expect(issueKey({ tenantId, ownerUserId: ownerId, name: ' deploy ', expiresAt: daysFromNow(30) })).rejects.toMatchObject({ code: 'CONFLICT', reason: 'API_KEY_NAME_TAKEN' });
   });
 
   it("authenticates as the key's owner, confined to its tenant, in one SQL statement", async () => {
@@ -104,7 +105,7 @@ describe('authentication with an API key', () => {
     await expect(auth.authenticate({ apiKey: raw })).rejects.toMatchObject({
       code: 'UNAUTHENTICATED',
       reason: 'API_KEY_INVALID',
-      message: 'Invalid or expired API key',
+      message: 'Invalid API key: unknown, revoked and expired keys are all refused alike',
     });
     expect(logs.failures()).toEqual([expect.objectContaining({ level: 40, method: 'api_key', reason: logReason })]);
     // Only the non-secret lookup prefix (karto_ + 8 characters) may appear in the log.

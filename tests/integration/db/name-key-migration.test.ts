@@ -149,7 +149,7 @@ describe('migration 0002_name_keys on a database with names that now collide', (
     });
     await expect(insert('groups', 'id, tenant_id, name, name_key', ['G3', 'T1', 'ops', 'ops'])).rejects.toMatchObject({ constraint: 'groups_name_key' });
     await expect(
-      insert('api_keys', 'id, tenant_id, owner_user_id, name, name_key, prefix, secret_sha256', ['K5', 'T1', 'U1', 'deploy', 'deploy', 'karto_x', Buffer.alloc(32)]),
+      insert('api_keys', 'id, tenant_id, owner_user_id, name, name_key, prefix, secret_sha256, expires_at', ['K5', 'T1', 'U1', 'deploy', 'deploy', 'karto_x', Buffer.alloc(32), new Date(Date.now() + 86_400_000)]),
     ).rejects.toMatchObject({ constraint: 'api_keys_name_key' });
     await expect(insert('tenants', 'id, name', ['T11', 'No key'])).rejects.toMatchObject({ code: '23502', column: 'name_key' });
   });

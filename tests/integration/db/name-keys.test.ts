@@ -1,3 +1,4 @@
+import { daysFromNow } from '../../../src/api-keys/api-key.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mapDatabaseError } from '../../../src/infra/db/pg-errors.js';
 import { nameKey } from '../../../src/shared/names.js';
@@ -13,7 +14,7 @@ describe('group and API key names are unique by name key', () => {
 
   const issue = async (name: string, ownerUserId = 'U1') => {
     const services = servicesFor(database);
-    return (await services.uow.run((tx) => services.apiKeys.issue(tx, { tenantId, ownerUserId, name, expiresAt: null }))).value;
+    return (await services.uow.run((tx) => services.apiKeys.issue(tx, { tenantId, ownerUserId, name, expiresAt: daysFromNow(30) }))).value;
   };
   const insertGroup = async (id: string, name: string) => {
     try {

@@ -1,3 +1,4 @@
+import { daysFromNow } from '../../../src/api-keys/api-key.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ulid } from 'ulid';
 import type { SpiceDb } from '../../../src/infra/spicedb/spicedb.js';
@@ -88,7 +89,7 @@ describe('rebuildSpiceDb', () => {
     await database.db.insertInto('workspace_members').values({ workspace_id: rootId, user_id: null, group_id: groupId, role: 'editor' }).execute();
     await database.db
       .insertInto('api_keys')
-      .values(Array.from({ length: 1100 }, (_, i) => ({ id: ulid(), tenant_id: tenantId, owner_user_id: admin, name: `k${i}`, name_key: `k${i}`, prefix: 'karto_x', secret_sha256: Buffer.alloc(32) })))
+      .values(Array.from({ length: 1100 }, (_, i) => ({ id: ulid(), tenant_id: tenantId, owner_user_id: admin, name: `k${i}`, name_key: `k${i}`, prefix: 'karto_x', secret_sha256: Buffer.alloc(32), expires_at: daysFromNow(30) })))
       .execute();
 
     const spicedb = await freshSpiceDb();

@@ -16,9 +16,22 @@ export type Scalars = {
   DateTime: { input: string; output: string; }
 };
 
+export type ApiKeyStatus =
+  | 'ACTIVE'
+  | 'EXPIRED'
+  | 'REVOKED';
+
 export type AuthenticationMethod =
   | 'API_KEY'
   | 'OIDC';
+
+export type CreateApiKeyInput = {
+  /** 1–3650. */
+  expiresInDays: InputMaybe<Scalars['Int']['input']>;
+  /** 1–255 characters after trimming, no control characters; unique among the caller's active keys in the tenant. */
+  name: Scalars['String']['input'];
+  tenantId: Scalars['ID']['input'];
+};
 
 export type CreateTenantInput = {
   /** 1–255 characters after trimming; unique case-insensitively. */
@@ -42,6 +55,10 @@ export type DeleteWorkspaceInput = {
 export type RenameWorkspaceInput = {
   id: Scalars['ID']['input'];
   name: Scalars['String']['input'];
+};
+
+export type RevokeApiKeyInput = {
+  id: Scalars['ID']['input'];
 };
 
 export type CreateMutationVariables = Exact<{
