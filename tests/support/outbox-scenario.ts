@@ -19,7 +19,7 @@ export class OutboxScenario {
 
   async user(): Promise<string> {
     const id = ulid();
-    await this.db.insertInto('users').values({ id, issuer: 'https://scenario.test', subject: id, username: id }).execute();
+    await this.db.insertInto('users').values({ id, issuer: 'https://scenario.test', subject: id, username: id, username_key: nameKey(id) }).execute();
     return id;
   }
 

@@ -116,7 +116,7 @@ describe('rebuildSpiceDb', () => {
     const admin = await scenario.user();
     const { tenantId } = await scenario.tenant(admin);
     // Not a valid SpiceDB object id; PostgreSQL has no opinion about it.
-    await database.db.insertInto('users').values({ id: 'not valid!', issuer: 'x', subject: 'x', username: 'x' }).execute();
+    await database.db.insertInto('users').values({ id: 'not valid!', issuer: 'x', subject: 'x', username: 'x', username_key: 'x' }).execute();
     await database.db.insertInto('tenant_members').values({ tenant_id: tenantId, user_id: 'not valid!', role: 'member' }).execute();
 
     const { logger, lines } = captureLogger();
