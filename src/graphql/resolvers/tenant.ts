@@ -3,12 +3,19 @@ import { toConnection } from '../connection.js';
 import { callerOf } from '../context.js';
 import type { TenantPermissionsParent } from '../mappers.js';
 import { permissionChecks } from './permission-checks.js';
+import { toGraphQLRole } from './roles.js';
 
 export const Tenant: TenantResolvers = {
   __resolveReference: (reference, ctx) => ctx.services.tenants.byReference(callerOf(ctx), reference.id),
   rootWorkspace: (tenant, _, ctx) => ctx.services.workspaces.root(callerOf(ctx), tenant.id),
   workspaces: async (tenant, args, ctx) => toConnection(await ctx.services.workspaces.listInTenant(callerOf(ctx), tenant.id, args)),
   viewerPermissions: (tenant) => ({ tenantId: tenant.id }),
+  viewerRole: async (tenant, _, ctx) => {
+    const role = await ctx.services.tenantMembers.viewerRole(callerOf(ctx), tenant);
+    return role && toGraphQLRole(role);
+  },
+  members: async (tenant, args, ctx) => toConnection(await ctx.services.tenantMembers.list(callerOf(ctx), tenant, args), (m) => m.userId),
+  groups: async (tenant, args, ctx) => toConnection(await ctx.services.groups.listInTenant(callerOf(ctx), tenant, args)),
 };
 
 export const TenantPermissions: TenantPermissionsResolvers = permissionChecks(
