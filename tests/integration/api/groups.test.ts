@@ -50,7 +50,11 @@ describe('groups', () => {
     await oidc.addKey('RS256');
     server = await startTestServer({ OIDC_ISSUER: oidc.issuer, OIDC_AUDIENCE: oidc.audience });
     access = new Access(server);
-    [owner, alice, bob, carol, stranger] = await Promise.all(['owner', 'alice', 'bob', 'carol', 'stranger'].map((name) => signIn(server, oidc, name)));
+    owner = await signIn(server, oidc, 'owner');
+    alice = await signIn(server, oidc, 'alice');
+    bob = await signIn(server, oidc, 'bob');
+    carol = await signIn(server, oidc, 'carol');
+    stranger = await signIn(server, oidc, 'stranger');
     const created = await ok<{ createTenant: { tenant: { id: string; rootWorkspace: { id: string } } } }>(server, owner.headers, CREATE_TENANT, { name: 'Acme' });
     t = created.createTenant.tenant.id;
     root = created.createTenant.tenant.rootWorkspace.id;
