@@ -9,23 +9,28 @@ import { listWorkspaceGrants, type GrantScope, type ListedWorkspaceMember } from
 export interface WorkspaceMemberListShape {
   first: number;
   after: WorkspaceMemberCursor | null;
+  includeInherited: boolean;
 }
+
+/** Where a listed workspace's grants come from differs with includeInherited, so both are part of the key. */
+export const grantScopeKey = (workspaceId: string, includeInherited: boolean): string => `${workspaceId}:${includeInherited}`;
 
 /** Per-request loaders of memberships: one statement per kind and page shape, whatever the number of parents. */
 export class MembershipLoaders {
   /** The caller's own role, by tenant id. */
   readonly viewerRole: DataLoader<string, TenantRole | null>;
   readonly tenantMembers: ListLoaders<TenantMemberListShape, ListedTenantMember>;
-  /** Where each listed workspace's members come from; set by the service before it loads the list. */
+  /** Where each listed workspace's members come from (grantScopeKey); set by the service before it loads the list. */
   readonly grantScopes = new Map<string, GrantScope[]>();
   readonly workspaceMembers: ListLoaders<WorkspaceMemberListShape, ListedWorkspaceMember>;
 
   constructor(caller: Caller) {
     this.viewerRole = loaderById(caller, async (tenantIds) => findRolesOf(await caller.reads(), caller.principal.userId, tenantIds));
     this.tenantMembers = new ListLoaders(caller, async (tenantIds, shape) => listTenantMembersPage(await caller.reads(), tenantIds, shape));
-    this.workspaceMembers = new ListLoaders(caller, async (workspaceIds, page) =>
-      listWorkspaceGrants(await caller.reads(), workspaceIds.flatMap((id) => this.grantScopes.get(id) ?? []), page),
-    );
+    this.workspaceMembers = new ListLoaders(caller, async (workspaceIds, shape) => {
+      const scopes = workspaceIds.flatMap((id) => this.grantScopes.get(grantScopeKey(id, shape.includeInherited)) ?? []);
+      return listWorkspaceGrants(await caller.reads(), scopes, shape);
+    });
   }
 }
 

@@ -12,7 +12,7 @@ import { workspaceLoaders } from '../workspaces/workspace.loaders.js';
 import { lockWorkspaceForMemberChange } from '../workspaces/workspace.repository.js';
 import type { WorkspaceService } from '../workspaces/workspace.service.js';
 import type { Workspace } from '../workspaces/workspace.js';
-import { membershipLoaders } from './membership.loaders.js';
+import { grantScopeKey, membershipLoaders } from './membership.loaders.js';
 import type { WorkspaceRole } from './membership.table.js';
 import type { WorkspaceMember } from './membership.js';
 import { holdTenantMembership } from './tenant-member.repository.js';
@@ -47,19 +47,20 @@ export class WorkspaceMemberService {
    * statement, its checks one bulk call, and the page one statement whatever its size.
    */
   async list(caller: Caller, workspace: Workspace, args: PageArgs & { includeInherited?: boolean | null }): Promise<Page<ListedWorkspaceMember>> {
-    const page = { first: pageRequest(args.first, null).first, after: args.after ? decodeWorkspaceMemberCursor(args.after) : null };
-    const chain = args.includeInherited ? await caller.state(workspaceLoaders).ancestorsOf(workspace.id) : [];
+    const includeInherited = args.includeInherited ?? false;
+    const shape = { first: pageRequest(args.first, null).first, after: args.after ? decodeWorkspaceMemberCursor(args.after) : null, includeInherited };
+    const chain = includeInherited ? await caller.state(workspaceLoaders).ancestorsOf(workspace.id) : [];
     const checks = await Promise.all([workspace, ...chain].map((w) => this.deps.workspaces.can(caller, w.id, 'view')));
     if (!checks[0]) return { items: [], hasNextPage: false };
     const scopes = [workspace, ...chain.filter((_, i) => checks[i + 1])].map((w) => ({ workspaceId: workspace.id, grantedOnId: w.id, depth: w.depth }));
     const loaders = caller.state(membershipLoaders);
-    loaders.grantScopes.set(workspace.id, scopes);
-    const rows = await loaders.workspaceMembers.load(workspace.id, page);
+    loaders.grantScopes.set(grantScopeKey(workspace.id, includeInherited), scopes);
+    const rows = await loaders.workspaceMembers.load(workspace.id, shape);
     for (const row of rows) {
       if ('username' in row.subjectRow) caller.state(userLoaders).byId.prime(row.subjectRow.id, row.subjectRow);
       else caller.state(groupLoaders).byId.prime(row.subjectRow.id, row.subjectRow);
     }
-    return toPage(rows, page.first);
+    return toPage(rows, shape.first);
   }
 
   /** Sets the subject's single direct role on the workspace, replacing any other. Needs `manage`. */

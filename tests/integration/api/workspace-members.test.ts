@@ -143,6 +143,16 @@ describe('workspace members', () => {
       ]);
     });
 
+    it('asks for direct and inherited grants of one workspace side by side in one query', async () => {
+      const both = await ok<{ workspace: { direct: { nodes: unknown[] }; all: { nodes: unknown[] } } }>(
+        server,
+        owner.headers,
+        `query($id: ID!) { workspace(id: $id) { direct: members { nodes { role } } all: members(includeInherited: true) { nodes { role } } } }`,
+        { id: leaf },
+      );
+      expect([both.workspace.direct.nodes.length, both.workspace.all.nodes.length]).toEqual([2, 8]);
+    });
+
     it('pages through inherited grants without gaps or repeats', async () => {
       const all = await listed(owner, leaf, true);
       const seen: string[] = [];
