@@ -26,7 +26,7 @@ export interface GroupServiceDeps {
   logger: Logger;
 }
 
-export const groupRef = (id: string) => ref('group', id);
+const groupRef = (id: string) => ref('group', id);
 
 /** Groups: reads and writes, each opened by its access check (authz/access.ts). Members: group-member.service.ts. */
 export class GroupService {

@@ -104,6 +104,20 @@ describe('tenant members', () => {
     expect(refusal(removeOutsider)).toMatchObject({ code: 'FORBIDDEN' });
   });
 
+  it('checks in order: input, visibility, permission, then the state of the tenant', async () => {
+    const t = await newTenant(owner, 'Order');
+    await access.addTenantMember(owner.headers, t, { userId: alice.id });
+    const change = (headers: Record<string, string>, input: Record<string, unknown>) =>
+      server.gql(CHANGE_TENANT_MEMBER_ROLE, { input: { tenantId: t, userId: owner.id, role: 'MEMBER', ...input } }, headers);
+    // A malformed id is bad input even for someone who could not see the tenant anyway.
+    expect(refusal(await change(outsider.headers, { userId: 'owner' }))).toMatchObject({ code: 'BAD_USER_INPUT', field: 'userId' });
+    // Hidden before forbidden: an outsider learns nothing, not even that they lack the permission.
+    expect(refusal(await change(outsider.headers, {}))).toMatchObject({ code: 'NOT_FOUND' });
+    // Forbidden before the state: a member is not told that the target is the last admin.
+    expect(refusal(await change(alice.headers, {}))).toMatchObject({ code: 'FORBIDDEN' });
+    expect(refusal(await change(owner.headers, {}))).toEqual({ code: 'CONFLICT', reason: 'LAST_TENANT_ADMIN' });
+  });
+
   it('changes roles; the role takes effect in the next request', async () => {
     const t = await newTenant(owner, 'Roles Inc');
     await access.addTenantMember(owner.headers, t, { userId: carol.id });
