@@ -1,8 +1,12 @@
 import { ApiKeyService } from './api-keys/api-key.service.js';
 import type { Config } from './config.js';
+import { GroupMemberService } from './groups/group-member.service.js';
+import { GroupService } from './groups/group.service.js';
 import type { Db } from './infra/db/database.js';
 import { UnitOfWork, type OutboxPort } from './infra/db/unit-of-work.js';
 import type { Logger } from './logger.js';
+import { TenantMemberService } from './memberships/tenant-member.service.js';
+import { WorkspaceMemberService } from './memberships/workspace-member.service.js';
 import { TenantService } from './tenants/tenant.service.js';
 import { UserService } from './users/user.service.js';
 import { WorkspaceService } from './workspaces/workspace.service.js';
@@ -14,6 +18,10 @@ export interface Services {
   workspaces: WorkspaceService;
   users: UserService;
   apiKeys: ApiKeyService;
+  tenantMembers: TenantMemberService;
+  workspaceMembers: WorkspaceMemberService;
+  groups: GroupService;
+  groupMembers: GroupMemberService;
 }
 
 export interface ServiceSettings {
@@ -28,12 +36,18 @@ export function createServices(deps: { db: Db; outbox: OutboxPort; logger: Logge
   const { db, logger, settings } = deps;
   const uow = new UnitOfWork(db, deps.outbox, settings.authzSyncWaitMs);
   const tenants = new TenantService({ db, uow, logger, allowTenantCreation: settings.allowTenantCreation, rootWorkspaceName: settings.rootWorkspaceName });
+  const workspaces = new WorkspaceService({ db, uow, tenants, maxDepth: settings.maxWorkspaceDepth, logger });
+  const groups = new GroupService({ db, uow, tenants, logger });
   return {
     uow,
     tenants,
-    workspaces: new WorkspaceService({ db, uow, tenants, maxDepth: settings.maxWorkspaceDepth, logger }),
+    workspaces,
     users: new UserService(),
     apiKeys: new ApiKeyService({ db, uow, tenants, logger }),
+    tenantMembers: new TenantMemberService({ db, uow, tenants, logger }),
+    workspaceMembers: new WorkspaceMemberService({ uow, workspaces, logger }),
+    groups,
+    groupMembers: new GroupMemberService({ uow, groups, logger }),
   };
 }
 

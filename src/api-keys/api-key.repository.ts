@@ -94,3 +94,19 @@ export async function revokeApiKeyRow(trx: Tx, id: string): Promise<ApiKey | nul
     .executeTakeFirst();
   return row ? toApiKey(row) : null;
 }
+
+/**
+ * Revokes the user's active keys for a tenant (they are leaving it), so that re-adding them later
+ * does not bring their keys back. Their relationships stay, as for any revoked key; returns the ids.
+ */
+export async function revokeMemberApiKeys(trx: Tx, tenantId: string, ownerUserId: string): Promise<string[]> {
+  const rows = await trx
+    .updateTable('api_keys')
+    .set({ revoked_at: sql<Date>`now()` })
+    .where('tenant_id', '=', tenantId)
+    .where('owner_user_id', '=', ownerUserId)
+    .where('revoked_at', 'is', null)
+    .returning('id')
+    .execute();
+  return rows.map((r) => r.id);
+}

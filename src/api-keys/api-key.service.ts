@@ -3,6 +3,7 @@ import type { Db } from '../infra/db/database.js';
 import type { Committed, Transaction, UnitOfWork } from '../infra/db/unit-of-work.js';
 import { ref } from '../infra/spicedb/relationships.js';
 import type { Logger } from '../logger.js';
+import { holdTenantMembership } from '../memberships/tenant-member.repository.js';
 import type { Caller } from '../request/caller.js';
 import { BadInputError, ConflictError, ForbiddenError, InternalError, NotFoundError } from '../shared/errors.js';
 import { newId, parseId } from '../shared/ids.js';
@@ -109,7 +110,14 @@ export class ApiKeyService {
       throw new ForbiddenError('You may not create API keys in this tenant', { reason: 'MISSING_CREATE_API_KEY_PERMISSION' });
     }
     const ownerUserId = caller.principal.userId;
-    const committed = await this.deps.uow.run((tx) => this.issue(tx, { tenantId, ownerUserId, name, expiresAt: daysFromNow(days) }), { for: caller });
+    const committed = await this.deps.uow.run(
+      async (tx) => {
+        // Held until commit: a removal of the owner running meanwhile waits, then revokes this key too.
+        if (!(await holdTenantMembership(tx.trx, tenantId, ownerUserId))) throw new NotFoundError('Tenant not found', { extensions: { field: 'tenantId' } });
+        return this.issue(tx, { tenantId, ownerUserId, name, expiresAt: daysFromNow(days) });
+      },
+      { for: caller },
+    );
     const { apiKey } = committed.value;
     this.deps.logger.info({ event: 'api_key_created', apiKeyId: apiKey.id, prefix: apiKey.prefix, tenantId, principalId: ownerUserId }, 'API key created');
     return committed;

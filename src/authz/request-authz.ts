@@ -3,7 +3,7 @@ import type { ObjectRef, SubjectRef } from '../infra/spicedb/relationships.js';
 import type { SpiceDb } from '../infra/spicedb/spicedb.js';
 import type { Concealment } from './concealment.js';
 
-export type Permission = 'view' | 'edit' | 'manage' | 'create_child' | 'administrate' | 'create_api_key' | 'revoke';
+export type Permission = 'view' | 'edit' | 'manage' | 'create_child' | 'administrate' | 'create_api_key' | 'create_group' | 'revoke';
 
 interface CheckKey {
   resource: ObjectRef;

@@ -1,6 +1,6 @@
 import type { Executor, Tx } from '../infra/db/database.js';
 import type { WorkspaceSubject } from '../events/domain-events.js';
-import type { GroupRole, TenantRole, WorkspaceRole } from './membership.table.js';
+import type { TenantRole, WorkspaceRole } from './membership.table.js';
 
 export interface TenantMembership {
   userId: string;
@@ -58,43 +58,4 @@ export async function listWorkspaceMembers(db: Executor, workspaceIds: readonly 
     subject: r.user_id !== null ? { type: 'user' as const, id: r.user_id } : { type: 'group' as const, id: r.group_id ?? '' },
     role: r.role,
   }));
-}
-
-export interface GroupSnapshot {
-  groupId: string;
-  members: { userId: string; role: GroupRole }[];
-}
-
-export async function listTenantGroups(trx: Tx, tenantId: string): Promise<GroupSnapshot[]> {
-  const groups = await trx.selectFrom('groups').select('id').where('tenant_id', '=', tenantId).execute();
-  if (groups.length === 0) return [];
-  const members = await trx
-    .selectFrom('group_members')
-    .select(['group_id', 'user_id', 'role'])
-    .where(
-      'group_id',
-      'in',
-      groups.map((g) => g.id),
-    )
-    .execute();
-  return groups.map((g) => ({
-    groupId: g.id,
-    members: members.filter((m) => m.group_id === g.id).map((m) => ({ userId: m.user_id, role: m.role })),
-  }));
-}
-
-export async function deleteTenantGroups(trx: Tx, tenantId: string): Promise<void> {
-  await trx.deleteFrom('groups').where('tenant_id', '=', tenantId).execute();
-}
-
-/** Whether `userId` is a member of a tenant the principal belongs to (within an API key's tenant, if any). */
-export async function sharesTenantWith(db: Executor, principal: { userId: string; tenantScope?: string }, userId: string): Promise<boolean> {
-  let query = db
-    .selectFrom('tenant_members as mine')
-    .innerJoin('tenant_members as theirs', 'theirs.tenant_id', 'mine.tenant_id')
-    .select('mine.tenant_id')
-    .where('mine.user_id', '=', principal.userId)
-    .where('theirs.user_id', '=', userId);
-  if (principal.tenantScope) query = query.where('mine.tenant_id', '=', principal.tenantScope);
-  return (await query.limit(1).executeTakeFirst()) !== undefined;
 }

@@ -14,12 +14,19 @@ const KNOWN_EVENT_TYPES: Record<DomainEventType, true> = {
   TenantDeleted: true,
   TenantMemberAdded: true,
   TenantMemberRemoved: true,
+  TenantMemberRoleChanged: true,
   WorkspaceCreated: true,
   WorkspaceRenamed: true,
   WorkspaceDeleted: true,
   WorkspaceMemberAdded: true,
   WorkspaceMemberRemoved: true,
+  WorkspaceMemberRoleChanged: true,
+  GroupCreated: true,
+  GroupRenamed: true,
   GroupDeleted: true,
+  GroupMemberAdded: true,
+  GroupMemberRemoved: true,
+  GroupMemberRoleChanged: true,
   ApiKeyCreated: true,
   ApiKeyDeleted: true,
   ReplayOfParked: true,
@@ -83,11 +90,17 @@ function translate(event: DomainEvent): TupleUpdate[] {
   switch (event.type) {
     case 'TenantCreated':
     case 'WorkspaceRenamed':
+    case 'GroupRenamed':
       return [];
     case 'TenantMemberAdded':
       return [touch(tenantMemberTuple(event.tenantId, event.userId, event.role))];
     case 'TenantMemberRemoved':
       return [remove(tenantMemberTuple(event.tenantId, event.userId, event.role))];
+    case 'TenantMemberRoleChanged':
+      return [
+        remove(tenantMemberTuple(event.tenantId, event.userId, event.previousRole)),
+        touch(tenantMemberTuple(event.tenantId, event.userId, event.role)),
+      ];
     case 'TenantDeleted':
       return event.members.map((m) => remove(tenantMemberTuple(event.tenantId, m.userId, m.role)));
     case 'WorkspaceCreated':
@@ -101,11 +114,27 @@ function translate(event: DomainEvent): TupleUpdate[] {
       return [touch(workspaceMemberTuple(event.workspaceId, event.subject, event.role))];
     case 'WorkspaceMemberRemoved':
       return [remove(workspaceMemberTuple(event.workspaceId, event.subject, event.role))];
+    case 'WorkspaceMemberRoleChanged':
+      return [
+        remove(workspaceMemberTuple(event.workspaceId, event.subject, event.previousRole)),
+        touch(workspaceMemberTuple(event.workspaceId, event.subject, event.role)),
+      ];
+    case 'GroupCreated':
+      return [touch(groupTenantTuple(event.groupId, event.tenantId))];
     case 'GroupDeleted':
       return [
         groupTenantTuple(event.groupId, event.tenantId),
         ...event.members.map((m) => groupMemberTuple(event.groupId, m.userId, m.role)),
       ].map(remove);
+    case 'GroupMemberAdded':
+      return [touch(groupMemberTuple(event.groupId, event.userId, event.role))];
+    case 'GroupMemberRemoved':
+      return [remove(groupMemberTuple(event.groupId, event.userId, event.role))];
+    case 'GroupMemberRoleChanged':
+      return [
+        remove(groupMemberTuple(event.groupId, event.userId, event.previousRole)),
+        touch(groupMemberTuple(event.groupId, event.userId, event.role)),
+      ];
     case 'ApiKeyCreated':
       return apiKeyTuples(event).map(touch);
     case 'ApiKeyDeleted':

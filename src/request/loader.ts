@@ -18,3 +18,34 @@ export function loaderById<V>(caller: Caller, find: (ids: readonly string[]) => 
     { batchScheduleFn },
   );
 }
+
+/**
+ * Per-request lists under many parents (children, members): parents asking for the same page shape
+ * (size, cursor, filters) in the same tick share one statement, each parent's rows counted against
+ * the row budget. `shape` must be JSON-serialisable; it is the batch key.
+ */
+export class ListLoaders<Shape, V> {
+  private readonly loaders = new Map<string, DataLoader<string, V[]>>();
+
+  constructor(
+    private readonly caller: Caller,
+    private readonly find: (parentIds: readonly string[], shape: Shape) => Promise<Map<string, V[]>>,
+  ) {}
+
+  load(parentId: string, shape: Shape): Promise<V[]> {
+    const key = JSON.stringify(shape);
+    let loader = this.loaders.get(key);
+    if (!loader) {
+      loader = new DataLoader(
+        async (parentIds) => {
+          const found = await this.find(parentIds, shape);
+          this.caller.budget.spend([...found.values()].reduce((n, rows) => n + rows.length, 0));
+          return parentIds.map((id) => found.get(id) ?? []);
+        },
+        { batchScheduleFn },
+      );
+      this.loaders.set(key, loader);
+    }
+    return loader.load(parentId);
+  }
+}

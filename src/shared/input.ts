@@ -15,3 +15,14 @@ export function requireText(field: string, raw: string): string {
   if (problem) throw new BadInputError(field, `${field} ${TEXT_PROBLEM_MESSAGES[problem]}`, problem);
   return raw;
 }
+
+/**
+ * Two alternative arguments of which exactly one must be given (userId or email, userId or groupId);
+ * says which. BAD_USER_INPUT naming the first otherwise.
+ */
+export function requireOneOf(first: [field: string, value: unknown], second: [field: string, value: unknown]): 'first' | 'second' {
+  const hasFirst = first[1] !== null && first[1] !== undefined;
+  const hasSecond = second[1] !== null && second[1] !== undefined;
+  if (hasFirst === hasSecond) throw new BadInputError(first[0], `Give exactly one of ${first[0]} and ${second[0]}`, 'EXACTLY_ONE_OF');
+  return hasFirst ? 'first' : 'second';
+}

@@ -1,6 +1,7 @@
 import { deleteTenantApiKeys } from '../api-keys/api-key.repository.js';
 import type { Transaction } from '../infra/db/unit-of-work.js';
-import { deleteTenantGroups, listTenantGroups, listTenantMembers, listWorkspaceMembers } from '../memberships/membership.repository.js';
+import { deleteTenantGroups, listTenantGroups } from '../groups/group.repository.js';
+import { listTenantMembers, listWorkspaceMembers } from '../memberships/membership.repository.js';
 import { deleteTenantWorkspacesAtDepth, listTenantWorkspacesDeepestFirst } from '../workspaces/workspace.repository.js';
 import { deleteTenantRow } from './tenant.repository.js';
 

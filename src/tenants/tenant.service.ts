@@ -83,11 +83,19 @@ export class TenantService {
     return committed;
   }
 
+  /**
+   * The tenant, when the caller holds `permission` on it: NOT_FOUND when hidden or missing, FORBIDDEN
+   * otherwise. Writes decide on the primary's current row, never a replica's or a cached one.
+   */
+  async authorize(caller: Caller, id: string, permission: Permission): Promise<Tenant> {
+    const current = findTenantsByIds(this.deps.db, [id]).then((found) => guarded(found.get(id)));
+    return authorize(caller, tenantRef(id), current, permission, 'Tenant');
+  }
+
   /** Deletes the tenant with every workspace, group and API key, in one transaction. Needs `administrate`. */
   async delete(caller: Caller, input: { id: string }): Promise<Committed<string>> {
     const id = requireId('id', input.id);
-    const current = findTenantsByIds(this.deps.db, [id]).then((found) => guarded(found.get(id)));
-    await authorize(caller, tenantRef(id), current, 'administrate', 'Tenant');
+    await this.authorize(caller, id, 'administrate');
     let counts: DeletedCounts | undefined;
     const committed = await this.deps.uow.run(
       async (tx) => {

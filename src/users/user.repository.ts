@@ -1,6 +1,9 @@
 import { sql } from 'kysely';
 import type { Executor } from '../infra/db/database.js';
+import { containsPattern } from '../infra/db/like.js';
+import type { PageRequest, Sorted } from '../shared/pagination.js';
 import { newId } from '../shared/ids.js';
+import { userKeys } from './user-keys.js';
 import type { Identity, User } from './user.js';
 import type { UserRow } from './user.table.js';
 
@@ -15,12 +18,14 @@ function toUser(row: UserRow): User {
  */
 export async function upsertUserFromIdentity(db: Executor, identity: Identity): Promise<User> {
   const { issuer, subject, username, name, email } = identity;
+  const keys = userKeys(identity);
   const result = await sql<UserRow>`
     WITH existing AS (
       SELECT * FROM users WHERE issuer = ${issuer}::text AND subject = ${subject}::text
     ), upserted AS (
-      INSERT INTO users (id, issuer, subject, username, name, email)
-      SELECT ${newId()}::text, ${issuer}::text, ${subject}::text, ${username}::text, ${name}::text, ${email}::text
+      INSERT INTO users (id, issuer, subject, username, name, email, username_key, name_key, email_key)
+      SELECT ${newId()}::text, ${issuer}::text, ${subject}::text, ${username}::text, ${name}::text, ${email}::text,
+             ${keys.username_key}::text, ${keys.name_key}::text, ${keys.email_key}::text
       WHERE NOT EXISTS (
         SELECT 1 FROM existing e
         WHERE e.username = ${username}::text
@@ -28,7 +33,8 @@ export async function upsertUserFromIdentity(db: Executor, identity: Identity): 
           AND e.email IS NOT DISTINCT FROM ${email}::text
       )
       ON CONFLICT (issuer, subject) DO UPDATE
-        SET username = EXCLUDED.username, name = EXCLUDED.name, email = EXCLUDED.email, updated_at = now()
+        SET username = EXCLUDED.username, name = EXCLUDED.name, email = EXCLUDED.email, updated_at = now(),
+            username_key = EXCLUDED.username_key, name_key = EXCLUDED.name_key, email_key = EXCLUDED.email_key
         WHERE (users.username, users.name, users.email) IS DISTINCT FROM (EXCLUDED.username, EXCLUDED.name, EXCLUDED.email)
       RETURNING *
     )
@@ -60,4 +66,64 @@ export async function findUsersByIds(db: Executor, ids: readonly string[]): Prom
     .execute();
   for (const row of rows) users.set(row.id, toUser(row));
   return users;
+}
+
+/** Ids of users whose email has this key (userKeys), at most `limit` of them. */
+export async function findUserIdsByEmailKey(db: Executor, emailKey: string, limit: number): Promise<string[]> {
+  const rows = await db.selectFrom('users').select('id').where('email_key', '=', emailKey).orderBy('id').limit(limit).execute();
+  return rows.map((r) => r.id);
+}
+
+/** Who may see whom: the caller, and the members of every tenant they belong to (within an API key's tenant, if any). */
+export interface UserVisibility {
+  userId: string;
+  tenantScope?: string | undefined;
+}
+
+export interface VisibleUserFilter {
+  ids?: readonly string[] | undefined;
+  /** A folded filter (nameFilterKey) the username, name or email key must contain. */
+  searchKey?: string | undefined;
+}
+
+/**
+ * A page of the users `viewer` may see, by (username_key, id). The candidates come from the
+ * viewer's own tenants (a semi-join on a small set), never from a scan of every user.
+ */
+export async function listVisibleUsers(db: Executor, viewer: UserVisibility, filter: VisibleUserFilter, page: PageRequest): Promise<Sorted<User>[]> {
+  if (filter.ids && filter.ids.length === 0) return [];
+  let query = db
+    .selectFrom('users')
+    .selectAll()
+    .where('id', 'in', () => visibleUserIds(db, viewer));
+  if (filter.ids) query = query.where('id', '=', sql<string>`ANY(${[...filter.ids]}::text[])`);
+  if (filter.searchKey) {
+    const pattern = containsPattern(filter.searchKey);
+    query = query.where((eb) => eb.or([eb('username_key', 'like', pattern), eb('name_key', 'like', pattern), eb('email_key', 'like', pattern)]));
+  }
+  if (page.after) query = query.where(sql<boolean>`(username_key, id) > (${page.after.key} COLLATE "C", ${page.after.id})`);
+  const rows = await query.orderBy('username_key').orderBy('id').limit(page.first + 1).execute();
+  return rows.map((r) => ({ node: toUser(r), sortKey: r.username_key }));
+}
+
+/** Those of `ids` the viewer may see (the federated User entity). */
+export async function findVisibleUsersByIds(db: Executor, viewer: UserVisibility, ids: readonly string[]): Promise<Map<string, User>> {
+  if (ids.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('users')
+    .selectAll()
+    .where('id', '=', sql<string>`ANY(${[...new Set(ids)]}::text[])`)
+    .where('id', 'in', () => visibleUserIds(db, viewer))
+    .execute();
+  return new Map(rows.map((r) => [r.id, toUser(r)]));
+}
+
+function visibleUserIds(db: Executor, viewer: UserVisibility) {
+  let sharing = db
+    .selectFrom('tenant_members as mine')
+    .innerJoin('tenant_members as theirs', 'theirs.tenant_id', 'mine.tenant_id')
+    .select('theirs.user_id')
+    .where('mine.user_id', '=', viewer.userId);
+  if (viewer.tenantScope) sharing = sharing.where('mine.tenant_id', '=', viewer.tenantScope);
+  return sharing.unionAll(db.selectNoFrom(sql<string>`${viewer.userId}::text`.as('user_id')));
 }

@@ -1,11 +1,21 @@
-import { sharesTenantWith } from '../memberships/membership.repository.js';
 import type { Caller } from '../request/caller.js';
-import { InternalError } from '../shared/errors.js';
+import { BadInputError, InternalError } from '../shared/errors.js';
 import { parseId } from '../shared/ids.js';
+import { requireId } from '../shared/input.js';
+import { nameFilterKey } from '../shared/names.js';
+import { pageRequest, toPage, type Page, type PageArgs, type Sorted } from '../shared/pagination.js';
 import { userLoaders } from './user.loaders.js';
+import { listVisibleUsers } from './user.repository.js';
 import type { User } from './user.js';
 
-/** Users as callers may see them: themselves, and the people who share a tenant with them. */
+/** At most this many ids per `users(ids:)`: a lookup, not a way to enumerate. */
+export const MAX_USER_IDS = 100;
+
+/**
+ * Users as callers may see them: themselves, and the people who share a tenant with them (for an
+ * API key, the people of its tenant). Decided in PostgreSQL, where membership lives, so a user
+ * removed from a tenant stops seeing its people, and being seen by them, on the next request.
+ */
 export class UserService {
   /** The caller's own user. */
   async me(caller: Caller): Promise<User> {
@@ -14,11 +24,32 @@ export class UserService {
     return user;
   }
 
-  /** A user the caller may see (within an API key's tenant, for a key); null otherwise, or when malformed. */
+  /**
+   * A user shown by a field whose parent already decided the caller may see them: a member in a
+   * list the caller may read. The row exists (memberships reference users), so a miss is a bug.
+   */
+  async shown(caller: Caller, userId: string): Promise<User> {
+    const user = await caller.state(userLoaders).byId.load(userId);
+    if (!user) throw new InternalError(`user ${userId} of a membership has no row`);
+    return user;
+  }
+
+  /** A user the caller may see; null otherwise, or when the id is malformed (federation references). */
   async byReference(caller: Caller, rawId: string): Promise<User | null> {
     const id = parseId(rawId);
-    if (!id) return null;
-    if (id !== caller.principal.userId && !(await sharesTenantWith(await caller.reads(), caller.principal, id))) return null;
-    return caller.state(userLoaders).byId.load(id);
+    return id ? caller.state(userLoaders).visibleById.load(id) : null;
+  }
+
+  /** `users(ids, search)`: the visible users, by username; unknown and hidden ids are left out. */
+  async list(caller: Caller, args: PageArgs & { ids?: readonly string[] | null; search?: string | null }): Promise<Page<Sorted<User>>> {
+    if (args.ids && args.ids.length > MAX_USER_IDS) {
+      throw new BadInputError('ids', `ids takes at most ${MAX_USER_IDS} ids`, 'TOO_MANY_IDS');
+    }
+    const ids = args.ids?.map((raw) => requireId('ids', raw));
+    const searchKey = nameFilterKey('search', args.search);
+    const page = pageRequest(args.first, args.after);
+    const found = await listVisibleUsers(await caller.reads(), caller.principal, { ids, searchKey }, page);
+    caller.budget.spend(found.length);
+    return toPage(found, page.first);
   }
 }

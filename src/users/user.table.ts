@@ -7,6 +7,10 @@ export interface UserTable {
   username: string;
   name: string | null;
   email: string | null;
+  /** userKeys(): what search, email lookup and list order compare (see user-keys.ts). */
+  username_key: string;
+  name_key: string | null;
+  email_key: string | null;
   created_at: ColumnType<Date, never, never>;
   updated_at: ColumnType<Date, never, Date | string>;
 }

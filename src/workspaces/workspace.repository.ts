@@ -1,5 +1,6 @@
 import { sql, type Expression, type SqlBool } from 'kysely';
 import type { Executor, Tx } from '../infra/db/database.js';
+import { containsPattern } from '../infra/db/like.js';
 import { nameKey } from '../shared/names.js';
 import type { Cursor, PageRequest, Sorted } from '../shared/pagination.js';
 import type { WorkspaceRow } from './workspace.table.js';
@@ -97,9 +98,7 @@ export async function listTenantWorkspaces(db: Executor, filter: TenantWorkspace
     .where(afterCursor(page.after));
   if (filter.onlyIds) query = query.where('id', '=', sql<string>`ANY(${[...filter.onlyIds]}::text[])`);
   if (filter.nameKeyContains) {
-    // LIKE on a "C" column compares code points: no locale can change what matches.
-    const pattern = `%${filter.nameKeyContains.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    query = query.where('name_key', 'like', pattern);
+    query = query.where('name_key', 'like', containsPattern(filter.nameKeyContains));
   }
   const rows = await query.orderBy('name_key').orderBy('id').limit(page.first + 1).execute();
   return rows.map(toSorted);
@@ -155,4 +154,14 @@ export async function listTenantWorkspacesDeepestFirst(trx: Tx, tenantId: string
 
 export async function deleteTenantWorkspacesAtDepth(trx: Tx, tenantId: string, depth: number): Promise<void> {
   await trx.deleteFrom('workspaces').where('tenant_id', '=', tenantId).where('depth', '=', depth).execute();
+}
+
+/**
+ * Locks a workspace for a change of its grants: grants on one workspace are written one at a time,
+ * so "one direct role per subject" replaces instead of racing. FOR NO KEY UPDATE leaves inserts that
+ * merely reference the workspace (children, grants elsewhere) unblocked; deletion waits.
+ */
+export async function lockWorkspaceForMemberChange(trx: Tx, id: string): Promise<Workspace | undefined> {
+  const row = await trx.selectFrom('workspaces').selectAll().where('id', '=', id).forNoKeyUpdate().executeTakeFirst();
+  return row ? toWorkspace(row) : undefined;
 }

@@ -5,6 +5,7 @@ import { ref } from '../infra/spicedb/relationships.js';
 import type { Committed, UnitOfWork } from '../infra/db/unit-of-work.js';
 import type { Logger } from '../logger.js';
 import { addWorkspaceMember, listWorkspaceMembers } from '../memberships/membership.repository.js';
+import { holdTenantMembership } from '../memberships/tenant-member.repository.js';
 import type { Caller } from '../request/caller.js';
 import { BadInputError, ConflictError, NotFoundError } from '../shared/errors.js';
 import { newId, parseId } from '../shared/ids.js';
@@ -45,6 +46,13 @@ export class WorkspaceService {
   async byReference(caller: Caller, rawId: string): Promise<Workspace | null> {
     const id = parseId(rawId);
     return id ? this.find(caller, id) : null;
+  }
+
+  /** A workspace a listed grant was made on; the list checked that the caller may view it. */
+  async grantedOn(caller: Caller, id: string): Promise<Workspace> {
+    const workspace = await this.find(caller, id);
+    if (!workspace) throw new NotFoundError('Workspace not found');
+    return workspace;
   }
 
   can(caller: Caller, workspaceId: string, permission: Permission): Promise<boolean> {
@@ -123,6 +131,8 @@ export class WorkspaceService {
     }
     const committed = await this.deps.uow.run(
       async ({ trx, emit }) => {
+        // Only the tenant's members hold its roles, and one being removed right now must not keep this one.
+        if (!(await holdTenantMembership(trx, parent.tenantId, caller.principal.userId))) throw new NotFoundError('Parent workspace not found');
         const workspace = await insertWorkspace(trx, { id: newId(), tenantId: parent.tenantId, parentId: parent.id, name, depth: parent.depth + 1 });
         const creator = { type: 'user' as const, id: caller.principal.userId };
         await addWorkspaceMember(trx, workspace.id, creator, 'admin');
@@ -180,6 +190,11 @@ export class WorkspaceService {
     );
     this.deps.logger.info({ event: 'workspace_deleted', workspaceId: id, tenantId: target.tenantId, principalId: caller.principal.userId }, 'workspace deleted');
     return committed;
+  }
+
+  /** The workspace, when the caller holds `permission` on it: NOT_FOUND when hidden or missing, FORBIDDEN otherwise. */
+  authorize(caller: Caller, id: string, permission: Permission): Promise<Workspace> {
+    return authorize(caller, workspaceRef(id), this.load(id), permission, 'Workspace');
   }
 
   /** Writes decide on the primary's current row, never a replica's or a cached one. */

@@ -25,7 +25,7 @@ export async function outboxSettled(server: TestServer, timeoutMs = 10_000): Pro
 /**
  * A user who belongs to `tenantId` with `tenantRole` and holds the given workspace roles, plus an
  * API key of theirs. Uses the service's unit of work and repositories, then waits for SpiceDB.
- * (Membership management arrives with a later issue; until then tests grant roles this way.)
+ * A shortcut for tests about other things; access management itself is tested through its API (tests/support/access.ts).
  */
 export async function createMember(
   server: TestServer,

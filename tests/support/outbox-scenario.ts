@@ -1,7 +1,9 @@
 import { daysFromNow } from '../../src/api-keys/api-key.js';
 import { ulid } from 'ulid';
 import type { Db, Tx } from '../../src/infra/db/database.js';
+import type { GroupRole } from '../../src/groups/group.table.js';
 import type { TenantRole, WorkspaceRole } from '../../src/memberships/membership.table.js';
+import { removeFromTenant } from '../../src/memberships/tenant-departure.js';
 import type { DomainEvent } from '../../src/events/domain-events.js';
 import { appendEvents } from '../../src/outbox/outbox.repository.js';
 import { nameKey } from '../../src/shared/names.js';
@@ -20,7 +22,7 @@ export class OutboxScenario {
 
   async user(): Promise<string> {
     const id = ulid();
-    await this.db.insertInto('users').values({ id, issuer: 'https://scenario.test', subject: id, username: id }).execute();
+    await this.db.insertInto('users').values({ id, issuer: 'https://scenario.test', subject: id, username: id, username_key: nameKey(id) }).execute();
     return id;
   }
 
@@ -119,6 +121,101 @@ export class OutboxScenario {
     });
   }
 
+  async group(tenantId: string, adminId: string): Promise<string> {
+    const groupId = ulid();
+    await this.change(async (trx) => {
+      await trx.insertInto('groups').values({ id: groupId, tenant_id: tenantId, name: groupId, name_key: nameKey(groupId) }).execute();
+      await trx.insertInto('group_members').values({ group_id: groupId, user_id: adminId, role: 'admin' }).execute();
+      return [
+        { type: 'GroupCreated', tenantId, groupId, name: groupId },
+        { type: 'GroupMemberAdded', tenantId, groupId, userId: adminId, role: 'admin' },
+      ];
+    });
+    return groupId;
+  }
+
+  async addGroupMember(tenantId: string, groupId: string, userId: string, role: GroupRole): Promise<string[]> {
+    return this.change(async (trx) => {
+      await trx.insertInto('group_members').values({ group_id: groupId, user_id: userId, role }).execute();
+      return [{ type: 'GroupMemberAdded', tenantId, groupId, userId, role }];
+    });
+  }
+
+  async changeGroupMemberRole(tenantId: string, groupId: string, userId: string, role: GroupRole, previousRole: GroupRole): Promise<string[]> {
+    return this.change(async (trx) => {
+      await trx.updateTable('group_members').set({ role }).where('group_id', '=', groupId).where('user_id', '=', userId).execute();
+      return [{ type: 'GroupMemberRoleChanged', tenantId, groupId, userId, role, previousRole }];
+    });
+  }
+
+  async changeTenantMemberRole(tenantId: string, userId: string, role: TenantRole, previousRole: TenantRole): Promise<string[]> {
+    return this.change(async (trx) => {
+      await trx.updateTable('tenant_members').set({ role }).where('tenant_id', '=', tenantId).where('user_id', '=', userId).execute();
+      return [{ type: 'TenantMemberRoleChanged', tenantId, userId, role, previousRole }];
+    });
+  }
+
+  async grantGroup(tenantId: string, workspaceId: string, groupId: string, role: WorkspaceRole): Promise<string[]> {
+    return this.change(async (trx) => {
+      await trx.insertInto('workspace_members').values({ workspace_id: workspaceId, user_id: null, group_id: groupId, role }).execute();
+      return [{ type: 'WorkspaceMemberAdded', tenantId, workspaceId, subject: { type: 'group', id: groupId }, role }];
+    });
+  }
+
+  async changeWorkspaceRole(tenantId: string, workspaceId: string, userId: string, role: WorkspaceRole, previousRole: WorkspaceRole): Promise<string[]> {
+    return this.change(async (trx) => {
+      await trx.updateTable('workspace_members').set({ role }).where('workspace_id', '=', workspaceId).where('user_id', '=', userId).execute();
+      return [{ type: 'WorkspaceMemberRoleChanged', tenantId, workspaceId, subject: { type: 'user', id: userId }, role, previousRole }];
+    });
+  }
+
+  /** As the group service deletes: its grants' removals, then the group with its members. */
+  async deleteGroup(tenantId: string, groupId: string): Promise<string[]> {
+    return this.change(async (trx) => {
+      const grants = await trx.selectFrom('workspace_members').select(['workspace_id', 'role']).where('group_id', '=', groupId).execute();
+      const members = await trx.selectFrom('group_members').select(['user_id', 'role']).where('group_id', '=', groupId).execute();
+      await trx.deleteFrom('groups').where('id', '=', groupId).execute();
+      return [
+        ...grants.map((g): DomainEvent => ({ type: 'WorkspaceMemberRemoved', tenantId, workspaceId: g.workspace_id, subject: { type: 'group', id: groupId }, role: g.role })),
+        { type: 'GroupDeleted', tenantId, groupId, members: members.map((m) => ({ userId: m.user_id, role: m.role })) },
+      ];
+    });
+  }
+
+  /**
+   * Access management: groups with members and roles that change, a group granted a role, a group
+   * deleted with its grants, a member removed with everything they held (tenant-departure.ts).
+   */
+  async accessHistory(): Promise<{ tenantId: string; seqs: string[] }> {
+    const adminId = await this.user();
+    const memberId = await this.user();
+    const leaverId = await this.user();
+    const { tenantId, rootId, seqs } = await this.tenant(adminId);
+    const child = await this.workspace(tenantId, rootId, adminId);
+    seqs.push(...child.seqs, ...(await this.addTenantMember(tenantId, memberId, 'member')), ...(await this.addTenantMember(tenantId, leaverId, 'member')));
+    const kept = await this.group(tenantId, adminId);
+    const doomed = await this.group(tenantId, memberId);
+    seqs.push(...(await this.addGroupMember(tenantId, kept, memberId, 'member')));
+    seqs.push(...(await this.changeGroupMemberRole(tenantId, kept, memberId, 'admin', 'member')));
+    seqs.push(...(await this.changeGroupMemberRole(tenantId, kept, adminId, 'member', 'admin')));
+    seqs.push(...(await this.addGroupMember(tenantId, kept, leaverId, 'admin')));
+    seqs.push(...(await this.grantGroup(tenantId, child.workspaceId, kept, 'editor')));
+    seqs.push(...(await this.grantGroup(tenantId, rootId, doomed, 'member')));
+    seqs.push(...(await this.addWorkspaceMember(tenantId, child.workspaceId, memberId, 'member')));
+    seqs.push(...(await this.changeWorkspaceRole(tenantId, child.workspaceId, memberId, 'admin', 'member')));
+    seqs.push(...(await this.changeTenantMemberRole(tenantId, memberId, 'admin', 'member')));
+    seqs.push(...(await this.deleteGroup(tenantId, doomed)));
+    seqs.push(...(await this.addWorkspaceMember(tenantId, child.workspaceId, leaverId, 'editor')));
+    seqs.push(
+      ...(await this.change(async (trx) => {
+        const { emit, events } = collector();
+        await removeFromTenant({ trx, emit }, tenantId, leaverId, 'member');
+        return events;
+      })),
+    );
+    return { tenantId, seqs };
+  }
+
   /**
    * A history where order matters: the same tenant membership flips many times, a workspace is
    * created and deleted, a key is created and deleted. Applying it out of order leaves a different
@@ -147,4 +244,9 @@ export class OutboxScenario {
     seqs.push(...(await this.deleteApiKey(tenantId, doomed.apiKeyId, flipperId)));
     return { tenantId, rootId, flipperId, seqs };
   }
+}
+
+function collector(): { emit: (event: DomainEvent) => void; events: DomainEvent[] } {
+  const events: DomainEvent[] = [];
+  return { emit: (event) => void events.push(event), events };
 }

@@ -7,7 +7,7 @@ import type { TestServer } from './server.js';
  */
 export async function snapshot(server: TestServer): Promise<{ tables: Record<string, unknown[]>; relationships: string[] }> {
   const tables: Record<string, unknown[]> = {};
-  for (const table of ['tenants', 'workspaces', 'tenant_members', 'workspace_members', 'groups', 'api_keys', 'outbox', 'users']) {
+  for (const table of ['tenants', 'workspaces', 'tenant_members', 'workspace_members', 'groups', 'group_members', 'api_keys', 'outbox', 'users']) {
     const order = table === 'outbox' ? 'seq' : table.endsWith('members') ? '1, 2' : 'id';
     const columns = table === 'api_keys' ? 'id, tenant_id, owner_user_id, name, revoked_at' : '*';
     tables[table] = (await server.database.pool.query(`SELECT ${columns} FROM ${table} ORDER BY ${order}`)).rows;

@@ -10,6 +10,37 @@ describe('relationshipUpdates', () => {
     expect(relationshipUpdates('TenantMemberAdded', payload)).toEqual([{ op: 'touch', tuple }]);
   });
 
+  it('changes a role in one write: the old relationship deleted, the new one written', () => {
+    const tenant = ref('tenant', 'T');
+    expect(relationshipUpdates('TenantMemberRoleChanged', { type: 'TenantMemberRoleChanged', tenantId: 'T', userId: 'U', role: 'admin', previousRole: 'member' })).toEqual([
+      { op: 'delete', tuple: { resource: tenant, relation: 'member', subject: ref('user', 'U') } },
+      { op: 'touch', tuple: { resource: tenant, relation: 'admin', subject: ref('user', 'U') } },
+    ]);
+    const group = { type: 'group', id: 'G', relation: 'member' };
+    const workspaceChange = { type: 'WorkspaceMemberRoleChanged', tenantId: 'T', workspaceId: 'W', subject: { type: 'group', id: 'G' }, role: 'editor', previousRole: 'member' };
+    expect(relationshipUpdates('WorkspaceMemberRoleChanged', workspaceChange)).toEqual([
+      { op: 'delete', tuple: { resource: ref('workspace', 'W'), relation: 'member', subject: group } },
+      { op: 'touch', tuple: { resource: ref('workspace', 'W'), relation: 'editor', subject: group } },
+    ]);
+    expect(relationshipUpdates('GroupMemberRoleChanged', { type: 'GroupMemberRoleChanged', tenantId: 'T', groupId: 'G', userId: 'U', role: 'member', previousRole: 'admin' })).toEqual([
+      { op: 'delete', tuple: { resource: ref('group', 'G'), relation: 'admin', subject: ref('user', 'U') } },
+      { op: 'touch', tuple: { resource: ref('group', 'G'), relation: 'direct_member', subject: ref('user', 'U') } },
+    ]);
+  });
+
+  it('translates group events to the group relationships the rebuild writes', () => {
+    expect(relationshipUpdates('GroupCreated', { type: 'GroupCreated', tenantId: 'T', groupId: 'G', name: 'g' })).toEqual([
+      { op: 'touch', tuple: { resource: ref('group', 'G'), relation: 'tenant', subject: ref('tenant', 'T') } },
+    ]);
+    expect(relationshipUpdates('GroupMemberAdded', { type: 'GroupMemberAdded', tenantId: 'T', groupId: 'G', userId: 'U', role: 'member' })).toEqual([
+      { op: 'touch', tuple: { resource: ref('group', 'G'), relation: 'direct_member', subject: ref('user', 'U') } },
+    ]);
+    expect(relationshipUpdates('GroupMemberRemoved', { type: 'GroupMemberRemoved', tenantId: 'T', groupId: 'G', userId: 'U', role: 'admin' })).toEqual([
+      { op: 'delete', tuple: { resource: ref('group', 'G'), relation: 'admin', subject: ref('user', 'U') } },
+    ]);
+    expect(relationshipUpdates('GroupRenamed', { type: 'GroupRenamed', tenantId: 'T', groupId: 'G', name: 'b', previousName: 'a' })).toEqual([]);
+  });
+
   it('rejects unknown types, payloads of another type and malformed replay updates', () => {
     expect(() => decodeEvent('SomethingNew', { type: 'SomethingNew' })).toThrow(UnprocessableEventError);
     expect(() => decodeEvent('TenantCreated', { type: 'TenantDeleted' })).toThrow(UnprocessableEventError);

@@ -4,8 +4,10 @@ import type { Principal as PrincipalModel } from '../../auth/principal.js';
 import type { User as UserModel } from '../../users/user.js';
 import type { Tenant as TenantModel } from '../../tenants/tenant.js';
 import type { Workspace as WorkspaceModel } from '../../workspaces/workspace.js';
-import type { TenantPermissionsParent as TenantPermissionsParentModel, WorkspacePermissionsParent as WorkspacePermissionsParentModel, TenantConnectionParent as TenantConnectionParentModel, WorkspaceConnectionParent as WorkspaceConnectionParentModel, ApiKeyConnectionParent as ApiKeyConnectionParentModel } from '../mappers.js';
+import type { TenantPermissionsParent as TenantPermissionsParentModel, WorkspacePermissionsParent as WorkspacePermissionsParentModel, TenantConnectionParent as TenantConnectionParentModel, WorkspaceConnectionParent as WorkspaceConnectionParentModel, ApiKeyConnectionParent as ApiKeyConnectionParentModel, GroupPermissionsParent as GroupPermissionsParentModel, UserConnectionParent as UserConnectionParentModel, TenantMemberConnectionParent as TenantMemberConnectionParentModel, GroupConnectionParent as GroupConnectionParentModel, GroupMemberConnectionParent as GroupMemberConnectionParentModel, WorkspaceMemberConnectionParent as WorkspaceMemberConnectionParentModel } from '../mappers.js';
 import type { ApiKey as ApiKeyModel } from '../../api-keys/api-key.js';
+import type { Group as GroupModel, GroupMember as GroupMemberModel } from '../../groups/group.js';
+import type { TenantMember as TenantMemberModel, WorkspaceMember as WorkspaceMemberModel } from '../../memberships/membership.js';
 import type { GraphQLContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;
@@ -21,6 +23,21 @@ export type Scalars = {
   /** An ISO-8601 date-time in UTC, e.g. 2026-11-26T05:04:42.000Z. */
   DateTime: { input: Date; output: Date; }
   _FieldSet: { input: unknown; output: unknown; }
+};
+
+export type AddGroupMemberInput = {
+  groupId: Scalars['ID']['input'];
+  role: GroupRole;
+  userId: Scalars['ID']['input'];
+};
+
+export type AddTenantMemberInput = {
+  /** Matched case-insensitively among users who have signed in. */
+  email?: InputMaybe<Scalars['String']['input']>;
+  role: TenantRole;
+  tenantId: Scalars['ID']['input'];
+  /** Exactly one of userId and email. */
+  userId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 /** An API key: acts as its owner, confined to its tenant. The secret is shown once, when it is created. */
@@ -62,6 +79,18 @@ export type AuthenticationMethod =
   | 'API_KEY'
   | 'OIDC';
 
+export type ChangeGroupMemberRoleInput = {
+  groupId: Scalars['ID']['input'];
+  role: GroupRole;
+  userId: Scalars['ID']['input'];
+};
+
+export type ChangeTenantMemberRoleInput = {
+  role: TenantRole;
+  tenantId: Scalars['ID']['input'];
+  userId: Scalars['ID']['input'];
+};
+
 export type CreateApiKeyInput = {
   /** 1–3650. */
   expiresInDays?: InputMaybe<Scalars['Int']['input']>;
@@ -76,6 +105,12 @@ export type CreateApiKeyPayload = MutationPayload & {
   authorizationSynced: Scalars['Boolean']['output'];
   /** The whole key. Shown here once and never again: store it now. */
   secret: Scalars['String']['output'];
+};
+
+export type CreateGroupInput = {
+  /** As workspace names; unique case-insensitively within the tenant. */
+  name: Scalars['String']['input'];
+  tenantId: Scalars['ID']['input'];
 };
 
 export type CreateTenantInput = {
@@ -101,6 +136,16 @@ export type CreateWorkspacePayload = MutationPayload & {
   workspace: Workspace;
 };
 
+export type DeleteGroupInput = {
+  id: Scalars['ID']['input'];
+};
+
+export type DeleteGroupPayload = MutationPayload & {
+  __typename?: 'DeleteGroupPayload';
+  authorizationSynced: Scalars['Boolean']['output'];
+  deletedGroupId: Scalars['ID']['output'];
+};
+
 export type DeleteTenantInput = {
   id: Scalars['ID']['input'];
 };
@@ -121,27 +166,164 @@ export type DeleteWorkspacePayload = MutationPayload & {
   deletedWorkspaceId: Scalars['ID']['output'];
 };
 
+export type GrantWorkspaceRoleInput = {
+  groupId?: InputMaybe<Scalars['ID']['input']>;
+  role: WorkspaceRole;
+  /** Exactly one of userId and groupId. */
+  userId?: InputMaybe<Scalars['ID']['input']>;
+  workspaceId: Scalars['ID']['input'];
+};
+
+export type Group = {
+  __typename?: 'Group';
+  createdAt: Scalars['DateTime']['output'];
+  id: Scalars['ID']['output'];
+  /** Members of the group, ordered by username then id. */
+  members: GroupMemberConnection;
+  name: Scalars['String']['output'];
+  tenant: Tenant;
+  updatedAt: Scalars['DateTime']['output'];
+  viewerPermissions: GroupPermissions;
+};
+
+
+export type GroupMembersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+export type GroupConnection = {
+  __typename?: 'GroupConnection';
+  edges: Array<GroupEdge>;
+  nodes: Array<Group>;
+  pageInfo: PageInfo;
+};
+
+export type GroupEdge = {
+  __typename?: 'GroupEdge';
+  cursor: Scalars['String']['output'];
+  node: Group;
+};
+
+export type GroupMember = {
+  __typename?: 'GroupMember';
+  addedAt: Scalars['DateTime']['output'];
+  role: GroupRole;
+  user: User;
+};
+
+export type GroupMemberConnection = {
+  __typename?: 'GroupMemberConnection';
+  edges: Array<GroupMemberEdge>;
+  nodes: Array<GroupMember>;
+  pageInfo: PageInfo;
+};
+
+export type GroupMemberEdge = {
+  __typename?: 'GroupMemberEdge';
+  cursor: Scalars['String']['output'];
+  node: GroupMember;
+};
+
+export type GroupMemberPayload = MutationPayload & {
+  __typename?: 'GroupMemberPayload';
+  authorizationSynced: Scalars['Boolean']['output'];
+  group: Group;
+  member: GroupMember;
+};
+
+export type GroupPayload = MutationPayload & {
+  __typename?: 'GroupPayload';
+  authorizationSynced: Scalars['Boolean']['output'];
+  group: Group;
+};
+
+export type GroupPermissions = {
+  __typename?: 'GroupPermissions';
+  manage: Scalars['Boolean']['output'];
+  view: Scalars['Boolean']['output'];
+};
+
+export type GroupRole =
+  /** Renames and deletes the group and manages its members. */
+  | 'ADMIN'
+  | 'MEMBER';
+
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Adds a tenant member to a group. Needs `manage` on the group. */
+  addGroupMember: GroupMemberPayload;
+  /** Adds a user, found by id or by email, to a tenant. Needs `administrate`. */
+  addTenantMember: TenantMemberPayload;
+  /** Changes a member's group role. Needs `manage`; the last admin cannot be demoted. */
+  changeGroupMemberRole: GroupMemberPayload;
+  /** Changes a member's tenant role. Needs `administrate`; the last admin cannot be demoted. */
+  changeTenantMemberRole: TenantMemberPayload;
   /** Creates an API key for the caller in a tenant (`createApiKey` permission). The secret is in the payload, once. Not through an API key. */
   createApiKey: CreateApiKeyPayload;
+  /** Creates a group in a tenant. Any member may; the caller becomes its admin. */
+  createGroup: GroupPayload;
   /** Creates a tenant with its root workspace; the caller becomes admin of both. */
   createTenant: CreateTenantPayload;
   /** Creates a child workspace. Needs `createChild` on the parent; the caller becomes its admin. */
   createWorkspace: CreateWorkspacePayload;
+  /** Deletes a group with its memberships and workspace grants. Needs `manage`. */
+  deleteGroup: DeleteGroupPayload;
   /** Deletes a tenant with all its workspaces, groups and API keys. Needs `administrate`. */
   deleteTenant: DeleteTenantPayload;
   /** Deletes a workspace without children. Needs `manage`; the root cannot be deleted. */
   deleteWorkspace: DeleteWorkspacePayload;
+  /**
+   * Sets the single direct role of a user or group on a workspace, replacing any other; it applies to
+   * the whole subtree. Needs `manage` on the workspace. The subject must belong to the workspace's tenant.
+   */
+  grantWorkspaceRole: WorkspaceMemberPayload;
+  /** Removes a member from a group. Needs `manage` (any member may remove themselves); the last admin cannot be removed. */
+  removeGroupMember: RemoveGroupMemberPayload;
+  /**
+   * Removes a member (needs `administrate`; any member may remove themselves). In the same
+   * transaction their workspace roles and group memberships in the tenant are deleted and their API
+   * keys for it revoked. The last admin cannot be removed.
+   */
+  removeTenantMember: RemoveTenantMemberPayload;
+  /** Renames a group. Needs `manage` on it (group admins and tenant admins). */
+  renameGroup: GroupPayload;
   /** Renames a workspace. Needs `manage`. */
   renameWorkspace: RenameWorkspacePayload;
   /** Revokes a key: its owner or a tenant admin. It fails authentication from the next request on. Not through an API key. */
   revokeApiKey: RevokeApiKeyPayload;
+  /** Removes the direct role of a user or group on a workspace. Needs `manage` on the workspace. */
+  revokeWorkspaceRole: RevokeWorkspaceRolePayload;
+};
+
+
+export type MutationAddGroupMemberArgs = {
+  input: AddGroupMemberInput;
+};
+
+
+export type MutationAddTenantMemberArgs = {
+  input: AddTenantMemberInput;
+};
+
+
+export type MutationChangeGroupMemberRoleArgs = {
+  input: ChangeGroupMemberRoleInput;
+};
+
+
+export type MutationChangeTenantMemberRoleArgs = {
+  input: ChangeTenantMemberRoleInput;
 };
 
 
 export type MutationCreateApiKeyArgs = {
   input: CreateApiKeyInput;
+};
+
+
+export type MutationCreateGroupArgs = {
+  input: CreateGroupInput;
 };
 
 
@@ -155,6 +337,11 @@ export type MutationCreateWorkspaceArgs = {
 };
 
 
+export type MutationDeleteGroupArgs = {
+  input: DeleteGroupInput;
+};
+
+
 export type MutationDeleteTenantArgs = {
   input: DeleteTenantInput;
 };
@@ -165,6 +352,26 @@ export type MutationDeleteWorkspaceArgs = {
 };
 
 
+export type MutationGrantWorkspaceRoleArgs = {
+  input: GrantWorkspaceRoleInput;
+};
+
+
+export type MutationRemoveGroupMemberArgs = {
+  input: RemoveGroupMemberInput;
+};
+
+
+export type MutationRemoveTenantMemberArgs = {
+  input: RemoveTenantMemberInput;
+};
+
+
+export type MutationRenameGroupArgs = {
+  input: RenameGroupInput;
+};
+
+
 export type MutationRenameWorkspaceArgs = {
   input: RenameWorkspaceInput;
 };
@@ -172,6 +379,11 @@ export type MutationRenameWorkspaceArgs = {
 
 export type MutationRevokeApiKeyArgs = {
   input: RevokeApiKeyInput;
+};
+
+
+export type MutationRevokeWorkspaceRoleArgs = {
+  input: RevokeWorkspaceRoleInput;
 };
 
 /**
@@ -192,16 +404,29 @@ export type PageInfo = {
 
 export type Query = {
   __typename?: 'Query';
+  /** A group the caller can view; null when it does not exist or is hidden from the caller. */
+  group: Maybe<Group>;
   /** A tenant the caller can view; null when it does not exist or is hidden from the caller. */
   tenant: Maybe<Tenant>;
   /** Tenants the caller can view, ordered by name then id. */
   tenants: TenantConnection;
+  /**
+   * The caller and the users who share at least one tenant with them (an API key: its tenant only),
+   * ordered by username then id. `ids` (at most 100) keeps only those users, leaving out unknown and
+   * hidden ones; `search` matches username, name or email case-insensitively.
+   */
+  users: UserConnection;
   /** The caller: the authenticated user and the tenants they can view. */
   viewer: Viewer;
   /** A workspace the caller can view; null when it does not exist or is hidden from the caller. */
   workspace: Maybe<Workspace>;
   /** Workspaces of a tenant that the caller can view, ordered by name then id. */
   workspaces: WorkspaceConnection;
+};
+
+
+export type QueryGroupArgs = {
+  id: Scalars['ID']['input'];
 };
 
 
@@ -216,6 +441,14 @@ export type QueryTenantsArgs = {
 };
 
 
+export type QueryUsersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  ids?: InputMaybe<Array<Scalars['ID']['input']>>;
+  search?: InputMaybe<Scalars['String']['input']>;
+};
+
+
 export type QueryWorkspaceArgs = {
   id: Scalars['ID']['input'];
 };
@@ -226,6 +459,33 @@ export type QueryWorkspacesArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
   nameContains?: InputMaybe<Scalars['String']['input']>;
   tenantId: Scalars['ID']['input'];
+};
+
+export type RemoveGroupMemberInput = {
+  groupId: Scalars['ID']['input'];
+  userId: Scalars['ID']['input'];
+};
+
+export type RemoveGroupMemberPayload = MutationPayload & {
+  __typename?: 'RemoveGroupMemberPayload';
+  authorizationSynced: Scalars['Boolean']['output'];
+  group: Group;
+};
+
+export type RemoveTenantMemberInput = {
+  tenantId: Scalars['ID']['input'];
+  userId: Scalars['ID']['input'];
+};
+
+export type RemoveTenantMemberPayload = MutationPayload & {
+  __typename?: 'RemoveTenantMemberPayload';
+  authorizationSynced: Scalars['Boolean']['output'];
+  removedUserId: Scalars['ID']['output'];
+};
+
+export type RenameGroupInput = {
+  id: Scalars['ID']['input'];
+  name: Scalars['String']['input'];
 };
 
 export type RenameWorkspaceInput = {
@@ -249,16 +509,35 @@ export type RevokeApiKeyPayload = MutationPayload & {
   authorizationSynced: Scalars['Boolean']['output'];
 };
 
+export type RevokeWorkspaceRoleInput = {
+  groupId?: InputMaybe<Scalars['ID']['input']>;
+  /** Exactly one of userId and groupId. */
+  userId?: InputMaybe<Scalars['ID']['input']>;
+  workspaceId: Scalars['ID']['input'];
+};
+
+export type RevokeWorkspaceRolePayload = MutationPayload & {
+  __typename?: 'RevokeWorkspaceRolePayload';
+  authorizationSynced: Scalars['Boolean']['output'];
+  workspace: Workspace;
+};
+
 export type Tenant = {
   __typename?: 'Tenant';
   /** The caller's own keys in this tenant; tenant admins see every member's keys. Newest first. */
   apiKeys: ApiKeyConnection;
   createdAt: Scalars['DateTime']['output'];
+  /** Groups of the tenant the caller can view (tenant admins: all), ordered by name then id. */
+  groups: GroupConnection;
   id: Scalars['ID']['output'];
+  /** Members of the tenant, ordered by username then id; `search` matches username, name or email case-insensitively. */
+  members: TenantMemberConnection;
   name: Scalars['String']['output'];
   /** The single root of the tenant's workspace tree; null when the caller cannot view it. */
   rootWorkspace: Maybe<Workspace>;
   viewerPermissions: TenantPermissions;
+  /** The caller's role in the tenant; null when they are not a member. */
+  viewerRole: Maybe<TenantRole>;
   workspaces: WorkspaceConnection;
 };
 
@@ -267,6 +546,20 @@ export type TenantApiKeysArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   includeInactive?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+
+export type TenantGroupsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  nameContains?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type TenantMembersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  search?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -289,6 +582,32 @@ export type TenantEdge = {
   node: Tenant;
 };
 
+export type TenantMember = {
+  __typename?: 'TenantMember';
+  addedAt: Scalars['DateTime']['output'];
+  role: TenantRole;
+  user: User;
+};
+
+export type TenantMemberConnection = {
+  __typename?: 'TenantMemberConnection';
+  edges: Array<TenantMemberEdge>;
+  nodes: Array<TenantMember>;
+  pageInfo: PageInfo;
+};
+
+export type TenantMemberEdge = {
+  __typename?: 'TenantMemberEdge';
+  cursor: Scalars['String']['output'];
+  node: TenantMember;
+};
+
+export type TenantMemberPayload = MutationPayload & {
+  __typename?: 'TenantMemberPayload';
+  authorizationSynced: Scalars['Boolean']['output'];
+  member: TenantMember;
+};
+
 export type TenantPermissions = {
   __typename?: 'TenantPermissions';
   administrate: Scalars['Boolean']['output'];
@@ -297,12 +616,31 @@ export type TenantPermissions = {
   view: Scalars['Boolean']['output'];
 };
 
+export type TenantRole =
+  /** Manages the tenant's members and every workspace and group of the tenant. */
+  | 'ADMIN'
+  /** Sees the tenant and its members, creates groups and children of the root workspace. */
+  | 'MEMBER';
+
 export type User = {
   __typename?: 'User';
   email: Maybe<Scalars['String']['output']>;
   id: Scalars['ID']['output'];
   name: Maybe<Scalars['String']['output']>;
   username: Scalars['String']['output'];
+};
+
+export type UserConnection = {
+  __typename?: 'UserConnection';
+  edges: Array<UserEdge>;
+  nodes: Array<User>;
+  pageInfo: PageInfo;
+};
+
+export type UserEdge = {
+  __typename?: 'UserEdge';
+  cursor: Scalars['String']['output'];
+  node: User;
 };
 
 export type Viewer = {
@@ -339,6 +677,11 @@ export type Workspace = {
   depth: Scalars['Int']['output'];
   id: Scalars['ID']['output'];
   isRoot: Scalars['Boolean']['output'];
+  /**
+   * Direct grants on this workspace; with includeInherited also the grants on every ancestor the
+   * caller can view (grantedOn says where). Ordered by subject name, then id, then nearest grant first.
+   */
+  members: WorkspaceMemberConnection;
   name: Scalars['String']['output'];
   /** Null for the root, and when the caller cannot view the parent. */
   parent: Maybe<Workspace>;
@@ -351,6 +694,13 @@ export type Workspace = {
 export type WorkspaceChildrenArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type WorkspaceMembersArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  includeInherited?: InputMaybe<Scalars['Boolean']['input']>;
 };
 
 export type WorkspaceConnection = {
@@ -366,6 +716,37 @@ export type WorkspaceEdge = {
   node: Workspace;
 };
 
+export type WorkspaceMember = {
+  __typename?: 'WorkspaceMember';
+  grantedAt: Scalars['DateTime']['output'];
+  /** The workspace the role was granted on: this one, or for an inherited grant an ancestor. */
+  grantedOn: Workspace;
+  /** True when grantedOn is an ancestor of the workspace whose members are listed. */
+  inherited: Scalars['Boolean']['output'];
+  role: WorkspaceRole;
+  subject: WorkspaceSubject;
+};
+
+export type WorkspaceMemberConnection = {
+  __typename?: 'WorkspaceMemberConnection';
+  edges: Array<WorkspaceMemberEdge>;
+  nodes: Array<WorkspaceMember>;
+  pageInfo: PageInfo;
+};
+
+export type WorkspaceMemberEdge = {
+  __typename?: 'WorkspaceMemberEdge';
+  cursor: Scalars['String']['output'];
+  node: WorkspaceMember;
+};
+
+export type WorkspaceMemberPayload = MutationPayload & {
+  __typename?: 'WorkspaceMemberPayload';
+  authorizationSynced: Scalars['Boolean']['output'];
+  member: WorkspaceMember;
+  workspace: Workspace;
+};
+
 export type WorkspacePermissions = {
   __typename?: 'WorkspacePermissions';
   createChild: Scalars['Boolean']['output'];
@@ -373,6 +754,17 @@ export type WorkspacePermissions = {
   manage: Scalars['Boolean']['output'];
   view: Scalars['Boolean']['output'];
 };
+
+export type WorkspaceRole =
+  /** Manages the workspace and its whole subtree (renames, deletes, grants roles). */
+  | 'ADMIN'
+  /** Edits the workspace and its subtree and creates children. */
+  | 'EDITOR'
+  /** Views the workspace and its subtree. */
+  | 'MEMBER';
+
+/** Who holds a workspace role: a user, or every member of a group. */
+export type WorkspaceSubject = Group | User;
 
 
 
@@ -455,6 +847,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 /** Mapping of federation types */
 export type FederationTypes = {
   ApiKey: ApiKey;
+  Group: Group;
   Tenant: Tenant;
   User: User;
   Workspace: Workspace;
@@ -465,6 +858,9 @@ export type FederationReferenceTypes = {
   ApiKey:
     ( { __typename: 'ApiKey' }
     & GraphQLRecursivePick<FederationTypes['ApiKey'], {"id":true}> );
+  Group:
+    ( { __typename: 'Group' }
+    & GraphQLRecursivePick<FederationTypes['Group'], {"id":true}> );
   Tenant:
     ( { __typename: 'Tenant' }
     & GraphQLRecursivePick<FederationTypes['Tenant'], {"id":true}> );
@@ -476,6 +872,13 @@ export type FederationReferenceTypes = {
     & GraphQLRecursivePick<FederationTypes['Workspace'], {"id":true}> );
 };
 
+/** Mapping of union types */
+export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
+  WorkspaceSubject:
+    | ( GroupModel )
+    | ( UserModel )
+  ;
+};
 
 /** Mapping of interface types */
 export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = {
@@ -483,93 +886,174 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
     | ( Omit<CreateApiKeyPayload, 'apiKey'> & { apiKey: _RefType['ApiKey'] } )
     | ( Omit<CreateTenantPayload, 'tenant'> & { tenant: _RefType['Tenant'] } )
     | ( Omit<CreateWorkspacePayload, 'workspace'> & { workspace: _RefType['Workspace'] } )
+    | ( DeleteGroupPayload )
     | ( DeleteTenantPayload )
     | ( DeleteWorkspacePayload )
+    | ( Omit<GroupMemberPayload, 'group' | 'member'> & { group: _RefType['Group'], member: _RefType['GroupMember'] } )
+    | ( Omit<GroupPayload, 'group'> & { group: _RefType['Group'] } )
+    | ( Omit<RemoveGroupMemberPayload, 'group'> & { group: _RefType['Group'] } )
+    | ( RemoveTenantMemberPayload )
     | ( Omit<RenameWorkspacePayload, 'workspace'> & { workspace: _RefType['Workspace'] } )
     | ( Omit<RevokeApiKeyPayload, 'apiKey'> & { apiKey: _RefType['ApiKey'] } )
+    | ( Omit<RevokeWorkspaceRolePayload, 'workspace'> & { workspace: _RefType['Workspace'] } )
+    | ( Omit<TenantMemberPayload, 'member'> & { member: _RefType['TenantMember'] } )
+    | ( Omit<WorkspaceMemberPayload, 'member' | 'workspace'> & { member: _RefType['WorkspaceMember'], workspace: _RefType['Workspace'] } )
   ;
 };
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
-  ApiKey: ResolverTypeWrapper<ApiKeyModel>;
+  AddGroupMemberInput: AddGroupMemberInput;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  AddTenantMemberInput: AddTenantMemberInput;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  ApiKey: ResolverTypeWrapper<ApiKeyModel>;
   ApiKeyConnection: ResolverTypeWrapper<ApiKeyConnectionParentModel>;
   ApiKeyEdge: ResolverTypeWrapper<Omit<ApiKeyEdge, 'node'> & { node: ResolversTypes['ApiKey'] }>;
   ApiKeyStatus: ApiKeyStatus;
   AuthenticationMethod: AuthenticationMethod;
+  ChangeGroupMemberRoleInput: ChangeGroupMemberRoleInput;
+  ChangeTenantMemberRoleInput: ChangeTenantMemberRoleInput;
   CreateApiKeyInput: CreateApiKeyInput;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   CreateApiKeyPayload: ResolverTypeWrapper<Omit<CreateApiKeyPayload, 'apiKey'> & { apiKey: ResolversTypes['ApiKey'] }>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  CreateGroupInput: CreateGroupInput;
   CreateTenantInput: CreateTenantInput;
   CreateTenantPayload: ResolverTypeWrapper<Omit<CreateTenantPayload, 'tenant'> & { tenant: ResolversTypes['Tenant'] }>;
   CreateWorkspaceInput: CreateWorkspaceInput;
   CreateWorkspacePayload: ResolverTypeWrapper<Omit<CreateWorkspacePayload, 'workspace'> & { workspace: ResolversTypes['Workspace'] }>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DeleteGroupInput: DeleteGroupInput;
+  DeleteGroupPayload: ResolverTypeWrapper<DeleteGroupPayload>;
   DeleteTenantInput: DeleteTenantInput;
   DeleteTenantPayload: ResolverTypeWrapper<DeleteTenantPayload>;
   DeleteWorkspaceInput: DeleteWorkspaceInput;
   DeleteWorkspacePayload: ResolverTypeWrapper<DeleteWorkspacePayload>;
+  GrantWorkspaceRoleInput: GrantWorkspaceRoleInput;
+  Group: ResolverTypeWrapper<GroupModel>;
+  GroupConnection: ResolverTypeWrapper<GroupConnectionParentModel>;
+  GroupEdge: ResolverTypeWrapper<Omit<GroupEdge, 'node'> & { node: ResolversTypes['Group'] }>;
+  GroupMember: ResolverTypeWrapper<GroupMemberModel>;
+  GroupMemberConnection: ResolverTypeWrapper<GroupMemberConnectionParentModel>;
+  GroupMemberEdge: ResolverTypeWrapper<Omit<GroupMemberEdge, 'node'> & { node: ResolversTypes['GroupMember'] }>;
+  GroupMemberPayload: ResolverTypeWrapper<Omit<GroupMemberPayload, 'group' | 'member'> & { group: ResolversTypes['Group'], member: ResolversTypes['GroupMember'] }>;
+  GroupPayload: ResolverTypeWrapper<Omit<GroupPayload, 'group'> & { group: ResolversTypes['Group'] }>;
+  GroupPermissions: ResolverTypeWrapper<GroupPermissionsParentModel>;
+  GroupRole: GroupRole;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   MutationPayload: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['MutationPayload']>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  RemoveGroupMemberInput: RemoveGroupMemberInput;
+  RemoveGroupMemberPayload: ResolverTypeWrapper<Omit<RemoveGroupMemberPayload, 'group'> & { group: ResolversTypes['Group'] }>;
+  RemoveTenantMemberInput: RemoveTenantMemberInput;
+  RemoveTenantMemberPayload: ResolverTypeWrapper<RemoveTenantMemberPayload>;
+  RenameGroupInput: RenameGroupInput;
   RenameWorkspaceInput: RenameWorkspaceInput;
   RenameWorkspacePayload: ResolverTypeWrapper<Omit<RenameWorkspacePayload, 'workspace'> & { workspace: ResolversTypes['Workspace'] }>;
   RevokeApiKeyInput: RevokeApiKeyInput;
   RevokeApiKeyPayload: ResolverTypeWrapper<Omit<RevokeApiKeyPayload, 'apiKey'> & { apiKey: ResolversTypes['ApiKey'] }>;
+  RevokeWorkspaceRoleInput: RevokeWorkspaceRoleInput;
+  RevokeWorkspaceRolePayload: ResolverTypeWrapper<Omit<RevokeWorkspaceRolePayload, 'workspace'> & { workspace: ResolversTypes['Workspace'] }>;
   Tenant: ResolverTypeWrapper<TenantModel>;
   TenantConnection: ResolverTypeWrapper<TenantConnectionParentModel>;
   TenantEdge: ResolverTypeWrapper<Omit<TenantEdge, 'node'> & { node: ResolversTypes['Tenant'] }>;
+  TenantMember: ResolverTypeWrapper<TenantMemberModel>;
+  TenantMemberConnection: ResolverTypeWrapper<TenantMemberConnectionParentModel>;
+  TenantMemberEdge: ResolverTypeWrapper<Omit<TenantMemberEdge, 'node'> & { node: ResolversTypes['TenantMember'] }>;
+  TenantMemberPayload: ResolverTypeWrapper<Omit<TenantMemberPayload, 'member'> & { member: ResolversTypes['TenantMember'] }>;
   TenantPermissions: ResolverTypeWrapper<TenantPermissionsParentModel>;
+  TenantRole: TenantRole;
   User: ResolverTypeWrapper<UserModel>;
+  UserConnection: ResolverTypeWrapper<UserConnectionParentModel>;
+  UserEdge: ResolverTypeWrapper<Omit<UserEdge, 'node'> & { node: ResolversTypes['User'] }>;
   Viewer: ResolverTypeWrapper<PrincipalModel>;
   Workspace: ResolverTypeWrapper<WorkspaceModel>;
   WorkspaceConnection: ResolverTypeWrapper<WorkspaceConnectionParentModel>;
   WorkspaceEdge: ResolverTypeWrapper<Omit<WorkspaceEdge, 'node'> & { node: ResolversTypes['Workspace'] }>;
+  WorkspaceMember: ResolverTypeWrapper<WorkspaceMemberModel>;
+  WorkspaceMemberConnection: ResolverTypeWrapper<WorkspaceMemberConnectionParentModel>;
+  WorkspaceMemberEdge: ResolverTypeWrapper<Omit<WorkspaceMemberEdge, 'node'> & { node: ResolversTypes['WorkspaceMember'] }>;
+  WorkspaceMemberPayload: ResolverTypeWrapper<Omit<WorkspaceMemberPayload, 'member' | 'workspace'> & { member: ResolversTypes['WorkspaceMember'], workspace: ResolversTypes['Workspace'] }>;
   WorkspacePermissions: ResolverTypeWrapper<WorkspacePermissionsParentModel>;
+  WorkspaceRole: WorkspaceRole;
+  WorkspaceSubject: ResolverTypeWrapper<ResolversUnionTypes<ResolversTypes>['WorkspaceSubject']>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
-  ApiKey: ApiKeyModel;
+  AddGroupMemberInput: AddGroupMemberInput;
   ID: Scalars['ID']['output'];
+  AddTenantMemberInput: AddTenantMemberInput;
   String: Scalars['String']['output'];
+  ApiKey: ApiKeyModel;
   ApiKeyConnection: ApiKeyConnectionParentModel;
   ApiKeyEdge: Omit<ApiKeyEdge, 'node'> & { node: ResolversParentTypes['ApiKey'] };
+  ChangeGroupMemberRoleInput: ChangeGroupMemberRoleInput;
+  ChangeTenantMemberRoleInput: ChangeTenantMemberRoleInput;
   CreateApiKeyInput: CreateApiKeyInput;
   Int: Scalars['Int']['output'];
   CreateApiKeyPayload: Omit<CreateApiKeyPayload, 'apiKey'> & { apiKey: ResolversParentTypes['ApiKey'] };
   Boolean: Scalars['Boolean']['output'];
+  CreateGroupInput: CreateGroupInput;
   CreateTenantInput: CreateTenantInput;
   CreateTenantPayload: Omit<CreateTenantPayload, 'tenant'> & { tenant: ResolversParentTypes['Tenant'] };
   CreateWorkspaceInput: CreateWorkspaceInput;
   CreateWorkspacePayload: Omit<CreateWorkspacePayload, 'workspace'> & { workspace: ResolversParentTypes['Workspace'] };
   DateTime: Scalars['DateTime']['output'];
+  DeleteGroupInput: DeleteGroupInput;
+  DeleteGroupPayload: DeleteGroupPayload;
   DeleteTenantInput: DeleteTenantInput;
   DeleteTenantPayload: DeleteTenantPayload;
   DeleteWorkspaceInput: DeleteWorkspaceInput;
   DeleteWorkspacePayload: DeleteWorkspacePayload;
+  GrantWorkspaceRoleInput: GrantWorkspaceRoleInput;
+  Group: GroupModel;
+  GroupConnection: GroupConnectionParentModel;
+  GroupEdge: Omit<GroupEdge, 'node'> & { node: ResolversParentTypes['Group'] };
+  GroupMember: GroupMemberModel;
+  GroupMemberConnection: GroupMemberConnectionParentModel;
+  GroupMemberEdge: Omit<GroupMemberEdge, 'node'> & { node: ResolversParentTypes['GroupMember'] };
+  GroupMemberPayload: Omit<GroupMemberPayload, 'group' | 'member'> & { group: ResolversParentTypes['Group'], member: ResolversParentTypes['GroupMember'] };
+  GroupPayload: Omit<GroupPayload, 'group'> & { group: ResolversParentTypes['Group'] };
+  GroupPermissions: GroupPermissionsParentModel;
   Mutation: Record<PropertyKey, never>;
   MutationPayload: ResolversInterfaceTypes<ResolversParentTypes>['MutationPayload'];
   PageInfo: PageInfo;
   Query: Record<PropertyKey, never>;
+  RemoveGroupMemberInput: RemoveGroupMemberInput;
+  RemoveGroupMemberPayload: Omit<RemoveGroupMemberPayload, 'group'> & { group: ResolversParentTypes['Group'] };
+  RemoveTenantMemberInput: RemoveTenantMemberInput;
+  RemoveTenantMemberPayload: RemoveTenantMemberPayload;
+  RenameGroupInput: RenameGroupInput;
   RenameWorkspaceInput: RenameWorkspaceInput;
   RenameWorkspacePayload: Omit<RenameWorkspacePayload, 'workspace'> & { workspace: ResolversParentTypes['Workspace'] };
   RevokeApiKeyInput: RevokeApiKeyInput;
   RevokeApiKeyPayload: Omit<RevokeApiKeyPayload, 'apiKey'> & { apiKey: ResolversParentTypes['ApiKey'] };
+  RevokeWorkspaceRoleInput: RevokeWorkspaceRoleInput;
+  RevokeWorkspaceRolePayload: Omit<RevokeWorkspaceRolePayload, 'workspace'> & { workspace: ResolversParentTypes['Workspace'] };
   Tenant: TenantModel;
   TenantConnection: TenantConnectionParentModel;
   TenantEdge: Omit<TenantEdge, 'node'> & { node: ResolversParentTypes['Tenant'] };
+  TenantMember: TenantMemberModel;
+  TenantMemberConnection: TenantMemberConnectionParentModel;
+  TenantMemberEdge: Omit<TenantMemberEdge, 'node'> & { node: ResolversParentTypes['TenantMember'] };
+  TenantMemberPayload: Omit<TenantMemberPayload, 'member'> & { member: ResolversParentTypes['TenantMember'] };
   TenantPermissions: TenantPermissionsParentModel;
   User: UserModel;
+  UserConnection: UserConnectionParentModel;
+  UserEdge: Omit<UserEdge, 'node'> & { node: ResolversParentTypes['User'] };
   Viewer: PrincipalModel;
   Workspace: WorkspaceModel;
   WorkspaceConnection: WorkspaceConnectionParentModel;
   WorkspaceEdge: Omit<WorkspaceEdge, 'node'> & { node: ResolversParentTypes['Workspace'] };
+  WorkspaceMember: WorkspaceMemberModel;
+  WorkspaceMemberConnection: WorkspaceMemberConnectionParentModel;
+  WorkspaceMemberEdge: Omit<WorkspaceMemberEdge, 'node'> & { node: ResolversParentTypes['WorkspaceMember'] };
+  WorkspaceMemberPayload: Omit<WorkspaceMemberPayload, 'member' | 'workspace'> & { member: ResolversParentTypes['WorkspaceMember'], workspace: ResolversParentTypes['Workspace'] };
   WorkspacePermissions: WorkspacePermissionsParentModel;
+  WorkspaceSubject: ResolversUnionTypes<ResolversParentTypes>['WorkspaceSubject'];
 };
 
 export type ApiKeyResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ApiKey'] = ResolversParentTypes['ApiKey'], FederationReferenceType extends FederationReferenceTypes['ApiKey'] = FederationReferenceTypes['ApiKey']> = {
@@ -620,6 +1104,12 @@ export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversT
   name: 'DateTime';
 }
 
+export type DeleteGroupPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DeleteGroupPayload'] = ResolversParentTypes['DeleteGroupPayload']> = {
+  authorizationSynced?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  deletedGroupId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type DeleteTenantPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['DeleteTenantPayload'] = ResolversParentTypes['DeleteTenantPayload']> = {
   authorizationSynced?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   deletedTenantId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -632,18 +1122,87 @@ export type DeleteWorkspacePayloadResolvers<ContextType = GraphQLContext, Parent
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type GroupResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Group'] = ResolversParentTypes['Group'], FederationReferenceType extends FederationReferenceTypes['Group'] = FederationReferenceTypes['Group']> = {
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Group']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  members?: Resolver<ResolversTypes['GroupMemberConnection'], ParentType, ContextType, Partial<GroupMembersArgs>>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  tenant?: Resolver<ResolversTypes['Tenant'], ParentType, ContextType>;
+  updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  viewerPermissions?: Resolver<ResolversTypes['GroupPermissions'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type GroupConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['GroupConnection'] = ResolversParentTypes['GroupConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['GroupEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['Group']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type GroupEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['GroupEdge'] = ResolversParentTypes['GroupEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Group'], ParentType, ContextType>;
+};
+
+export type GroupMemberResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['GroupMember'] = ResolversParentTypes['GroupMember']> = {
+  addedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  role?: Resolver<ResolversTypes['GroupRole'], ParentType, ContextType>;
+  user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+};
+
+export type GroupMemberConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['GroupMemberConnection'] = ResolversParentTypes['GroupMemberConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['GroupMemberEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['GroupMember']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type GroupMemberEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['GroupMemberEdge'] = ResolversParentTypes['GroupMemberEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['GroupMember'], ParentType, ContextType>;
+};
+
+export type GroupMemberPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['GroupMemberPayload'] = ResolversParentTypes['GroupMemberPayload']> = {
+  authorizationSynced?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  group?: Resolver<ResolversTypes['Group'], ParentType, ContextType>;
+  member?: Resolver<ResolversTypes['GroupMember'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type GroupPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['GroupPayload'] = ResolversParentTypes['GroupPayload']> = {
+  authorizationSynced?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  group?: Resolver<ResolversTypes['Group'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type GroupPermissionsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['GroupPermissions'] = ResolversParentTypes['GroupPermissions']> = {
+  manage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  view?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  addGroupMember?: Resolver<ResolversTypes['GroupMemberPayload'], ParentType, ContextType, RequireFields<MutationAddGroupMemberArgs, 'input'>>;
+  addTenantMember?: Resolver<ResolversTypes['TenantMemberPayload'], ParentType, ContextType, RequireFields<MutationAddTenantMemberArgs, 'input'>>;
+  changeGroupMemberRole?: Resolver<ResolversTypes['GroupMemberPayload'], ParentType, ContextType, RequireFields<MutationChangeGroupMemberRoleArgs, 'input'>>;
+  changeTenantMemberRole?: Resolver<ResolversTypes['TenantMemberPayload'], ParentType, ContextType, RequireFields<MutationChangeTenantMemberRoleArgs, 'input'>>;
   createApiKey?: Resolver<ResolversTypes['CreateApiKeyPayload'], ParentType, ContextType, RequireFields<MutationCreateApiKeyArgs, 'input'>>;
+  createGroup?: Resolver<ResolversTypes['GroupPayload'], ParentType, ContextType, RequireFields<MutationCreateGroupArgs, 'input'>>;
   createTenant?: Resolver<ResolversTypes['CreateTenantPayload'], ParentType, ContextType, RequireFields<MutationCreateTenantArgs, 'input'>>;
   createWorkspace?: Resolver<ResolversTypes['CreateWorkspacePayload'], ParentType, ContextType, RequireFields<MutationCreateWorkspaceArgs, 'input'>>;
+  deleteGroup?: Resolver<ResolversTypes['DeleteGroupPayload'], ParentType, ContextType, RequireFields<MutationDeleteGroupArgs, 'input'>>;
   deleteTenant?: Resolver<ResolversTypes['DeleteTenantPayload'], ParentType, ContextType, RequireFields<MutationDeleteTenantArgs, 'input'>>;
   deleteWorkspace?: Resolver<ResolversTypes['DeleteWorkspacePayload'], ParentType, ContextType, RequireFields<MutationDeleteWorkspaceArgs, 'input'>>;
+  grantWorkspaceRole?: Resolver<ResolversTypes['WorkspaceMemberPayload'], ParentType, ContextType, RequireFields<MutationGrantWorkspaceRoleArgs, 'input'>>;
+  removeGroupMember?: Resolver<ResolversTypes['RemoveGroupMemberPayload'], ParentType, ContextType, RequireFields<MutationRemoveGroupMemberArgs, 'input'>>;
+  removeTenantMember?: Resolver<ResolversTypes['RemoveTenantMemberPayload'], ParentType, ContextType, RequireFields<MutationRemoveTenantMemberArgs, 'input'>>;
+  renameGroup?: Resolver<ResolversTypes['GroupPayload'], ParentType, ContextType, RequireFields<MutationRenameGroupArgs, 'input'>>;
   renameWorkspace?: Resolver<ResolversTypes['RenameWorkspacePayload'], ParentType, ContextType, RequireFields<MutationRenameWorkspaceArgs, 'input'>>;
   revokeApiKey?: Resolver<ResolversTypes['RevokeApiKeyPayload'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'input'>>;
+  revokeWorkspaceRole?: Resolver<ResolversTypes['RevokeWorkspaceRolePayload'], ParentType, ContextType, RequireFields<MutationRevokeWorkspaceRoleArgs, 'input'>>;
 };
 
 export type MutationPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MutationPayload'] = ResolversParentTypes['MutationPayload']> = {
-  __resolveType: TypeResolveFn<'CreateApiKeyPayload' | 'CreateTenantPayload' | 'CreateWorkspacePayload' | 'DeleteTenantPayload' | 'DeleteWorkspacePayload' | 'RenameWorkspacePayload' | 'RevokeApiKeyPayload', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'CreateApiKeyPayload' | 'CreateTenantPayload' | 'CreateWorkspacePayload' | 'DeleteGroupPayload' | 'DeleteTenantPayload' | 'DeleteWorkspacePayload' | 'GroupMemberPayload' | 'GroupPayload' | 'RemoveGroupMemberPayload' | 'RemoveTenantMemberPayload' | 'RenameWorkspacePayload' | 'RevokeApiKeyPayload' | 'RevokeWorkspaceRolePayload' | 'TenantMemberPayload' | 'WorkspaceMemberPayload', ParentType, ContextType>;
 };
 
 export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
@@ -652,11 +1211,25 @@ export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends R
 };
 
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  group?: Resolver<Maybe<ResolversTypes['Group']>, ParentType, ContextType, RequireFields<QueryGroupArgs, 'id'>>;
   tenant?: Resolver<Maybe<ResolversTypes['Tenant']>, ParentType, ContextType, RequireFields<QueryTenantArgs, 'id'>>;
   tenants?: Resolver<ResolversTypes['TenantConnection'], ParentType, ContextType, Partial<QueryTenantsArgs>>;
+  users?: Resolver<ResolversTypes['UserConnection'], ParentType, ContextType, Partial<QueryUsersArgs>>;
   viewer?: Resolver<ResolversTypes['Viewer'], ParentType, ContextType>;
   workspace?: Resolver<Maybe<ResolversTypes['Workspace']>, ParentType, ContextType, RequireFields<QueryWorkspaceArgs, 'id'>>;
   workspaces?: Resolver<ResolversTypes['WorkspaceConnection'], ParentType, ContextType, RequireFields<QueryWorkspacesArgs, 'tenantId'>>;
+};
+
+export type RemoveGroupMemberPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RemoveGroupMemberPayload'] = ResolversParentTypes['RemoveGroupMemberPayload']> = {
+  authorizationSynced?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  group?: Resolver<ResolversTypes['Group'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type RemoveTenantMemberPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RemoveTenantMemberPayload'] = ResolversParentTypes['RemoveTenantMemberPayload']> = {
+  authorizationSynced?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  removedUserId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type RenameWorkspacePayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RenameWorkspacePayload'] = ResolversParentTypes['RenameWorkspacePayload']> = {
@@ -671,14 +1244,23 @@ export type RevokeApiKeyPayloadResolvers<ContextType = GraphQLContext, ParentTyp
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type RevokeWorkspaceRolePayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RevokeWorkspaceRolePayload'] = ResolversParentTypes['RevokeWorkspaceRolePayload']> = {
+  authorizationSynced?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  workspace?: Resolver<ResolversTypes['Workspace'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type TenantResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Tenant'] = ResolversParentTypes['Tenant'], FederationReferenceType extends FederationReferenceTypes['Tenant'] = FederationReferenceTypes['Tenant']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Tenant']> | FederationReferenceType, FederationReferenceType, ContextType>;
   apiKeys?: Resolver<ResolversTypes['ApiKeyConnection'], ParentType, ContextType, RequireFields<TenantApiKeysArgs, 'includeInactive'>>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  groups?: Resolver<ResolversTypes['GroupConnection'], ParentType, ContextType, Partial<TenantGroupsArgs>>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  members?: Resolver<ResolversTypes['TenantMemberConnection'], ParentType, ContextType, Partial<TenantMembersArgs>>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   rootWorkspace?: Resolver<Maybe<ResolversTypes['Workspace']>, ParentType, ContextType>;
   viewerPermissions?: Resolver<ResolversTypes['TenantPermissions'], ParentType, ContextType>;
+  viewerRole?: Resolver<Maybe<ResolversTypes['TenantRole']>, ParentType, ContextType>;
   workspaces?: Resolver<ResolversTypes['WorkspaceConnection'], ParentType, ContextType, Partial<TenantWorkspacesArgs>>;
 };
 
@@ -691,6 +1273,29 @@ export type TenantConnectionResolvers<ContextType = GraphQLContext, ParentType e
 export type TenantEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TenantEdge'] = ResolversParentTypes['TenantEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Tenant'], ParentType, ContextType>;
+};
+
+export type TenantMemberResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TenantMember'] = ResolversParentTypes['TenantMember']> = {
+  addedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  role?: Resolver<ResolversTypes['TenantRole'], ParentType, ContextType>;
+  user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
+};
+
+export type TenantMemberConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TenantMemberConnection'] = ResolversParentTypes['TenantMemberConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['TenantMemberEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['TenantMember']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type TenantMemberEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TenantMemberEdge'] = ResolversParentTypes['TenantMemberEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['TenantMember'], ParentType, ContextType>;
+};
+
+export type TenantMemberPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TenantMemberPayload'] = ResolversParentTypes['TenantMemberPayload']> = {
+  authorizationSynced?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  member?: Resolver<ResolversTypes['TenantMember'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type TenantPermissionsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TenantPermissions'] = ResolversParentTypes['TenantPermissions']> = {
@@ -706,6 +1311,18 @@ export type UserResolvers<ContextType = GraphQLContext, ParentType extends Resol
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   name?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   username?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type UserConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['UserConnection'] = ResolversParentTypes['UserConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['UserEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['User']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type UserEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['UserEdge'] = ResolversParentTypes['UserEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
 };
 
 export type ViewerResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Viewer'] = ResolversParentTypes['Viewer']> = {
@@ -723,6 +1340,7 @@ export type WorkspaceResolvers<ContextType = GraphQLContext, ParentType extends 
   depth?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   isRoot?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  members?: Resolver<ResolversTypes['WorkspaceMemberConnection'], ParentType, ContextType, RequireFields<WorkspaceMembersArgs, 'includeInherited'>>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   parent?: Resolver<Maybe<ResolversTypes['Workspace']>, ParentType, ContextType>;
   tenant?: Resolver<ResolversTypes['Tenant'], ParentType, ContextType>;
@@ -741,11 +1359,41 @@ export type WorkspaceEdgeResolvers<ContextType = GraphQLContext, ParentType exte
   node?: Resolver<ResolversTypes['Workspace'], ParentType, ContextType>;
 };
 
+export type WorkspaceMemberResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WorkspaceMember'] = ResolversParentTypes['WorkspaceMember']> = {
+  grantedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  grantedOn?: Resolver<ResolversTypes['Workspace'], ParentType, ContextType>;
+  inherited?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  role?: Resolver<ResolversTypes['WorkspaceRole'], ParentType, ContextType>;
+  subject?: Resolver<ResolversTypes['WorkspaceSubject'], ParentType, ContextType>;
+};
+
+export type WorkspaceMemberConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WorkspaceMemberConnection'] = ResolversParentTypes['WorkspaceMemberConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['WorkspaceMemberEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['WorkspaceMember']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type WorkspaceMemberEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WorkspaceMemberEdge'] = ResolversParentTypes['WorkspaceMemberEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['WorkspaceMember'], ParentType, ContextType>;
+};
+
+export type WorkspaceMemberPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WorkspaceMemberPayload'] = ResolversParentTypes['WorkspaceMemberPayload']> = {
+  authorizationSynced?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  member?: Resolver<ResolversTypes['WorkspaceMember'], ParentType, ContextType>;
+  workspace?: Resolver<ResolversTypes['Workspace'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type WorkspacePermissionsResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WorkspacePermissions'] = ResolversParentTypes['WorkspacePermissions']> = {
   createChild?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   edit?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   manage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   view?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type WorkspaceSubjectResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WorkspaceSubject'] = ResolversParentTypes['WorkspaceSubject']> = {
+  __resolveType: TypeResolveFn<'Group' | 'User', ParentType, ContextType>;
 };
 
 export type Resolvers<ContextType = GraphQLContext> = {
@@ -756,23 +1404,47 @@ export type Resolvers<ContextType = GraphQLContext> = {
   CreateTenantPayload?: CreateTenantPayloadResolvers<ContextType>;
   CreateWorkspacePayload?: CreateWorkspacePayloadResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
+  DeleteGroupPayload?: DeleteGroupPayloadResolvers<ContextType>;
   DeleteTenantPayload?: DeleteTenantPayloadResolvers<ContextType>;
   DeleteWorkspacePayload?: DeleteWorkspacePayloadResolvers<ContextType>;
+  Group?: GroupResolvers<ContextType>;
+  GroupConnection?: GroupConnectionResolvers<ContextType>;
+  GroupEdge?: GroupEdgeResolvers<ContextType>;
+  GroupMember?: GroupMemberResolvers<ContextType>;
+  GroupMemberConnection?: GroupMemberConnectionResolvers<ContextType>;
+  GroupMemberEdge?: GroupMemberEdgeResolvers<ContextType>;
+  GroupMemberPayload?: GroupMemberPayloadResolvers<ContextType>;
+  GroupPayload?: GroupPayloadResolvers<ContextType>;
+  GroupPermissions?: GroupPermissionsResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   MutationPayload?: MutationPayloadResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  RemoveGroupMemberPayload?: RemoveGroupMemberPayloadResolvers<ContextType>;
+  RemoveTenantMemberPayload?: RemoveTenantMemberPayloadResolvers<ContextType>;
   RenameWorkspacePayload?: RenameWorkspacePayloadResolvers<ContextType>;
   RevokeApiKeyPayload?: RevokeApiKeyPayloadResolvers<ContextType>;
+  RevokeWorkspaceRolePayload?: RevokeWorkspaceRolePayloadResolvers<ContextType>;
   Tenant?: TenantResolvers<ContextType>;
   TenantConnection?: TenantConnectionResolvers<ContextType>;
   TenantEdge?: TenantEdgeResolvers<ContextType>;
+  TenantMember?: TenantMemberResolvers<ContextType>;
+  TenantMemberConnection?: TenantMemberConnectionResolvers<ContextType>;
+  TenantMemberEdge?: TenantMemberEdgeResolvers<ContextType>;
+  TenantMemberPayload?: TenantMemberPayloadResolvers<ContextType>;
   TenantPermissions?: TenantPermissionsResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
+  UserConnection?: UserConnectionResolvers<ContextType>;
+  UserEdge?: UserEdgeResolvers<ContextType>;
   Viewer?: ViewerResolvers<ContextType>;
   Workspace?: WorkspaceResolvers<ContextType>;
   WorkspaceConnection?: WorkspaceConnectionResolvers<ContextType>;
   WorkspaceEdge?: WorkspaceEdgeResolvers<ContextType>;
+  WorkspaceMember?: WorkspaceMemberResolvers<ContextType>;
+  WorkspaceMemberConnection?: WorkspaceMemberConnectionResolvers<ContextType>;
+  WorkspaceMemberEdge?: WorkspaceMemberEdgeResolvers<ContextType>;
+  WorkspaceMemberPayload?: WorkspaceMemberPayloadResolvers<ContextType>;
   WorkspacePermissions?: WorkspacePermissionsResolvers<ContextType>;
+  WorkspaceSubject?: WorkspaceSubjectResolvers<ContextType>;
 };
 

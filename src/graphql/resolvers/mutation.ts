@@ -1,10 +1,16 @@
 import type { Committed } from '../../infra/db/unit-of-work.js';
 import type { MutationResolvers } from '../generated/resolvers-types.js';
 import { callerOf } from '../context.js';
+import { withRole } from './roles.js';
 
 /** A payload: what the mutation produced under its field name, and whether SpiceDB already reflects it. */
 function payload<K extends string, T>(field: K, committed: Committed<T>): Record<K, T> & { authorizationSynced: boolean } {
   return { [field]: committed.value, authorizationSynced: committed.authorizationSynced } as Record<K, T> & { authorizationSynced: boolean };
+}
+
+/** A payload of several fields: the mutation's value spread out, and whether SpiceDB already reflects it. */
+function spread<T extends object>(committed: Committed<T>): T & { authorizationSynced: boolean } {
+  return { ...committed.value, authorizationSynced: committed.authorizationSynced };
 }
 
 /*
@@ -22,4 +28,15 @@ export const Mutation: MutationResolvers = {
     return { apiKey: value.apiKey, secret: value.secret, authorizationSynced };
   },
   revokeApiKey: async (_, { input }, ctx) => payload('apiKey', await ctx.services.apiKeys.revoke(callerOf(ctx), input)),
+  addTenantMember: async (_, { input }, ctx) => payload('member', await ctx.services.tenantMembers.add(callerOf(ctx), withRole(input))),
+  changeTenantMemberRole: async (_, { input }, ctx) => payload('member', await ctx.services.tenantMembers.changeRole(callerOf(ctx), withRole(input))),
+  removeTenantMember: async (_, { input }, ctx) => payload('removedUserId', await ctx.services.tenantMembers.remove(callerOf(ctx), input)),
+  createGroup: async (_, { input }, ctx) => payload('group', await ctx.services.groups.create(callerOf(ctx), input)),
+  renameGroup: async (_, { input }, ctx) => payload('group', await ctx.services.groups.rename(callerOf(ctx), input)),
+  deleteGroup: async (_, { input }, ctx) => payload('deletedGroupId', await ctx.services.groups.delete(callerOf(ctx), input)),
+  addGroupMember: async (_, { input }, ctx) => spread(await ctx.services.groupMembers.add(callerOf(ctx), withRole(input))),
+  changeGroupMemberRole: async (_, { input }, ctx) => spread(await ctx.services.groupMembers.changeRole(callerOf(ctx), withRole(input))),
+  removeGroupMember: async (_, { input }, ctx) => payload('group', await ctx.services.groupMembers.remove(callerOf(ctx), input)),
+  grantWorkspaceRole: async (_, { input }, ctx) => spread(await ctx.services.workspaceMembers.grant(callerOf(ctx), withRole(input))),
+  revokeWorkspaceRole: async (_, { input }, ctx) => payload('workspace', await ctx.services.workspaceMembers.revoke(callerOf(ctx), input)),
 };

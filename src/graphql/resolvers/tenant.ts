@@ -3,6 +3,7 @@ import { toConnection } from '../connection.js';
 import { callerOf } from '../context.js';
 import type { TenantPermissionsParent } from '../mappers.js';
 import { permissionChecks } from './permission-checks.js';
+import { toGraphQLRole } from './roles.js';
 
 export const Tenant: TenantResolvers = {
   __resolveReference: (reference, ctx) => ctx.services.tenants.byReference(callerOf(ctx), reference.id),
@@ -10,6 +11,12 @@ export const Tenant: TenantResolvers = {
   workspaces: async (tenant, args, ctx) => toConnection(await ctx.services.workspaces.listInTenant(callerOf(ctx), tenant.id, args)),
   viewerPermissions: (tenant) => ({ tenantId: tenant.id }),
   apiKeys: async (tenant, args, ctx) => toConnection(await ctx.services.apiKeys.listForTenant(callerOf(ctx), tenant.id, args)),
+  viewerRole: async (tenant, _, ctx) => {
+    const role = await ctx.services.tenantMembers.viewerRole(callerOf(ctx), tenant);
+    return role && toGraphQLRole(role);
+  },
+  members: async (tenant, args, ctx) => toConnection(await ctx.services.tenantMembers.list(callerOf(ctx), tenant, args), (m) => m.userId),
+  groups: async (tenant, args, ctx) => toConnection(await ctx.services.groups.listInTenant(callerOf(ctx), tenant, args)),
 };
 
 export const TenantPermissions: TenantPermissionsResolvers = permissionChecks(

@@ -12,6 +12,8 @@ export const Workspace: WorkspaceResolvers = {
   parent: (workspace, _, ctx, info) => ctx.services.workspaces.parent(callerOf(ctx), workspace, nestedDepth(info, 'parent')),
   children: async (workspace, args, ctx) => toConnection(await ctx.services.workspaces.children(callerOf(ctx), workspace, args)),
   viewerPermissions: (workspace) => ({ workspaceId: workspace.id }),
+  members: async (workspace, args, ctx) =>
+    toConnection(await ctx.services.workspaceMembers.list(callerOf(ctx), workspace, args), (m) => m.subject.id),
 };
 
 export const WorkspacePermissions: WorkspacePermissionsResolvers = permissionChecks(

@@ -1,7 +1,8 @@
 import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { ApiKeyTable } from '../../api-keys/api-key.table.js';
-import type { GroupMemberTable, GroupTable, TenantMemberTable, WorkspaceMemberTable } from '../../memberships/membership.table.js';
+import type { GroupMemberTable, GroupTable } from '../../groups/group.table.js';
+import type { TenantMemberTable, WorkspaceMemberTable } from '../../memberships/membership.table.js';
 import type { AuthzStateTable, OutboxTable } from '../../outbox/outbox.table.js';
 import type { TenantTable } from '../../tenants/tenant.table.js';
 import type { UserTable } from '../../users/user.table.js';

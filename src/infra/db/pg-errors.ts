@@ -19,6 +19,11 @@ const CONSTRAINT_ERRORS: Record<string, () => AppError> = {
   workspaces_parent_fkey: () =>
     new ConflictError('The workspace has children or its parent is gone', { reason: 'WORKSPACE_HAS_CHILDREN' }),
   groups_name_key: () => new ConflictError('A group with this name already exists', { reason: 'GROUP_NAME_TAKEN' }),
+  tenant_members_pkey: () => new ConflictError('The user already is a member of this tenant', { reason: 'ALREADY_MEMBER' }),
+  group_members_pkey: () => new ConflictError('The user already is a member of this group', { reason: 'ALREADY_MEMBER' }),
+  // Grants replace each other under the workspace's lock; these back that up.
+  workspace_members_user_key: () => new ConflictError('The user already holds a role on this workspace', { reason: 'ALREADY_MEMBER' }),
+  workspace_members_group_key: () => new ConflictError('The group already holds a role on this workspace', { reason: 'ALREADY_MEMBER' }),
   api_keys_name_key: () => new ConflictError('An API key with this name already exists', { reason: 'API_KEY_NAME_TAKEN' }),
 };
 

@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TenantRole } from '../../../src/memberships/membership.table.js';
-import { addTenantMember } from '../../../src/memberships/membership.repository.js';
 import { startChildService, type ChildService } from '../../support/child-service.js';
-import { outboxSettled } from '../../support/fixtures.js';
 import { captureLogs, type CapturedLogs } from '../../support/logs.js';
 import { TestOidcProvider } from '../../support/oidc-provider.js';
 import { CREATE_TENANT } from '../../support/operations.js';
@@ -44,15 +42,14 @@ describe('API key lifecycle over HTTP', () => {
     const me = await server.gql<{ viewer: { user: { id: string } } }>('{ viewer { user { id } } }', {}, as(who));
     userIds[who] = me.data?.viewer.user.id ?? '';
   };
-  /** Membership management has its own API (issue 7); here a member is added as that API would. */
-  const join = async (who: string, role: TenantRole, tenant = tenantId): Promise<void> => {
-    const { services } = server.runtime;
-    const userId = userIds[who] ?? '';
-    await services.uow.run(async ({ trx, emit }) => {
-      await addTenantMember(trx, tenant, userId, role);
-      emit({ type: 'TenantMemberAdded', tenantId: tenant, userId, role });
-    });
-    await outboxSettled(server);
+  /** Adds a signed-in user to a tenant, as one of its admins would. */
+  const join = async (who: string, role: TenantRole, tenant = tenantId, by: Record<string, string> = as('admin')): Promise<void> => {
+    const added = await server.gql(
+      'mutation($input: AddTenantMemberInput!) { addTenantMember(input: $input) { member { role } authorizationSynced } }',
+      { input: { tenantId: tenant, userId: userIds[who], role: role.toUpperCase() } },
+      by,
+    );
+    expect(added.errors).toBeUndefined();
   };
   const createKey = (who: string | Record<string, string>, input: Record<string, unknown>) =>
     server.gql<Created>(CREATE_KEY, { input: { tenantId, ...input } }, typeof who === 'string' ? as(who) : who);
@@ -210,14 +207,13 @@ describe('API key lifecycle over HTTP', () => {
 
   it("keeps a departed owner's revoked keys listed for admins, owner included", async () => {
     const key = (await createKey('other', { name: 'leaver' })).data?.createApiKey.apiKey.id ?? '';
-    // Leaving a tenant revokes the leaver's keys in it (membership management, issue 7, does this).
-    const userId = userIds.other ?? '';
-    await server.runtime.services.uow.run(async ({ trx, emit }) => {
-      await trx.updateTable('api_keys').set({ revoked_at: new Date() }).where('owner_user_id', '=', userId).where('tenant_id', '=', tenantId).execute();
-      await trx.deleteFrom('tenant_members').where('user_id', '=', userId).where('tenant_id', '=', tenantId).execute();
-      emit({ type: 'TenantMemberRemoved', tenantId, userId, role: 'member' });
-    });
-    await outboxSettled(server);
+    // Removing a member revokes their keys in the tenant, in the same transaction.
+    const removed = await server.gql(
+      'mutation($t: ID!, $u: ID!) { removeTenantMember(input: { tenantId: $t, userId: $u }) { removedUserId } }',
+      { t: tenantId, u: userIds.other },
+      as('admin'),
+    );
+    expect(removed.errors).toBeUndefined();
     const listed = (await tenantKeys('admin', true)).find((k) => k.id === key);
     expect(listed).toMatchObject({ status: 'REVOKED', owner: { id: userIds.other, username: 'other' } });
     // The owner who left sees nothing of the tenant, their own keys included.
@@ -234,7 +230,7 @@ describe('API key lifecycle over HTTP', () => {
   });
 
   it('shows the bootstrap key as an ordinary key named bootstrap, which an admin can revoke', async () => {
-    await join('admin', 'admin', server.runtime.bootstrap.tenantId);
+    await join('admin', 'admin', server.runtime.bootstrap.tenantId, { 'x-api-key': server.adminKey });
     const keys = await server.gql<{ tenant: { apiKeys: { nodes: KeyNode[] } } }>(TENANT_KEYS, { id: server.runtime.bootstrap.tenantId }, as('admin'));
     const bootstrapKey = keys.data?.tenant.apiKeys.nodes.find((k) => k.name === 'bootstrap');
     expect(bootstrapKey).toMatchObject({ status: 'ACTIVE', owner: { username: 'bootstrap-admin' } });

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectRemoteSpiceDb } from '../../../src/infra/spicedb/connect.js';
 import type { SpiceDb } from '../../../src/infra/spicedb/spicedb.js';
 import { startChildService, type ChildService } from '../../support/child-service.js';
-import { outboxSettled } from '../../support/fixtures.js';
+import { GRANT_WORKSPACE_ROLE, REMOVE_GROUP_MEMBER, REMOVE_TENANT_MEMBER, REVOKE_WORKSPACE_ROLE, WORKSPACE_PERMISSIONS } from '../../support/access.js';
+import { createMember, outboxSettled } from '../../support/fixtures.js';
 import { CREATE_WORKSPACE, GET_WORKSPACE, type CreatedWorkspace } from '../../support/operations.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 import { startSpiceDbBridge, type SpiceDbBridge } from '../../support/spicedb-grpc-bridge.js';
@@ -45,6 +46,40 @@ describe('read-your-writes across processes (real gRPC SpiceDB)', () => {
       expect(read.data?.workspace).toMatchObject({ id, viewerPermissions: { manage: true } });
       parent = id;
     }
+  });
+
+  it('a grant, a revocation, leaving a group and a removal take effect in the next request to the other process', async () => {
+    const tenantId = a.runtime.bootstrap.tenantId;
+    const created = await post<CreatedWorkspace>(a.url, a.adminKey, CREATE_WORKSPACE, { parentId: a.runtime.bootstrap.rootWorkspaceId, name: 'shared' });
+    const workspaceId = created.data?.createWorkspace.workspace.id ?? '';
+    const member = await createMember(a, { tenantId, username: 'two-process member' });
+    type Seen = { workspace: { viewerPermissions: { manage: boolean; view: boolean } } | null };
+    const seen = async (url: string) => (await post<Seen>(url, member.apiKey, WORKSPACE_PERMISSIONS, { id: workspaceId })).data?.workspace ?? null;
+    const mutate = async (url: string, query: string, input: Record<string, unknown>) => {
+      const response = await post<Record<string, { authorizationSynced: boolean }>>(url, a.adminKey, query, { input });
+      expect(response.errors).toBeUndefined();
+      expect(Object.values(response.data ?? {})[0]?.authorizationSynced).toBe(true);
+    };
+
+    await mutate(b.url, GRANT_WORKSPACE_ROLE, { workspaceId, userId: member.userId, role: 'ADMIN' });
+    expect(await seen(a.url)).toMatchObject({ viewerPermissions: { manage: true } });
+    await mutate(a.url, REVOKE_WORKSPACE_ROLE, { workspaceId, userId: member.userId });
+    expect(await seen(b.url)).toBeNull();
+
+    const group = await post<{ createGroup: { group: { id: string } } }>(b.url, a.adminKey, 'mutation($t: ID!) { createGroup(input: { tenantId: $t, name: "two-process" }) { group { id } } }', { t: tenantId });
+    const groupId = group.data?.createGroup.group.id ?? '';
+    await mutate(a.url, 'mutation($input: AddGroupMemberInput!) { addGroupMember(input: $input) { authorizationSynced } }', { groupId, userId: member.userId, role: 'MEMBER' });
+    await mutate(a.url, GRANT_WORKSPACE_ROLE, { workspaceId, groupId, role: 'MEMBER' });
+    expect(await seen(b.url)).toMatchObject({ viewerPermissions: { view: true, manage: false } });
+    await mutate(b.url, REMOVE_GROUP_MEMBER, { groupId, userId: member.userId });
+    expect(await seen(a.url)).toBeNull();
+
+    await mutate(a.url, GRANT_WORKSPACE_ROLE, { workspaceId, userId: member.userId, role: 'MEMBER' });
+    expect(await seen(b.url)).toMatchObject({ viewerPermissions: { view: true } });
+    await mutate(b.url, REMOVE_TENANT_MEMBER, { tenantId, userId: member.userId });
+    // Their key for the tenant is revoked with the removal: refused by the other process at once.
+    const after = await fetch(a.url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': member.apiKey }, body: JSON.stringify({ query: '{ __typename }' }) });
+    expect(after.status).toBe(401);
   });
 });
 

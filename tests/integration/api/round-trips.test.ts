@@ -1,4 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { insertGroup } from '../../../src/groups/group.repository.js';
+import { insertGroupMember } from '../../../src/groups/group-member.repository.js';
+import { addTenantMember, addWorkspaceMember } from '../../../src/memberships/membership.repository.js';
+import { newId } from '../../../src/shared/ids.js';
+import { upsertUserFromIdentity } from '../../../src/users/user.repository.js';
+import { outboxSettled } from '../../support/fixtures.js';
 import { captureLogs, type CapturedLogs } from '../../support/logs.js';
 import { CREATE_WORKSPACE, type CreatedWorkspace } from '../../support/operations.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
@@ -59,6 +65,87 @@ describe('round trips per request', () => {
     expect(largeCounts.sql).toBe(6);
     // One check for the top workspace; its descendants inherit view (schema.zed: + parent->view).
     expect(largeCounts.spicedb).toBe(1);
+  });
+
+  /**
+   * `users` new members of the default tenant, each with a role on `workspaceId` (ids of the first
+   * half) or on the root (the rest), plus `groups` groups of them granted on `workspaceId`; all in
+   * one group `groupId` too. Written like the services do (rows and events), then applied.
+   */
+  const seed = async (label: string, users: number, groups: number) => {
+    const { services, bootstrap } = server.runtime;
+    const workspaceId = await make(bootstrap.rootWorkspaceId, `members ${label}`);
+    const { value } = await services.uow.run(async ({ trx, emit }) => {
+      const tenantId = bootstrap.tenantId;
+      const group = await insertGroup(trx, { id: newId(), tenantId, name: `everyone ${label}` });
+      emit({ type: 'GroupCreated', tenantId, groupId: group.id, name: group.name });
+      for (let i = 0; i < users; i += 1) {
+        const name = `${label}-user-${String(i).padStart(3, '0')}`;
+        const user = await upsertUserFromIdentity(trx, { issuer: 'https://seed.test', subject: name, username: name, name: null, email: null });
+        await addTenantMember(trx, tenantId, user.id, 'member');
+        emit({ type: 'TenantMemberAdded', tenantId, userId: user.id, role: 'member' });
+        const subject = { type: 'user' as const, id: user.id };
+        const on = i % 2 === 0 ? workspaceId : bootstrap.rootWorkspaceId;
+        await addWorkspaceMember(trx, on, subject, 'editor');
+        emit({ type: 'WorkspaceMemberAdded', tenantId, workspaceId: on, subject, role: 'editor' });
+        await insertGroupMember(trx, group.id, user.id, 'member');
+        emit({ type: 'GroupMemberAdded', tenantId, groupId: group.id, userId: user.id, role: 'member' });
+      }
+      for (let i = 0; i < groups; i += 1) {
+        const granted = await insertGroup(trx, { id: newId(), tenantId, name: `${label}-group-${i}` });
+        emit({ type: 'GroupCreated', tenantId, groupId: granted.id, name: granted.name });
+        const subject = { type: 'group' as const, id: granted.id };
+        await addWorkspaceMember(trx, workspaceId, subject, 'member');
+        emit({ type: 'WorkspaceMemberAdded', tenantId, workspaceId, subject, role: 'member' });
+      }
+      return { workspaceId, groupId: group.id };
+    });
+    await outboxSettled(server);
+    return value;
+  };
+
+  const TENANT_MEMBERS = `query TenantMembers($id: ID!) { tenant(id: $id) { members(first: 100, search: "user") { nodes { user { username } role addedAt } } } }`;
+  const GROUP_MEMBERS = `query GroupMembers($id: ID!) { group(id: $id) { members(first: 100) { nodes { user { username } role } } } }`;
+  const WORKSPACE_MEMBERS = `query WorkspaceMembers($id: ID!) {
+    workspace(id: $id) { members(first: 100, includeInherited: true) {
+      nodes { role inherited grantedOn { name } subject { ... on User { username } ... on Group { name } } }
+    } }
+  }`;
+
+  it('a page of 100 members costs what a page of 10 costs: tenant, group and workspace members', async () => {
+    const small = await seed('small', 10, 2);
+    const large = await seed('large', 160, 40);
+    const tenantId = server.runtime.bootstrap.tenantId;
+    const tenantSmall = await countsOf('TenantMembers', TENANT_MEMBERS.replace('"user"', '"small-user"'), tenantId);
+    const tenantLarge = await countsOf('TenantMembers', TENANT_MEMBERS.replace('"user"', '"large-user"'), tenantId);
+    expect(JSON.stringify(tenantLarge.data).match(/large-user-/g)).toHaveLength(100);
+    expect(tenantLarge).toMatchObject({ sql: tenantSmall.sql, spicedb: tenantSmall.spicedb });
+    // API key + token + the tenant + one page of members joined with their users; the tenant's view check.
+    expect({ sql: tenantLarge.sql, spicedb: tenantLarge.spicedb }).toEqual({ sql: 4, spicedb: 1 });
+
+    const groupSmall = await countsOf('GroupMembers', GROUP_MEMBERS, small.groupId);
+    const groupLarge = await countsOf('GroupMembers', GROUP_MEMBERS, large.groupId);
+    expect(JSON.stringify(groupLarge.data).match(/large-user-/g)).toHaveLength(100);
+    expect({ sql: groupLarge.sql, spicedb: groupLarge.spicedb }).toEqual({ sql: groupSmall.sql, spicedb: groupSmall.spicedb });
+    // API key + token + the group + one page of members; the group's view check.
+    expect({ sql: groupLarge.sql, spicedb: groupLarge.spicedb }).toEqual({ sql: 4, spicedb: 1 });
+
+    const wsSmall = await countsOf('WorkspaceMembers', WORKSPACE_MEMBERS, small.workspaceId);
+    const wsLarge = await countsOf('WorkspaceMembers', WORKSPACE_MEMBERS, large.workspaceId);
+    const nodes = (wsLarge.data as { workspace: { members: { nodes: { inherited: boolean; subject: { name?: string } }[] } } }).workspace.members.nodes;
+    expect(nodes).toHaveLength(100);
+    expect(nodes.some((n) => n.inherited) && nodes.some((n) => !n.inherited) && nodes.some((n) => n.subject.name)).toBe(true);
+    expect({ sql: wsLarge.sql, spicedb: wsLarge.spicedb }).toEqual({ sql: wsSmall.sql, spicedb: wsSmall.spicedb });
+    // API key + token + the workspace + its ancestors + one page of grants joined with users and groups;
+    // the workspace's check, then its ancestors' in one bulk call. Subjects and grantedOn cost nothing.
+    expect({ sql: wsLarge.sql, spicedb: wsLarge.spicedb }).toEqual({ sql: 5, spicedb: 2 });
+  });
+
+  it('users(first: 100) is one statement after authentication, and no SpiceDB call', async () => {
+    const counts = await countsOf('Users', 'query Users { users(first: 100, search: "large-user") { nodes { username } } }', '');
+    expect(JSON.stringify(counts.data).match(/large-user-/g)).toHaveLength(100);
+    // API key + one statement: visibility is membership in PostgreSQL, so no token and no check.
+    expect({ sql: counts.sql, spicedb: counts.spicedb }).toEqual({ sql: 2, spicedb: 0 });
   });
 
   it('walking up three parents costs one statement and one bulk check for the whole chain', async () => {

@@ -11,11 +11,12 @@ export async function insertTenant(database: TestDatabase, name = `tenant-${ulid
 
 export async function insertUser(database: TestDatabase, username: string): Promise<string> {
   const id = ulid();
-  await database.pool.query('INSERT INTO users (id, issuer, subject, username) VALUES ($1, $2, $3, $4)', [
+  await database.pool.query('INSERT INTO users (id, issuer, subject, username, username_key) VALUES ($1, $2, $3, $4, $5)', [
     id,
     'https://issuer.test',
     `sub-${id}`,
     username,
+    nameKey(username),
   ]);
   return id;
 }

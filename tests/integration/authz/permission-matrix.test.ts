@@ -7,7 +7,7 @@ import { startTestSpiceDb } from '../../support/spicedb.js';
  * schema.zed proved against the real SpiceDB. The tree:
  *
  *   tenant T ── root R ── A ── B          tenant U ── root X
- *                      └─ S
+ *                      └─ S ── S1 ── S2
  */
 const user = (id: string): SubjectRef => ({ type: 'user', id });
 const groupMembers: SubjectRef = { type: 'group', id: 'G', relation: 'member' };
@@ -33,6 +33,10 @@ const relationships: Tuple[] = [
   tuple('group', 'G', 'direct_member', user('groupie')),
   tuple('group', 'G', 'admin', user('groupAdmin')),
   tuple('workspace', 'S', 'editor', groupMembers),
+  // S's subtree, two levels below it: a group's role inherits like a user's.
+  ...['S1', 'S2'].map((w) => tuple('workspace', w, 'tenant', ref('tenant', 'T'))),
+  tuple('workspace', 'S1', 'parent', ref('workspace', 'S')),
+  tuple('workspace', 'S2', 'parent', ref('workspace', 'S1')),
   tuple('api_key', 'K', 'owner', user('keyOwner')),
   tuple('api_key', 'K', 'tenant', ref('tenant', 'T')),
 ];
@@ -42,8 +46,11 @@ const ws = (view: boolean, edit: boolean, manage: boolean, createChild: boolean)
 
 // Expected answers; each line reads "this user, on this workspace, may ...".
 const workspaceMatrix: Row[] = [
-  ['tenantAdmin', 'R', ws(true, false, false, true)],
-  ['tenantAdmin', 'B', ws(true, false, false, false)],
+  // Tenant admins manage the whole tree of their tenant, whoever holds its workspace roles.
+  ['tenantAdmin', 'R', ws(true, true, true, true)],
+  ['tenantAdmin', 'A', ws(true, true, true, true)],
+  ['tenantAdmin', 'B', ws(true, true, true, true)],
+  ['tenantAdmin', 'X', ws(false, false, false, false)],
   ['tenantMember', 'R', ws(false, false, false, true)],
   ['tenantMember', 'A', ws(false, false, false, false)],
   ['rootAdmin', 'R', ws(true, true, true, true)],
@@ -64,16 +71,18 @@ const workspaceMatrix: Row[] = [
   ['groupie', 'S', ws(true, true, false, true)],
   ['groupAdmin', 'S', ws(true, true, false, true)],
   ['groupie', 'A', ws(false, false, false, false)],
+  ['groupie', 'S1', ws(true, true, false, true)],
+  ['groupie', 'S2', ws(true, true, false, true)],
   ['otherAdmin', 'R', ws(false, false, false, false)],
-  ['otherAdmin', 'X', ws(true, false, false, true)],
+  ['otherAdmin', 'X', ws(true, true, true, true)],
   ['outsider', 'A', ws(false, false, false, false)],
 ];
 
 const tenantMatrix: Row[] = [
-  ['tenantAdmin', 'T', { view: true, manage: true, administrate: true, create_api_key: true }],
-  ['tenantMember', 'T', { view: true, manage: false, administrate: false, create_api_key: true }],
-  ['rootAdmin', 'T', { view: false, manage: false, administrate: false, create_api_key: false }],
-  ['otherAdmin', 'T', { view: false, manage: false, administrate: false, create_api_key: false }],
+  ['tenantAdmin', 'T', { view: true, manage: true, administrate: true, create_api_key: true, create_group: true }],
+  ['tenantMember', 'T', { view: true, manage: false, administrate: false, create_api_key: true, create_group: true }],
+  ['rootAdmin', 'T', { view: false, manage: false, administrate: false, create_api_key: false, create_group: false }],
+  ['otherAdmin', 'T', { view: false, manage: false, administrate: false, create_api_key: false, create_group: false }],
 ];
 
 const otherMatrix: [string, string, string, Record<string, boolean>][] = [
@@ -81,6 +90,7 @@ const otherMatrix: [string, string, string, Record<string, boolean>][] = [
   ['groupAdmin', 'group', 'G', { member: true, view: true, manage: true }],
   ['tenantAdmin', 'group', 'G', { member: false, view: true, manage: true }],
   ['tenantMember', 'group', 'G', { member: false, view: false, manage: false }],
+  ['otherAdmin', 'group', 'G', { member: false, view: false, manage: false }],
   ['keyOwner', 'api_key', 'K', { view: true, revoke: true }],
   ['tenantAdmin', 'api_key', 'K', { view: true, revoke: true }],
   ['tenantMember', 'api_key', 'K', { view: false, revoke: false }],

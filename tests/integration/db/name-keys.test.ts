@@ -28,7 +28,7 @@ describe('group and API key names are unique by name key', () => {
     database = await createTestDatabase();
     tenantId = (await database.db.transaction().execute((trx) => insertTenant(trx, { id: 'T1', name: 'Tenant' }))).id;
     for (const id of users) {
-      await database.pool.query(`INSERT INTO users (id, issuer, subject, username) VALUES ($1, 'i', $1, $1)`, [id]);
+      await database.pool.query(`INSERT INTO users (id, issuer, subject, username, username_key) VALUES ($1, 'i', $1, $1, lower($1))`, [id]);
     }
   });
   afterAll(async () => database.drop());

@@ -51,6 +51,20 @@ describe('rebuildSpiceDb', () => {
     expect(result).toMatchObject({ relationships: expected.length, skipped: 0, zedToken: expect.any(String) });
   });
 
+  it('agrees with the relay on access management: groups, role changes, grants to groups, a member leaving', async () => {
+    const scenario = new OutboxScenario(database.db);
+    await scenario.accessHistory();
+    const fromEvents = await freshSpiceDb();
+    await relayInto(fromEvents);
+    const rebuilt = await freshSpiceDb();
+    await rebuildSpiceDb(database.db, rebuilt, silent);
+    const expected = await postgresTuples(database.db);
+    expect(expected.some((k) => k.startsWith('group:') && k.includes('#direct_member@'))).toBe(true);
+    expect(expected.some((k) => k.includes('@group:') && k.endsWith('#member'))).toBe(true);
+    expect(await spiceDbTuples(fromEvents)).toEqual(expected);
+    expect(await spiceDbTuples(rebuilt)).toEqual(expected);
+  });
+
   it('stores its own token, or none when there is nothing to write', async () => {
     const empty = await rebuildSpiceDb(database.db, await freshSpiceDb(), silent);
     expect(empty).toEqual({ relationships: 0, zedToken: null, skipped: 0 });
@@ -117,7 +131,7 @@ describe('rebuildSpiceDb', () => {
     const admin = await scenario.user();
     const { tenantId } = await scenario.tenant(admin);
     // Not a valid SpiceDB object id; PostgreSQL has no opinion about it.
-    await database.db.insertInto('users').values({ id: 'not valid!', issuer: 'x', subject: 'x', username: 'x' }).execute();
+    await database.db.insertInto('users').values({ id: 'not valid!', issuer: 'x', subject: 'x', username: 'x', username_key: 'x' }).execute();
     await database.db.insertInto('tenant_members').values({ tenant_id: tenantId, user_id: 'not valid!', role: 'member' }).execute();
 
     const { logger, lines } = captureLogger();

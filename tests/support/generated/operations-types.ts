@@ -16,6 +16,21 @@ export type Scalars = {
   DateTime: { input: string; output: string; }
 };
 
+export type AddGroupMemberInput = {
+  groupId: Scalars['ID']['input'];
+  role: GroupRole;
+  userId: Scalars['ID']['input'];
+};
+
+export type AddTenantMemberInput = {
+  /** Matched case-insensitively among users who have signed in. */
+  email: InputMaybe<Scalars['String']['input']>;
+  role: TenantRole;
+  tenantId: Scalars['ID']['input'];
+  /** Exactly one of userId and email. */
+  userId: InputMaybe<Scalars['ID']['input']>;
+};
+
 export type ApiKeyStatus =
   | 'ACTIVE'
   | 'EXPIRED'
@@ -25,10 +40,28 @@ export type AuthenticationMethod =
   | 'API_KEY'
   | 'OIDC';
 
+export type ChangeGroupMemberRoleInput = {
+  groupId: Scalars['ID']['input'];
+  role: GroupRole;
+  userId: Scalars['ID']['input'];
+};
+
+export type ChangeTenantMemberRoleInput = {
+  role: TenantRole;
+  tenantId: Scalars['ID']['input'];
+  userId: Scalars['ID']['input'];
+};
+
 export type CreateApiKeyInput = {
   /** 1–3650. */
   expiresInDays: InputMaybe<Scalars['Int']['input']>;
   /** 1–255 characters after trimming, no control characters; unique among the caller's active keys in the tenant. */
+  name: Scalars['String']['input'];
+  tenantId: Scalars['ID']['input'];
+};
+
+export type CreateGroupInput = {
+  /** As workspace names; unique case-insensitively within the tenant. */
   name: Scalars['String']['input'];
   tenantId: Scalars['ID']['input'];
 };
@@ -44,12 +77,44 @@ export type CreateWorkspaceInput = {
   parentId: Scalars['ID']['input'];
 };
 
+export type DeleteGroupInput = {
+  id: Scalars['ID']['input'];
+};
+
 export type DeleteTenantInput = {
   id: Scalars['ID']['input'];
 };
 
 export type DeleteWorkspaceInput = {
   id: Scalars['ID']['input'];
+};
+
+export type GrantWorkspaceRoleInput = {
+  groupId: InputMaybe<Scalars['ID']['input']>;
+  role: WorkspaceRole;
+  /** Exactly one of userId and groupId. */
+  userId: InputMaybe<Scalars['ID']['input']>;
+  workspaceId: Scalars['ID']['input'];
+};
+
+export type GroupRole =
+  /** Renames and deletes the group and manages its members. */
+  | 'ADMIN'
+  | 'MEMBER';
+
+export type RemoveGroupMemberInput = {
+  groupId: Scalars['ID']['input'];
+  userId: Scalars['ID']['input'];
+};
+
+export type RemoveTenantMemberInput = {
+  tenantId: Scalars['ID']['input'];
+  userId: Scalars['ID']['input'];
+};
+
+export type RenameGroupInput = {
+  id: Scalars['ID']['input'];
+  name: Scalars['String']['input'];
 };
 
 export type RenameWorkspaceInput = {
@@ -60,6 +125,27 @@ export type RenameWorkspaceInput = {
 export type RevokeApiKeyInput = {
   id: Scalars['ID']['input'];
 };
+
+export type RevokeWorkspaceRoleInput = {
+  groupId: InputMaybe<Scalars['ID']['input']>;
+  /** Exactly one of userId and groupId. */
+  userId: InputMaybe<Scalars['ID']['input']>;
+  workspaceId: Scalars['ID']['input'];
+};
+
+export type TenantRole =
+  /** Manages the tenant's members and every workspace and group of the tenant. */
+  | 'ADMIN'
+  /** Sees the tenant and its members, creates groups and children of the root workspace. */
+  | 'MEMBER';
+
+export type WorkspaceRole =
+  /** Manages the workspace and its whole subtree (renames, deletes, grants roles). */
+  | 'ADMIN'
+  /** Edits the workspace and its subtree and creates children. */
+  | 'EDITOR'
+  /** Views the workspace and its subtree. */
+  | 'MEMBER';
 
 export type CreateMutationVariables = Exact<{
   parentId: string | number;

@@ -1,0 +1,96 @@
+import { sql } from 'kysely';
+import type { Executor, Tx } from '../infra/db/database.js';
+import type { PageRequest, Sorted } from '../shared/pagination.js';
+import { joinedUser, USER_COLUMNS } from '../users/user-rows.js';
+import type { User } from '../users/user.js';
+import type { GroupRole } from './group.table.js';
+import type { GroupMember } from './group.js';
+
+/** A member as listed: the membership, and the user row it was joined with (primes the user loader). */
+export interface ListedGroupMember extends Sorted<GroupMember> {
+  user: User;
+}
+
+/** One statement for a page of members of many groups, each ordered by (username_key, user id). */
+export async function listGroupMembers(db: Executor, groupIds: readonly string[], page: PageRequest): Promise<Map<string, ListedGroupMember[]>> {
+  const result = new Map<string, ListedGroupMember[]>(groupIds.map((id) => [id, []]));
+  if (groupIds.length === 0) return result;
+  let ranked = db
+    .selectFrom('group_members as m')
+    .innerJoin('users as u', 'u.id', 'm.user_id')
+    .select(['m.group_id', 'm.role', 'm.created_at as added_at', 'u.username_key as sort_key', ...USER_COLUMNS])
+    .select(sql<number>`row_number() OVER (PARTITION BY m.group_id ORDER BY u.username_key, u.id)`.as('rank'))
+    .where('m.group_id', '=', sql<string>`ANY(${[...groupIds]}::text[])`);
+  if (page.after) ranked = ranked.where(sql<boolean>`(u.username_key, u.id) > (${page.after.key} COLLATE "C", ${page.after.id})`);
+  const rows = await db
+    .selectFrom(ranked.as('ranked'))
+    .selectAll()
+    .where('rank', '<=', page.first + 1)
+    .orderBy('group_id')
+    .orderBy('rank')
+    .execute();
+  for (const row of rows) {
+    const user = joinedUser(row);
+    result.get(row.group_id)?.push({ node: { groupId: row.group_id, userId: user.id, role: row.role, addedAt: row.added_at }, sortKey: row.sort_key, user });
+  }
+  return result;
+}
+
+/** The membership, locked until commit (the group is locked first; see lockGroupForMemberChange). */
+export async function lockGroupMember(trx: Tx, groupId: string, userId: string): Promise<GroupMember | undefined> {
+  const row = await trx
+    .selectFrom('group_members')
+    .selectAll()
+    .where('group_id', '=', groupId)
+    .where('user_id', '=', userId)
+    .forUpdate()
+    .executeTakeFirst();
+  return row ? { groupId: row.group_id, userId: row.user_id, role: row.role, addedAt: row.created_at } : undefined;
+}
+
+export async function countGroupAdmins(trx: Tx, groupId: string): Promise<number> {
+  const row = await trx
+    .selectFrom('group_members')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('group_id', '=', groupId)
+    .where('role', '=', 'admin')
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+export async function insertGroupMember(trx: Tx, groupId: string, userId: string, role: GroupRole): Promise<GroupMember> {
+  const row = await trx.insertInto('group_members').values({ group_id: groupId, user_id: userId, role }).returningAll().executeTakeFirstOrThrow();
+  return { groupId: row.group_id, userId: row.user_id, role: row.role, addedAt: row.created_at };
+}
+
+export async function updateGroupMemberRole(trx: Tx, groupId: string, userId: string, role: GroupRole): Promise<GroupMember> {
+  const row = await trx
+    .updateTable('group_members')
+    .set({ role })
+    .where('group_id', '=', groupId)
+    .where('user_id', '=', userId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return { groupId: row.group_id, userId: row.user_id, role: row.role, addedAt: row.created_at };
+}
+
+export async function deleteGroupMember(trx: Tx, groupId: string, userId: string): Promise<void> {
+  await trx.deleteFrom('group_members').where('group_id', '=', groupId).where('user_id', '=', userId).execute();
+}
+
+/** Every member of a group (the snapshot GroupDeleted carries). */
+export async function listAllGroupMembers(trx: Tx, groupId: string): Promise<{ userId: string; role: GroupRole }[]> {
+  const rows = await trx.selectFrom('group_members').select(['user_id', 'role']).where('group_id', '=', groupId).orderBy('user_id').execute();
+  return rows.map((r) => ({ userId: r.user_id, role: r.role }));
+}
+
+/** Deletes a user's memberships of every group of a tenant (they are leaving it); returns what was deleted. */
+export async function deleteUserGroupMemberships(trx: Tx, tenantId: string, userId: string): Promise<{ groupId: string; role: GroupRole }[]> {
+  const rows = await trx
+    .deleteFrom('group_members')
+    .where('user_id', '=', userId)
+    .where('group_id', 'in', (eb) => eb.selectFrom('groups').select('id').where('tenant_id', '=', tenantId))
+    .returning(['group_id', 'role'])
+    .execute();
+  return rows.map((r) => ({ groupId: r.group_id, role: r.role }));
+}

@@ -1,0 +1,153 @@
+import { viewable, authorize } from '../authz/access.js';
+import type { Permission } from '../authz/request-authz.js';
+import type { Db } from '../infra/db/database.js';
+import type { Committed, UnitOfWork } from '../infra/db/unit-of-work.js';
+import { ref } from '../infra/spicedb/relationships.js';
+import type { Logger } from '../logger.js';
+import { holdTenantMembership } from '../memberships/tenant-member.repository.js';
+import { listGroupGrants } from '../memberships/workspace-member.repository.js';
+import type { Caller } from '../request/caller.js';
+import { NotFoundError } from '../shared/errors.js';
+import { newId, parseId } from '../shared/ids.js';
+import { requireId } from '../shared/input.js';
+import { nameFilterKey, validateName } from '../shared/names.js';
+import { pageRequest, toPage, type Page, type PageArgs, type Sorted } from '../shared/pagination.js';
+import type { TenantService } from '../tenants/tenant.service.js';
+import type { Tenant } from '../tenants/tenant.js';
+import { groupLoaders } from './group.loaders.js';
+import { insertGroupMember, listAllGroupMembers } from './group-member.repository.js';
+import { deleteGroupRow, findGroupsByIds, insertGroup, listTenantGroupsPage, lockGroupForDeletion, renameGroupRow } from './group.repository.js';
+import type { Group } from './group.js';
+
+export interface GroupServiceDeps {
+  db: Db;
+  uow: UnitOfWork;
+  tenants: TenantService;
+  logger: Logger;
+}
+
+const groupRef = (id: string) => ref('group', id);
+
+/** Groups: reads and writes, each opened by its access check (authz/access.ts). Members: group-member.service.ts. */
+export class GroupService {
+  constructor(private readonly deps: GroupServiceDeps) {}
+
+  /** A group the caller may view (its members and tenant admins); null when missing or hidden. */
+  find(caller: Caller, id: string): Promise<Group | null> {
+    return viewable(caller, groupRef(id), caller.state(groupLoaders).byId.load(id));
+  }
+
+  /**
+   * A group named by a workspace grant the caller can see: its id and name are part of that
+   * workspace's member list even for someone who may not view the group (its members stay hidden).
+   */
+  async granted(caller: Caller, id: string): Promise<Group> {
+    const group = await caller.state(groupLoaders).byId.load(id);
+    if (!group) throw new NotFoundError('Group not found');
+    return group;
+  }
+
+  get(caller: Caller, rawId: string): Promise<Group | null> {
+    return this.find(caller, requireId('id', rawId));
+  }
+
+  async byReference(caller: Caller, rawId: string): Promise<Group | null> {
+    const id = parseId(rawId);
+    return id ? this.find(caller, id) : null;
+  }
+
+  can(caller: Caller, groupId: string, permission: Permission): Promise<boolean> {
+    return caller.authz.can(groupRef(groupId), permission);
+  }
+
+  /** The group, when the caller holds `permission` on it (read from the primary): NOT_FOUND when hidden, FORBIDDEN otherwise. */
+  authorize(caller: Caller, id: string, permission: Permission): Promise<Group> {
+    return authorize(caller, groupRef(id), findGroupsByIds(this.deps.db, [id]).then((found) => found.get(id)), permission, 'Group');
+  }
+
+  /** The group's tenant; like Workspace.tenant it needs `view` on the tenant (NOT_FOUND otherwise). */
+  async tenantOf(caller: Caller, group: Group): Promise<Tenant> {
+    const tenant = await this.deps.tenants.find(caller, group.tenantId);
+    if (!tenant) throw new NotFoundError('Tenant not found', { reason: 'TENANT_HIDDEN' });
+    return tenant;
+  }
+
+  /**
+   * Groups of a viewable tenant that the caller may view, by name. Tenant admins view all of them
+   * (schema.zed: view includes tenant->administrate), so one check replaces a LookupResources.
+   */
+  async listInTenant(caller: Caller, tenant: Tenant, args: PageArgs & { nameContains?: string | null }): Promise<Page<Sorted<Group>>> {
+    const page = pageRequest(args.first, args.after);
+    const nameKeyContains = nameFilterKey('nameContains', args.nameContains);
+    const [visible, administrate] = await Promise.all([this.deps.tenants.find(caller, tenant.id), this.deps.tenants.can(caller, tenant.id, 'administrate')]);
+    if (!visible) return { items: [], hasNextPage: false };
+    const onlyIds = administrate ? undefined : [...(await caller.authz.lookup('group', 'view'))];
+    const found = await listTenantGroupsPage(await caller.reads(), { tenantId: tenant.id, nameKeyContains, onlyIds }, page);
+    caller.budget.spend(found.length);
+    return toPage(found, page.first);
+  }
+
+  /** Any member of the tenant may create a group (`create_group`); the caller becomes its admin. */
+  async create(caller: Caller, input: { tenantId: string; name: string }): Promise<Committed<Group>> {
+    const tenantId = requireId('tenantId', input.tenantId);
+    const name = validateName('name', input.name);
+    await this.deps.tenants.authorize(caller, tenantId, 'create_group');
+    const creatorId = caller.principal.userId;
+    const committed = await this.deps.uow.run(
+      async ({ trx, emit }) => {
+        // The creator may be leaving the tenant right now: the group must not outlive their membership.
+        if (!(await holdTenantMembership(trx, tenantId, creatorId))) throw new NotFoundError('Tenant not found');
+        const group = await insertGroup(trx, { id: newId(), tenantId, name });
+        await insertGroupMember(trx, group.id, creatorId, 'admin');
+        emit({ type: 'GroupCreated', tenantId, groupId: group.id, name });
+        emit({ type: 'GroupMemberAdded', tenantId, groupId: group.id, userId: creatorId, role: 'admin' });
+        return group;
+      },
+      { for: caller },
+    );
+    this.deps.logger.info({ event: 'group_created', groupId: committed.value.id, tenantId, principalId: creatorId }, 'group created');
+    return committed;
+  }
+
+  async rename(caller: Caller, input: { id: string; name: string }): Promise<Committed<Group>> {
+    const id = requireId('id', input.id);
+    const name = validateName('name', input.name);
+    const current = await this.authorize(caller, id, 'manage');
+    if (current.name === name) return { value: current, authorizationSynced: true };
+    const committed = await this.deps.uow.run(
+      async ({ trx, emit }) => {
+        const renamed = await renameGroupRow(trx, id, name);
+        emit({ type: 'GroupRenamed', tenantId: renamed.tenantId, groupId: id, name, previousName: current.name });
+        return renamed;
+      },
+      { for: caller },
+    );
+    this.deps.logger.info({ event: 'group_renamed', groupId: id, principalId: caller.principal.userId }, 'group renamed');
+    return committed;
+  }
+
+  /** Deletes the group, its memberships and its workspace grants (their relationships too). Needs `manage`. */
+  async delete(caller: Caller, input: { id: string }): Promise<Committed<string>> {
+    const id = requireId('id', input.id);
+    const target = await this.authorize(caller, id, 'manage');
+    let grants = 0;
+    const committed = await this.deps.uow.run(
+      async ({ trx, emit }) => {
+        // FOR UPDATE waits for grants being written to this group and keeps new ones out until commit.
+        const locked = await lockGroupForDeletion(trx, id);
+        if (!locked) throw new NotFoundError('Group not found');
+        const held = await listGroupGrants(trx, id);
+        const members = await listAllGroupMembers(trx, id);
+        await deleteGroupRow(trx, id);
+        const subject = { type: 'group' as const, id };
+        for (const g of held) emit({ type: 'WorkspaceMemberRemoved', tenantId: locked.tenantId, workspaceId: g.workspaceId, subject, role: g.role });
+        emit({ type: 'GroupDeleted', tenantId: locked.tenantId, groupId: id, members });
+        grants = held.length;
+        return id;
+      },
+      { for: caller },
+    );
+    this.deps.logger.info({ event: 'group_deleted', groupId: id, tenantId: target.tenantId, grants, principalId: caller.principal.userId }, 'group deleted');
+    return committed;
+  }
+}

@@ -1,0 +1,21 @@
+import type { WorkspaceSubject } from '../events/domain-events.js';
+import type { TenantRole, WorkspaceRole } from './membership.table.js';
+
+export interface TenantMember {
+  tenantId: string;
+  userId: string;
+  role: TenantRole;
+  addedAt: Date;
+}
+
+/** A direct grant as a workspace's member list shows it: on the workspace itself or on an ancestor. */
+export interface WorkspaceMember {
+  /** The workspace whose members were listed. */
+  workspaceId: string;
+  /** Where the role was granted: the workspace itself, or an ancestor when `inherited`. */
+  grantedOnId: string;
+  inherited: boolean;
+  subject: WorkspaceSubject;
+  role: WorkspaceRole;
+  grantedAt: Date;
+}

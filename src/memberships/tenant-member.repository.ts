@@ -1,0 +1,119 @@
+import { sql } from 'kysely';
+import type { Executor, Tx } from '../infra/db/database.js';
+import { containsPattern } from '../infra/db/like.js';
+import type { PageRequest, Sorted } from '../shared/pagination.js';
+import { joinedUser, USER_COLUMNS } from '../users/user-rows.js';
+import type { User } from '../users/user.js';
+import type { TenantRole } from './membership.table.js';
+import type { TenantMember } from './membership.js';
+
+export interface ListedTenantMember extends Sorted<TenantMember> {
+  user: User;
+}
+
+export interface TenantMemberListShape {
+  page: PageRequest;
+  /** A folded filter (nameFilterKey) the username, name or email key must contain. */
+  searchKey?: string | undefined;
+}
+
+/** One statement for a page of members of many tenants, each ordered by (username_key, user id). */
+export async function listTenantMembersPage(db: Executor, tenantIds: readonly string[], shape: TenantMemberListShape): Promise<Map<string, ListedTenantMember[]>> {
+  const result = new Map<string, ListedTenantMember[]>(tenantIds.map((id) => [id, []]));
+  if (tenantIds.length === 0) return result;
+  const { page, searchKey } = shape;
+  let ranked = db
+    .selectFrom('tenant_members as m')
+    .innerJoin('users as u', 'u.id', 'm.user_id')
+    .select(['m.tenant_id', 'm.role', 'm.created_at as added_at', 'u.username_key as sort_key', ...USER_COLUMNS])
+    .select(sql<number>`row_number() OVER (PARTITION BY m.tenant_id ORDER BY u.username_key, u.id)`.as('rank'))
+    .where('m.tenant_id', '=', sql<string>`ANY(${[...tenantIds]}::text[])`);
+  if (page.after) ranked = ranked.where(sql<boolean>`(u.username_key, u.id) > (${page.after.key} COLLATE "C", ${page.after.id})`);
+  if (searchKey) {
+    const pattern = containsPattern(searchKey);
+    ranked = ranked.where((eb) => eb.or([eb('u.username_key', 'like', pattern), eb('u.name_key', 'like', pattern), eb('u.email_key', 'like', pattern)]));
+  }
+  const rows = await db.selectFrom(ranked.as('ranked')).selectAll().where('rank', '<=', page.first + 1).orderBy('tenant_id').orderBy('rank').execute();
+  for (const row of rows) {
+    const user = joinedUser(row);
+    result.get(row.tenant_id)?.push({ node: { tenantId: row.tenant_id, userId: user.id, role: row.role, addedAt: row.added_at }, sortKey: row.sort_key, user });
+  }
+  return result;
+}
+
+/** The user's role in each of the given tenants they belong to. */
+export async function findRolesOf(db: Executor, userId: string, tenantIds: readonly string[]): Promise<Map<string, TenantRole>> {
+  if (tenantIds.length === 0) return new Map();
+  const rows = await db
+    .selectFrom('tenant_members')
+    .select(['tenant_id', 'role'])
+    .where('user_id', '=', userId)
+    .where('tenant_id', '=', sql<string>`ANY(${[...tenantIds]}::text[])`)
+    .execute();
+  return new Map(rows.map((r) => [r.tenant_id, r.role]));
+}
+
+/**
+ * Serialises changes of a tenant's members: whoever holds this lock sees the admins no concurrent
+ * change can alter, so "never zero admins" is decided here, not on a stale count. FOR NO KEY UPDATE
+ * leaves inserts that merely reference the tenant (workspaces, grants) unblocked; false: no tenant.
+ */
+export async function lockTenantForMemberChange(trx: Tx, tenantId: string): Promise<boolean> {
+  const row = await trx.selectFrom('tenants').select('id').where('id', '=', tenantId).forNoKeyUpdate().executeTakeFirst();
+  return row !== undefined;
+}
+
+function toTenantMember(row: { tenant_id: string; user_id: string; role: TenantRole; created_at: Date }): TenantMember {
+  return { tenantId: row.tenant_id, userId: row.user_id, role: row.role, addedAt: row.created_at };
+}
+
+export async function lockTenantMember(trx: Tx, tenantId: string, userId: string): Promise<TenantMember | undefined> {
+  const row = await trx.selectFrom('tenant_members').selectAll().where('tenant_id', '=', tenantId).where('user_id', '=', userId).forUpdate().executeTakeFirst();
+  return row ? toTenantMember(row) : undefined;
+}
+
+/**
+ * Whether the user is a member, holding their membership until commit: a concurrent removal
+ * (which deletes the row before deleting grants and group memberships) waits for this transaction,
+ * then deletes what it wrote too. Without the lock a grant could outlive the membership.
+ */
+export async function holdTenantMembership(trx: Tx, tenantId: string, userId: string): Promise<boolean> {
+  const row = await trx.selectFrom('tenant_members').select('user_id').where('tenant_id', '=', tenantId).where('user_id', '=', userId).forKeyShare().executeTakeFirst();
+  return row !== undefined;
+}
+
+export async function countTenantAdmins(trx: Tx, tenantId: string): Promise<number> {
+  const row = await trx
+    .selectFrom('tenant_members')
+    .select((eb) => eb.fn.countAll<string>().as('n'))
+    .where('tenant_id', '=', tenantId)
+    .where('role', '=', 'admin')
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+/** Inserts the membership; undefined when the user already is a member. */
+export async function insertTenantMember(trx: Tx, tenantId: string, userId: string, role: TenantRole): Promise<TenantMember | undefined> {
+  const row = await trx
+    .insertInto('tenant_members')
+    .values({ tenant_id: tenantId, user_id: userId, role })
+    .onConflict((oc) => oc.columns(['tenant_id', 'user_id']).doNothing())
+    .returningAll()
+    .executeTakeFirst();
+  return row ? toTenantMember(row) : undefined;
+}
+
+export async function updateTenantMemberRole(trx: Tx, tenantId: string, userId: string, role: TenantRole): Promise<TenantMember> {
+  const row = await trx
+    .updateTable('tenant_members')
+    .set({ role })
+    .where('tenant_id', '=', tenantId)
+    .where('user_id', '=', userId)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toTenantMember(row);
+}
+
+export async function deleteTenantMember(trx: Tx, tenantId: string, userId: string): Promise<void> {
+  await trx.deleteFrom('tenant_members').where('tenant_id', '=', tenantId).where('user_id', '=', userId).execute();
+}

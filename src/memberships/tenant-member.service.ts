@@ -1,0 +1,166 @@
+import type { Db } from '../infra/db/database.js';
+import type { Committed, Transaction, UnitOfWork } from '../infra/db/unit-of-work.js';
+import type { Logger } from '../logger.js';
+import type { Caller } from '../request/caller.js';
+import { BadInputError, ConflictError, NotFoundError } from '../shared/errors.js';
+import { requireId, requireOneOf, requireText } from '../shared/input.js';
+import { nameFilterKey, nameKey } from '../shared/names.js';
+import { pageRequest, toPage, type Page, type PageArgs } from '../shared/pagination.js';
+import type { TenantService } from '../tenants/tenant.service.js';
+import type { Tenant } from '../tenants/tenant.js';
+import { userLoaders } from '../users/user.loaders.js';
+import { findUserIdsByEmailKey, findUsersByIds } from '../users/user.repository.js';
+import { membershipLoaders } from './membership.loaders.js';
+import type { TenantRole } from './membership.table.js';
+import type { TenantMember } from './membership.js';
+import { removeFromTenant } from './tenant-departure.js';
+import {
+  countTenantAdmins,
+  insertTenantMember,
+  lockTenantForMemberChange,
+  lockTenantMember,
+  updateTenantMemberRole,
+  type ListedTenantMember,
+} from './tenant-member.repository.js';
+
+export interface TenantMemberServiceDeps {
+  db: Db;
+  uow: UnitOfWork;
+  tenants: TenantService;
+  logger: Logger;
+}
+
+// RFC 5321 limits a forward path to 256 octets; anything longer is no address anyone signed in with.
+const MAX_EMAIL_LENGTH = 320;
+
+const lastAdmin = () => new ConflictError('A tenant keeps at least one admin: make someone else admin first', { reason: 'LAST_TENANT_ADMIN' });
+const notATenantMember = () => new BadInputError('userId', 'The user is not a member of this tenant', 'NOT_A_TENANT_MEMBER');
+
+/**
+ * A tenant's members. Every change takes the tenant's member lock first (lockTenantForMemberChange),
+ * so "a tenant always has an admin" is decided on a count no concurrent change can alter: two
+ * admins removing each other at the same moment leave exactly one.
+ */
+export class TenantMemberService {
+  constructor(private readonly deps: TenantMemberServiceDeps) {}
+
+  /** The caller's role in a tenant they can see; null when they are not a member. */
+  async viewerRole(caller: Caller, tenant: Tenant): Promise<TenantRole | null> {
+    return caller.state(membershipLoaders).viewerRole.load(tenant.id);
+  }
+
+  /** Members of a tenant the caller may view, by username; none otherwise. */
+  async list(caller: Caller, tenant: Tenant, args: PageArgs & { search?: string | null }): Promise<Page<ListedTenantMember>> {
+    const page = pageRequest(args.first, args.after);
+    const searchKey = nameFilterKey('search', args.search);
+    const [rows, visible] = await Promise.all([
+      caller.state(membershipLoaders).tenantMembers.load(tenant.id, { page, searchKey }),
+      this.deps.tenants.find(caller, tenant.id),
+    ]);
+    if (!visible) return { items: [], hasNextPage: false };
+    const users = caller.state(userLoaders).byId;
+    for (const row of rows) users.prime(row.user.id, row.user);
+    return toPage(rows, page.first);
+  }
+
+  /** Adds a user, found by id or by email, to the tenant. Needs `administrate`. */
+  async add(caller: Caller, input: { tenantId: string; userId?: string | null; email?: string | null; role: TenantRole }): Promise<Committed<TenantMember>> {
+    const tenantId = requireId('tenantId', input.tenantId);
+    const by = requireOneOf(['userId', input.userId], ['email', input.email]);
+    const userId = by === 'first' ? requireId('userId', input.userId ?? '') : undefined;
+    const emailKey = by === 'second' ? this.emailKey(input.email ?? '') : undefined;
+    await this.deps.tenants.authorize(caller, tenantId, 'administrate');
+    const targetId = userId ? await this.existingUser(userId) : await this.userWithEmail(emailKey ?? '');
+    const committed = await this.deps.uow.run(
+      async ({ trx, emit }) => {
+        await this.lockTenant(trx, tenantId);
+        const member = await insertTenantMember(trx, tenantId, targetId, input.role);
+        if (!member) throw new ConflictError('The user already is a member of this tenant', { reason: 'ALREADY_MEMBER' });
+        emit({ type: 'TenantMemberAdded', tenantId, userId: targetId, role: input.role });
+        return member;
+      },
+      { for: caller },
+    );
+    this.log('tenant_member_added', caller, tenantId, targetId, { role: input.role, by: by === 'first' ? 'id' : 'email' });
+    return committed;
+  }
+
+  /** Needs `administrate`; the last admin cannot be demoted. */
+  async changeRole(caller: Caller, input: { tenantId: string; userId: string; role: TenantRole }): Promise<Committed<TenantMember>> {
+    const tenantId = requireId('tenantId', input.tenantId);
+    const userId = requireId('userId', input.userId);
+    await this.deps.tenants.authorize(caller, tenantId, 'administrate');
+    let previousRole: TenantRole | undefined;
+    const committed = await this.deps.uow.run(
+      async ({ trx, emit }) => {
+        await this.lockTenant(trx, tenantId);
+        const current = await lockTenantMember(trx, tenantId, userId);
+        if (!current) throw notATenantMember();
+        if (current.role === input.role) return current;
+        if (current.role === 'admin' && (await countTenantAdmins(trx, tenantId)) <= 1) throw lastAdmin();
+        previousRole = current.role;
+        emit({ type: 'TenantMemberRoleChanged', tenantId, userId, role: input.role, previousRole: current.role });
+        return updateTenantMemberRole(trx, tenantId, userId, input.role);
+      },
+      { for: caller },
+    );
+    if (previousRole) this.log('tenant_member_role_changed', caller, tenantId, userId, { role: input.role, previousRole });
+    return committed;
+  }
+
+  /**
+   * Removes a member with everything they hold in the tenant (tenant-departure.ts). Needs
+   * `administrate`, except to remove oneself (leave), which any member may. The last admin cannot go.
+   */
+  async remove(caller: Caller, input: { tenantId: string; userId: string }): Promise<Committed<string>> {
+    const tenantId = requireId('tenantId', input.tenantId);
+    const userId = requireId('userId', input.userId);
+    const leaving = userId === caller.principal.userId;
+    await this.deps.tenants.authorize(caller, tenantId, leaving ? 'view' : 'administrate');
+    const committed = await this.deps.uow.run(
+      async (tx: Transaction) => {
+        await this.lockTenant(tx.trx, tenantId);
+        const current = await lockTenantMember(tx.trx, tenantId, userId);
+        if (!current) throw notATenantMember();
+        if (current.role === 'admin' && (await countTenantAdmins(tx.trx, tenantId)) <= 1) throw lastAdmin();
+        return { userId, removed: await removeFromTenant(tx, tenantId, userId, current.role) };
+      },
+      { for: caller },
+    );
+    this.log(leaving ? 'tenant_member_left' : 'tenant_member_removed', caller, tenantId, userId, committed.value.removed);
+    return { value: userId, authorizationSynced: committed.authorizationSynced };
+  }
+
+  private async lockTenant(trx: Transaction['trx'], tenantId: string): Promise<void> {
+    if (!(await lockTenantForMemberChange(trx, tenantId))) throw new NotFoundError('Tenant not found');
+  }
+
+  private emailKey(raw: string): string {
+    const email = requireText('email', raw).trim();
+    if (email === '') throw new BadInputError('email', 'email must not be empty', 'EMAIL_EMPTY');
+    if ([...email].length > MAX_EMAIL_LENGTH) throw new BadInputError('email', `email must be at most ${MAX_EMAIL_LENGTH} characters`, 'EMAIL_TOO_LONG');
+    return nameKey(email);
+  }
+
+  private async existingUser(userId: string): Promise<string> {
+    if (!(await findUsersByIds(this.deps.db, [userId])).has(userId)) throw userNotFound('userId');
+    return userId;
+  }
+
+  /** Among users who have signed in, compared as user-keys.ts folds emails; two matches are ambiguous. */
+  private async userWithEmail(emailKey: string): Promise<string> {
+    const ids = await findUserIdsByEmailKey(this.deps.db, emailKey, 2);
+    if (ids.length > 1) throw new ConflictError('Several users have this email; add the user by id', { reason: 'AMBIGUOUS_EMAIL' });
+    const [id] = ids;
+    if (!id) throw userNotFound('email');
+    return id;
+  }
+
+  private log(event: string, caller: Caller, tenantId: string, userId: string, extra: object): void {
+    this.deps.logger.info({ event, tenantId, userId, ...extra, principalId: caller.principal.userId }, event.replaceAll('_', ' '));
+  }
+}
+
+function userNotFound(field: string): NotFoundError {
+  return new NotFoundError('No user with this id or email has signed in', { reason: 'USER_NOT_FOUND', extensions: { field } });
+}

@@ -1,0 +1,152 @@
+import type { WorkspaceSubject } from '../events/domain-events.js';
+import { groupLoaders } from '../groups/group.loaders.js';
+import { lockGroupAgainstDeletion } from '../groups/group.repository.js';
+import type { Committed, Transaction, UnitOfWork } from '../infra/db/unit-of-work.js';
+import type { Logger } from '../logger.js';
+import type { Caller } from '../request/caller.js';
+import { BadInputError, NotFoundError } from '../shared/errors.js';
+import { requireId, requireOneOf } from '../shared/input.js';
+import { pageRequest, toPage, type Page, type PageArgs } from '../shared/pagination.js';
+import { userLoaders } from '../users/user.loaders.js';
+import { workspaceLoaders } from '../workspaces/workspace.loaders.js';
+import { lockWorkspaceForMemberChange } from '../workspaces/workspace.repository.js';
+import type { WorkspaceService } from '../workspaces/workspace.service.js';
+import type { Workspace } from '../workspaces/workspace.js';
+import { grantScopeKey, membershipLoaders } from './membership.loaders.js';
+import type { WorkspaceRole } from './membership.table.js';
+import type { WorkspaceMember } from './membership.js';
+import { holdTenantMembership } from './tenant-member.repository.js';
+import { decodeWorkspaceMemberCursor } from './member-cursor.js';
+import { deleteGrant, insertGrant, lockDirectGrant, updateGrantRole, type ListedWorkspaceMember } from './workspace-member.repository.js';
+
+export interface WorkspaceMemberServiceDeps {
+  uow: UnitOfWork;
+  workspaces: WorkspaceService;
+  logger: Logger;
+}
+
+interface SubjectInput {
+  workspaceId: string;
+  userId?: string | null;
+  groupId?: string | null;
+}
+
+/**
+ * Workspace roles: one direct role per subject (a user, or a group of the same tenant) and
+ * workspace, applying to the whole subtree (schema.zed). Grants on one workspace are written under
+ * its lock; a user's grant holds their tenant membership until commit, so a concurrent removal
+ * from the tenant cannot leave it behind (tenant-departure.ts).
+ */
+export class WorkspaceMemberService {
+  constructor(private readonly deps: WorkspaceMemberServiceDeps) {}
+
+  /**
+   * Direct grants on a workspace the caller may view (none otherwise); with `includeInherited` also
+   * those on each ancestor the caller may view. An ancestor hidden from the caller stays hidden: its
+   * grants are left out rather than shown with a workspace the caller may not see. The chain is one
+   * statement, its checks one bulk call, and the page one statement whatever its size.
+   */
+  async list(caller: Caller, workspace: Workspace, args: PageArgs & { includeInherited?: boolean | null }): Promise<Page<ListedWorkspaceMember>> {
+    const includeInherited = args.includeInherited ?? false;
+    const shape = { first: pageRequest(args.first, null).first, after: args.after ? decodeWorkspaceMemberCursor(args.after) : null, includeInherited };
+    const chain = includeInherited ? await caller.state(workspaceLoaders).ancestorsOf(workspace.id) : [];
+    const checks = await Promise.all([workspace, ...chain].map((w) => this.deps.workspaces.can(caller, w.id, 'view')));
+    if (!checks[0]) return { items: [], hasNextPage: false };
+    const scopes = [workspace, ...chain.filter((_, i) => checks[i + 1])].map((w) => ({ workspaceId: workspace.id, grantedOnId: w.id, depth: w.depth }));
+    const loaders = caller.state(membershipLoaders);
+    loaders.grantScopes.set(grantScopeKey(workspace.id, includeInherited), scopes);
+    const rows = await loaders.workspaceMembers.load(workspace.id, shape);
+    for (const row of rows) {
+      if ('username' in row.subjectRow) caller.state(userLoaders).byId.prime(row.subjectRow.id, row.subjectRow);
+      else caller.state(groupLoaders).byId.prime(row.subjectRow.id, row.subjectRow);
+    }
+    return toPage(rows, shape.first);
+  }
+
+  /** Sets the subject's single direct role on the workspace, replacing any other. Needs `manage`. */
+  async grant(caller: Caller, input: SubjectInput & { role: WorkspaceRole }): Promise<Committed<{ member: WorkspaceMember; workspace: Workspace }>> {
+    const { workspaceId, subject } = this.parse(input);
+    await this.deps.workspaces.authorize(caller, workspaceId, 'manage');
+    let change: { previousRole: WorkspaceRole | null } | undefined;
+    const committed = await this.deps.uow.run(
+      async (tx) => {
+        const workspace = await this.lock(tx, workspaceId);
+        await this.holdSubject(tx, workspace, subject);
+        const current = await lockDirectGrant(tx.trx, workspaceId, subject);
+        const event = { tenantId: workspace.tenantId, workspaceId, subject, role: input.role };
+        let grantedAt = current?.grantedAt;
+        if (!current) {
+          grantedAt = await insertGrant(tx.trx, workspaceId, subject, input.role);
+          tx.emit({ type: 'WorkspaceMemberAdded', ...event });
+        } else if (current.role !== input.role) {
+          await updateGrantRole(tx.trx, workspaceId, subject, input.role);
+          tx.emit({ type: 'WorkspaceMemberRoleChanged', ...event, previousRole: current.role });
+        }
+        if (current?.role !== input.role) change = { previousRole: current?.role ?? null };
+        const member: WorkspaceMember = { workspaceId, grantedOnId: workspaceId, inherited: false, subject, role: input.role, grantedAt: grantedAt ?? new Date() };
+        return { member, workspace };
+      },
+      { for: caller },
+    );
+    if (change) this.log('workspace_role_granted', caller, workspaceId, subject, { role: input.role, ...change });
+    return committed;
+  }
+
+  /** Removes the subject's direct role (inherited roles stay, as they come from elsewhere). Needs `manage`. */
+  async revoke(caller: Caller, input: SubjectInput): Promise<Committed<Workspace>> {
+    const { workspaceId, subject } = this.parse(input);
+    await this.deps.workspaces.authorize(caller, workspaceId, 'manage');
+    let role: WorkspaceRole | undefined;
+    const committed = await this.deps.uow.run(
+      async (tx) => {
+        const workspace = await this.lock(tx, workspaceId);
+        const current = await lockDirectGrant(tx.trx, workspaceId, subject);
+        if (!current) throw new BadInputError(subjectField(subject), 'The subject holds no role on this workspace itself', 'NO_DIRECT_ROLE');
+        await deleteGrant(tx.trx, workspaceId, subject);
+        tx.emit({ type: 'WorkspaceMemberRemoved', tenantId: workspace.tenantId, workspaceId, subject, role: current.role });
+        role = current.role;
+        return workspace;
+      },
+      { for: caller },
+    );
+    this.log('workspace_role_revoked', caller, workspaceId, subject, { role });
+    return committed;
+  }
+
+  private parse(input: SubjectInput): { workspaceId: string; subject: WorkspaceSubject } {
+    const workspaceId = requireId('workspaceId', input.workspaceId);
+    const which = requireOneOf(['userId', input.userId], ['groupId', input.groupId]);
+    const subject: WorkspaceSubject =
+      which === 'first' ? { type: 'user', id: requireId('userId', input.userId ?? '') } : { type: 'group', id: requireId('groupId', input.groupId ?? '') };
+    return { workspaceId, subject };
+  }
+
+  private async lock(tx: Transaction, workspaceId: string): Promise<Workspace> {
+    const workspace = await lockWorkspaceForMemberChange(tx.trx, workspaceId);
+    if (!workspace) throw new NotFoundError('Workspace not found');
+    return workspace;
+  }
+
+  /**
+   * Only the tenant's members and groups can hold its roles. Whatever else the id is (unknown,
+   * hidden, another tenant's) the answer is the same, so it tells nothing about who exists.
+   */
+  private async holdSubject(tx: Transaction, workspace: Workspace, subject: WorkspaceSubject): Promise<void> {
+    if (subject.type === 'user') {
+      if (!(await holdTenantMembership(tx.trx, workspace.tenantId, subject.id))) {
+        throw new BadInputError('userId', 'Only members of the workspace’s tenant can hold its roles', 'NOT_A_TENANT_MEMBER');
+      }
+      return;
+    }
+    const group = await lockGroupAgainstDeletion(tx.trx, subject.id);
+    if (group?.tenantId !== workspace.tenantId) {
+      throw new BadInputError('groupId', 'Only groups of the workspace’s tenant can hold its roles', 'NOT_A_TENANT_GROUP');
+    }
+  }
+
+  private log(event: string, caller: Caller, workspaceId: string, subject: WorkspaceSubject, extra: object): void {
+    this.deps.logger.info({ event, workspaceId, subject, ...extra, principalId: caller.principal.userId }, event.replaceAll('_', ' '));
+  }
+}
+
+const subjectField = (subject: WorkspaceSubject): string => (subject.type === 'user' ? 'userId' : 'groupId');
