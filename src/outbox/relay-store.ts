@@ -1,3 +1,4 @@
+import { ADVISORY_LOCKS } from '../infra/db/advisory-locks.js';
 import { OUTBOX_APPLIED_CHANNEL } from './outbox-channels.js';
 import { LeadershipLostError, type RelayLeadership } from './relay-leader.js';
 
@@ -32,25 +33,38 @@ export class RelayStore {
   }
 
   /**
-   * One statement, hence one transaction: the event, authz_state and the notification move
-   * together. A crash before it leaves the event pending; the next leader re-applies it (TOUCH and
-   * DELETE are idempotent) and nothing after it has been written yet.
+   * False while a reconcile holds the SpiceDB write lock exclusively; the relay then waits a turn.
+   * Shared, so it costs nothing against other relays (there is one) or itself.
    */
-  async markApplied(seq: string, zedToken: string | null): Promise<void> {
+  async lockWrites(): Promise<boolean> {
+    const result = await this.leadership.query<{ locked: boolean }>('SELECT pg_try_advisory_lock_shared($1) AS locked', [ADVISORY_LOCKS.spicedbWrites]);
+    return result.rows[0]?.locked === true;
+  }
+
+  async unlockWrites(): Promise<void> {
+    await this.leadership.query('SELECT pg_advisory_unlock_shared($1)', [ADVISORY_LOCKS.spicedbWrites]);
+  }
+
+  /**
+   * One statement, hence one transaction: the events, authz_state and the notifications move
+   * together. A crash before it leaves the events pending; the next leader re-applies them (TOUCH
+   * and DELETE are idempotent) and nothing after them has been written yet.
+   */
+  async markApplied(seqs: readonly string[], zedToken: string | null): Promise<void> {
     const result = await this.leadership.query(
       `WITH marked AS (
          UPDATE outbox SET status = 'applied', applied_at = now(), zed_token = $2::text, last_error = NULL
-          WHERE seq = $1::bigint AND status = 'pending'
+          WHERE seq = ANY($1::bigint[]) AND status = 'pending'
          RETURNING seq
        ), state AS (
          UPDATE authz_state
-            SET zed_token = COALESCE($2::text, zed_token), applied_seq = GREATEST(applied_seq, $1::bigint), updated_at = now()
+            SET zed_token = COALESCE($2::text, zed_token), applied_seq = GREATEST(applied_seq, (SELECT max(seq) FROM marked)), updated_at = now()
           WHERE EXISTS (SELECT 1 FROM marked)
        )
        SELECT pg_notify('${OUTBOX_APPLIED_CHANNEL}', seq::text) FROM marked`,
-      [seq, zedToken],
+      [seqs, zedToken],
     );
-    if (result.rowCount !== 1) throw new LeadershipLostError(`outbox event ${seq} was no longer pending`);
+    if (result.rowCount !== seqs.length) throw new LeadershipLostError(`outbox events ${seqs.join(', ')} were no longer pending`);
   }
 
   /** Transient failures leave `attempts` alone: SpiceDB being down says nothing about the event. */
