@@ -102,7 +102,7 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; a
     registerGraphQLHttpErrors(scope);
     if (config.ROUTER_SECRET) requireRouterSecret(scope, config.ROUTER_SECRET);
     registerResponseLimit(scope, config.GRAPHQL_MAX_RESPONSE_BYTES);
-    await scope.register(fastifyApollo(apollo), { path: GRAPHQL_PATH, context: createContextFactory({ ...deps, maxRows: config.GRAPHQL_MAX_ROWS }) });
+    await scope.register(fastifyApollo(apollo), { path: GRAPHQL_PATH, context: createContextFactory({ ...deps, maxRows: config.GRAPHQL_MAX_ROWS, answerCacheEntries: config.AUTHZ_CACHE_MAX_ENTRIES }) });
   });
   return { app, apollo };
 }

@@ -35,16 +35,32 @@ export async function findWorkspacesByIds(db: Executor, ids: readonly string[]):
 
 /** Every ancestor of each given workspace (parent first), for all of them in one recursive statement. */
 export async function findAncestors(db: Executor, ids: readonly string[]): Promise<Map<string, Workspace[]>> {
-  const result = new Map<string, Workspace[]>(ids.map((id) => [id, []]));
+  const found = await findWithAncestors(db, ids);
+  return new Map(ids.map((id) => [id, found.get(id)?.ancestors ?? []]));
+}
+
+export interface WorkspaceLineage {
+  workspace: Workspace;
+  /** Parent first, up to the root. */
+  ancestors: Workspace[];
+}
+
+/** Each given workspace with all its ancestors, in one recursive statement; missing ids are absent. */
+export async function findWithAncestors(db: Executor, ids: readonly string[]): Promise<Map<string, WorkspaceLineage>> {
+  const result = new Map<string, WorkspaceLineage>();
   if (ids.length === 0) return result;
   const rows = await sql<WorkspaceRow & { start_id: string }>`
     WITH RECURSIVE chain AS (
-      SELECT w.id AS start_id, p.* FROM workspaces w JOIN workspaces p ON p.id = w.parent_id WHERE w.id = ANY(${[...ids]}::text[])
+      SELECT w.id AS start_id, w.* FROM workspaces w WHERE w.id = ANY(${[...ids]}::text[])
       UNION ALL
       SELECT c.start_id, p.* FROM chain c JOIN workspaces p ON p.id = c.parent_id
     )
     SELECT * FROM chain ORDER BY start_id, depth DESC`.execute(db);
-  for (const row of rows.rows) result.get(row.start_id)?.push(toWorkspace(row));
+  // Deepest first within each start: the workspace itself, then its parent, up to the root.
+  for (const row of rows.rows) {
+    if (row.id === row.start_id) result.set(row.start_id, { workspace: toWorkspace(row), ancestors: [] });
+    else result.get(row.start_id)?.ancestors.push(toWorkspace(row));
+  }
   return result;
 }
 
