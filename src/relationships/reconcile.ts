@@ -7,8 +7,8 @@ import type { Logger } from '../logger.js';
 import { desiredTuples } from './desired-relationships.js';
 import { REBUILD_CHUNK_SIZE } from './rebuild.js';
 
-/** Every resource type schema.zed gives relations (user has none). */
-const RESOURCE_TYPES = ['tenant', 'group', 'workspace', 'api_key'] as const;
+/** Every resource type schema.zed gives relations (user has none); tests/unit/schema-zed.test.ts keeps it so. */
+export const RECONCILED_RESOURCE_TYPES = ['tenant', 'group', 'workspace', 'api_key'] as const;
 
 export interface ReconcileResult {
   /** Relationships PostgreSQL implies. */
@@ -79,6 +79,6 @@ export async function reconcileSpiceDb(db: Db, spicedb: SpiceDb, logger: Logger,
 }
 
 async function heldTuples(spicedb: SpiceDb): Promise<Tuple[]> {
-  const perType = await Promise.all(RESOURCE_TYPES.map((resourceType) => spicedb.readRelationships({ resourceType }, null)));
+  const perType = await Promise.all(RECONCILED_RESOURCE_TYPES.map((resourceType) => spicedb.readRelationships({ resourceType }, null)));
   return perType.flat();
 }

@@ -132,7 +132,10 @@ export class EmbeddedSpiceDbProcess {
         reject(statusError(GrpcStatus.DEADLINE_EXCEEDED, `embedded SpiceDB ${method} took longer than ${timeoutMs} ms`));
       }, timeoutMs);
       this.pending.set(id, { resolve, reject, timer });
-      child.send({ type: 'call', id, method, request } satisfies ToHost);
+      // A channel that closed under us (the process just died): its exit fails every pending call.
+      child.send({ type: 'call', id, method, request } satisfies ToHost, (error) => {
+        if (error) this.log.debug({ err: error }, 'embedded SpiceDB call not delivered');
+      });
     });
   }
 
@@ -146,6 +149,8 @@ export class EmbeddedSpiceDbProcess {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...(process.env.GOMAXPROCS ? { GOMAXPROCS: process.env.GOMAXPROCS } : {}) },
     });
     this.child = child;
+    // E.g. EPIPE on a send to a process that just died; its 'exit' handles the consequences.
+    child.on('error', (error) => this.log.warn({ err: error }, 'embedded SpiceDB process error'));
     child.stderr?.on('data', (chunk: Buffer) => this.log.warn({ output: chunk.toString('utf8').slice(0, 2000) }, 'embedded SpiceDB wrote to stderr'));
     return new Promise((resolve, reject) => {
       let started = false;
