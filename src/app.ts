@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Authenticator } from './auth/authenticate.js';
@@ -86,6 +86,9 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; a
       ApolloServerPluginLandingPageDisabled(),
       // Federated traces only matter with GraphOS reporting; they cost time on every request.
       ApolloServerPluginInlineTraceDisabled(),
+      // No @cacheControl in the schema and no cache in front of it; the plugin would still wrap every
+      // field in a willResolveField hook (about 6 % of a 1,111-node response's CPU).
+      ApolloServerPluginCacheControlDisabled(),
     ],
   });
   await apollo.start();

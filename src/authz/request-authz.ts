@@ -36,6 +36,8 @@ export class RequestAuthz {
   readonly subject: SubjectRef;
   private readonly checks: DataLoader<CheckKey, boolean, string>;
   private readonly subjectKey: string;
+  /** Workspaces viewable by inheritance from a viewable parent (a Set: cheaper than a primed answer each). */
+  private readonly inheritedView = new Set<string>();
 
   constructor(private readonly deps: RequestAuthzDeps) {
     this.subject = deps.subject;
@@ -49,6 +51,7 @@ export class RequestAuthz {
   /** After this request's own write: answers given before it may no longer hold. */
   forgetAnswers(): void {
     this.checks.clearAll();
+    this.inheritedView.clear();
   }
 
   /** Records an answer known without asking, e.g. visibility inherited from a viewable parent. */
@@ -66,7 +69,13 @@ export class RequestAuthz {
     return this.deps.concealment.padMissing(startedAt);
   }
 
+  /** Workspaces the caller views because they view a parent of theirs (schema.zed: view = … + parent->view). */
+  inheritView(workspaceIds: Iterable<string>): void {
+    for (const id of workspaceIds) this.inheritedView.add(id);
+  }
+
   can(resource: ObjectRef, permission: Permission): Promise<boolean> {
+    if (permission === 'view' && resource.type === 'workspace' && this.inheritedView.has(resource.id)) return Promise.resolve(true);
     return this.checks.load({ resource, permission });
   }
 
@@ -77,6 +86,7 @@ export class RequestAuthz {
    * its workspaces without walking the tree in SpiceDB.
    */
   async canViewWorkspace(workspaceId: string, tenantId: string): Promise<boolean> {
+    if (this.inheritedView.has(workspaceId)) return true;
     const resource = ref('workspace', workspaceId);
     const tenant = ref('tenant', tenantId);
     const admin = this.deps.answers.get(await this.deps.generation(), this.cacheKey({ resource: tenant, permission: 'administrate' }));
