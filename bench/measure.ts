@@ -130,8 +130,7 @@ export async function measure(scenario: Scenario, service: ServiceProcess, targe
   return result;
 }
 
-/** `foreground` and `background` at once, half the connections each. */
+/** `foreground` on one connection while `background` runs on all the others. */
 export function measureUnderLoad(foreground: Scenario, background: Scenario, service: ServiceProcess, target: Target, settings: MeasureSettings, phase: string): Promise<ScenarioResult[]> {
-  const half = Math.max(1, Math.floor(settings.connections / 2));
-  return measureTogether([{ scenario: foreground, connections: half }, { scenario: background, connections: half }], service, target, settings, phase);
+  return measureTogether([{ scenario: foreground, connections: 1 }, { scenario: background, connections: Math.max(1, settings.connections - 1) }], service, target, settings, phase);
 }

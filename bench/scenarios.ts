@@ -120,10 +120,14 @@ export function coldScenarios(seed: SeededTenant): Scenario[] {
   ];
 }
 
-/** `{ __typename }` while other connections run cold member parent walks (real checks). */
+/**
+ * One connection of `{ __typename }` (no credentials: nothing but the event loop) while the other
+ * connections run member parent walks that each need real checks: how long a request that needs
+ * no check waits behind those that do.
+ */
 export function underLoadScenarios(seed: SeededTenant): { foreground: Scenario; background: Scenario } {
   return {
-    foreground: typename('typename-under-load', '`{ __typename }`, API key, while 8 connections run member parent walks', 'TrivialUnderLoad', 'admin'),
+    foreground: typename('typename-under-load', '`{ __typename }`, one connection, while 15 run member parent walks', 'TrivialUnderLoad', 'none'),
     background: parentWalk('parent-2-background', 'member parent walks (background)', 'Parent2Background', 'member', seed.member.leaves),
   };
 }

@@ -21,24 +21,25 @@ const MAX_ERROR_LENGTH = 2000;
 export class RelayStore {
   constructor(private readonly leadership: RelayLeadership) {}
 
-  async pending(limit: number): Promise<PendingRow[]> {
-    // ORDER BY outbox.seq, the bigint: plain `seq` would name the text alias and sort '10' before '9'.
-    const result = await this.leadership.query<PendingRow>(
-      `SELECT seq::text AS seq, tenant_id, event_type, payload, attempts,
-              GREATEST(0, ceil(extract(epoch FROM next_attempt_at - clock_timestamp()) * 1000))::int AS wait_ms
-         FROM outbox WHERE status = 'pending' ORDER BY outbox.seq LIMIT $1`,
-      [limit],
-    );
-    return result.rows;
-  }
-
   /**
-   * False while a reconcile holds the SpiceDB write lock exclusively; the relay then waits a turn.
-   * Shared, so it costs nothing against other relays (there is one) or itself.
+   * The SpiceDB write lock (shared) and the due events, in one round trip; null while a reconcile
+   * holds the lock exclusively (the relay then waits a turn). Shared, so it costs nothing against
+   * the relay itself. The lock is taken once per call (a MATERIALIZED CTE runs once); release it
+   * with unlockWrites() unless this returned null.
    */
-  async lockWrites(): Promise<boolean> {
-    const result = await this.leadership.query<{ locked: boolean }>('SELECT pg_try_advisory_lock_shared($1) AS locked', [ADVISORY_LOCKS.spicedbWrites]);
-    return result.rows[0]?.locked === true;
+  async lockAndReadPending(limit: number): Promise<PendingRow[] | null> {
+    // ORDER BY outbox.seq, the bigint: plain `seq` would name the text alias and sort '10' before '9'.
+    const result = await this.leadership.query<PendingRow & { locked: boolean }>(
+      `WITH write_lock AS MATERIALIZED (SELECT pg_try_advisory_lock_shared($2) AS locked)
+       SELECT write_lock.locked, due.* FROM write_lock LEFT JOIN LATERAL (
+         SELECT seq::text AS seq, tenant_id, event_type, payload, attempts,
+                GREATEST(0, ceil(extract(epoch FROM next_attempt_at - clock_timestamp()) * 1000))::int AS wait_ms
+           FROM outbox WHERE status = 'pending' ORDER BY outbox.seq LIMIT $1
+       ) due ON write_lock.locked`,
+      [limit, ADVISORY_LOCKS.spicedbWrites],
+    );
+    if (result.rows[0]?.locked !== true) return null;
+    return result.rows.filter((row) => row.seq !== null).map(({ locked: _locked, ...row }) => row);
   }
 
   async unlockWrites(): Promise<void> {

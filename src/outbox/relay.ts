@@ -152,17 +152,17 @@ export class OutboxRelay {
   }
 
   private async runBatch(): Promise<BatchResult> {
-    if (!(await this.store.lockWrites())) return { processed: 0, more: false, headWaitMs: WRITE_LOCK_RETRY_MS };
+    const rows = await this.store.lockAndReadPending(this.options.batchSize);
+    if (rows === null) return { processed: 0, more: false, headWaitMs: WRITE_LOCK_RETRY_MS };
     try {
-      return await this.applyDue();
+      return await this.applyDue(rows);
     } finally {
       await this.store.unlockWrites().catch(() => undefined);
     }
   }
 
-  private async applyDue(): Promise<BatchResult> {
+  private async applyDue(rows: PendingRow[]): Promise<BatchResult> {
     const started = Date.now();
-    const rows = await this.store.pending(this.options.batchSize);
     let applied = 0;
     let parked = 0;
     let headWaitMs: number | null = null;

@@ -13,7 +13,7 @@ describe('the embedded SpiceDB datastore schema', () => {
     expect({ SPICEDB_VERSION, SPICEDB_SCHEMA_HEAD }).toEqual({ SPICEDB_VERSION: '1.54.0', SPICEDB_SCHEMA_HEAD: 'populate-schema-tables' });
   });
 
-  it('puts SpiceDB on its own schema of the service database', () => {
-    expect(datastoreUrl('postgres://u:p@h:5432/iam?sslmode=disable')).toBe('postgres://u:p@h:5432/iam?sslmode=disable&search_path=spicedb');
+  it('puts SpiceDB on its own schema of the service database, committing without a flush of its own', () => {
+    expect(datastoreUrl('postgres://u:p@h:5432/iam?sslmode=disable')).toBe('postgres://u:p@h:5432/iam?sslmode=disable&search_path=spicedb&synchronous_commit=off');
   });
 });

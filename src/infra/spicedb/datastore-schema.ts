@@ -97,10 +97,18 @@ const HEAD_SCHEMA = [
  */
 export const DATASTORE_SCHEMA = 'spicedb';
 
-/** The URL SpiceDB (pgx) connects with: the service's database, SpiceDB's schema first on the search path. */
+/**
+ * The URL SpiceDB (pgx) connects with: the service's database, SpiceDB's schema first on the search
+ * path, and `synchronous_commit=off`. That is safe here because SpiceDB's tables share the WAL with
+ * ours: the relay marks an event applied (or a reconcile stores its token) in a synchronous commit
+ * after SpiceDB's write, and flushing that commit flushes every WAL record before it, SpiceDB's
+ * write included. A crash in between leaves the event pending, and the relay writes it again.
+ * Without the flush per write, a WriteRelationships takes ~9 → ~N ms (docs/benchmarks.md).
+ */
 export function datastoreUrl(databaseUrl: string): string {
   const url = new URL(databaseUrl);
   url.searchParams.set('search_path', DATASTORE_SCHEMA);
+  url.searchParams.set('synchronous_commit', 'off');
   return url.toString();
 }
 

@@ -1,4 +1,5 @@
 import { fork, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { status as GrpcStatus } from '@grpc/grpc-js';
@@ -149,6 +150,7 @@ export class EmbeddedSpiceDbProcess {
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...(process.env.GOMAXPROCS ? { GOMAXPROCS: process.env.GOMAXPROCS } : {}) },
     });
     this.child = child;
+    lowerPriority(child, this.log);
     // E.g. EPIPE on a send to a process that just died; its 'exit' handles the consequences.
     child.on('error', (error) => this.log.warn({ err: error }, 'embedded SpiceDB process error'));
     child.stderr?.on('data', (chunk: Buffer) => this.log.warn({ output: chunk.toString('utf8').slice(0, 2000) }, 'embedded SpiceDB wrote to stderr'));
@@ -237,5 +239,23 @@ export class EmbeddedSpiceDbProcess {
       this.child?.kill('SIGKILL');
       if (!this.child) this.scheduleRestart();
     }
+  }
+}
+
+/**
+ * Checks are throughput work; the service's event loop answers every request, including those
+ * that need no check. When the cores are saturated the kernel should favour the event loop, so the
+ * SpiceDB process runs at a lower priority: nice 5, about a third of the CPU weight when both want
+ * it. Measured with 15 connections of uncached parent walks: a trivial request's p99 went from 25
+ * to 10 ms with the walks' throughput unchanged within noise (nice 10: 5 ms, but half the walks).
+ */
+const SPICEDB_NICE = 5;
+
+function lowerPriority(child: ChildProcess, log: Logger): void {
+  if (child.pid === undefined) return;
+  try {
+    os.setPriority(child.pid, Math.min(19, os.getPriority(process.pid) + SPICEDB_NICE));
+  } catch (error) {
+    log.debug({ err: error }, 'could not lower the embedded SpiceDB priority');
   }
 }
