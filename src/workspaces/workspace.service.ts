@@ -1,3 +1,4 @@
+import { isInScope } from '../auth/principal.js';
 import { authorize, viewable } from '../authz/access.js';
 import type { Permission } from '../authz/request-authz.js';
 import type { Db } from '../infra/db/database.js';
@@ -117,11 +118,21 @@ export class WorkspaceService {
     // Asked now so it joins the tenant's view check in one bulk call; awaited below.
     const administrate = this.deps.tenants.can(caller, tenantId, 'administrate');
     administrate.catch(() => undefined); // awaited only when the tenant is visible
-    if (!(await this.deps.tenants.find(caller, tenantId))) throw new NotFoundError('Tenant not found', { extensions: { field: 'tenantId' } });
-    const onlyIds = (await administrate) ? undefined : [...(await caller.authz.lookup('workspace', 'view'))];
-    const found = await listTenantWorkspaces(await caller.reads(), { tenantId, nameKeyContains, onlyIds }, page);
-    caller.budget.spend(found.length);
-    return toPage(found, page.first);
+    const notFound = (): NotFoundError => new NotFoundError('Tenant not found', { extensions: { field: 'tenantId' } });
+    const list = async (onlyIds?: string[]): Promise<Sorted<Workspace>[]> => {
+      const found = await listTenantWorkspaces(await caller.reads(), { tenantId, nameKeyContains, onlyIds }, page);
+      caller.budget.spend(found.length);
+      return found;
+    };
+    // A tenant admin (in scope) views the tenant and all of it; a non-empty page proves the tenant
+    // exists (workspaces reference it), so only an empty one needs the tenant's row: one statement less.
+    if (isInScope(caller.principal, tenantId) && (await administrate)) {
+      const found = await list();
+      if (found.length === 0 && !(await this.deps.tenants.find(caller, tenantId))) throw notFound();
+      return toPage(found, page.first);
+    }
+    if (!(await this.deps.tenants.find(caller, tenantId))) throw notFound();
+    return toPage(await list([...(await caller.authz.lookup('workspace', 'view'))]), page.first);
   }
 
   async create(caller: Caller, input: { parentId: string; name: string }): Promise<Committed<Workspace>> {

@@ -7,6 +7,7 @@ import type { TenantTable } from '../../tenants/tenant.table.js';
 import type { UserTable } from '../../users/user.table.js';
 import type { WorkspaceTable } from '../../workspaces/workspace.table.js';
 import type { Logger } from '../../logger.js';
+import { usePreparedStatements } from './prepared-statements.js';
 import { countStatements } from './query-counter.js';
 import { fastTypes } from './timestamp-parser.js';
 
@@ -53,6 +54,7 @@ export function createPool(connectionString: string, max: number, logger?: Logge
   });
   // The same event, also emitted by the pool for idle clients; already logged above.
   pool.on('error', () => undefined);
+  usePreparedStatements(pool);
   return pool;
 }
 

@@ -105,4 +105,14 @@ describe('round trips per request', () => {
     await server.asAdmin(CREATE_WORKSPACE, { parentId: top, name: 'grant-sibling' });
     expect((await countsOf('Up', UP_THREE, leaf, member.headers)).spicedb).toBe(2);
   });
+
+  it("a tenant admin's page of the tenant's workspaces costs the key and the page: two statements", async () => {
+    await newToken();
+    logs.lines.length = 0;
+    const response = await server.asAdmin(`query List($t: ID!) { workspaces(tenantId: $t, first: 5) { nodes { id } } }`, { t: server.runtime.bootstrap.tenantId });
+    expect(response.errors).toBeUndefined();
+    const line = logs.lines.find((l) => l.event === 'graphql_request' && l.operationName === 'List');
+    // A non-empty page proves the tenant exists: its row is not loaded (workspace.service.ts).
+    expect({ sql: line?.sql, spicedb: line?.spicedb }).toEqual({ sql: 2, spicedb: 1 });
+  });
 });

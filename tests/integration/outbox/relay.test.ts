@@ -1,4 +1,6 @@
+import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ADVISORY_LOCKS } from '../../../src/infra/db/advisory-locks.js';
 import type { SpiceDb } from '../../../src/infra/spicedb/spicedb.js';
 import type { TupleUpdate } from '../../../src/infra/spicedb/relationships.js';
 import { runWithCounters } from '../../../src/shared/request-counters.js';
@@ -110,5 +112,25 @@ describe('outbox relay', () => {
     expect(locks.rowCount).toBe(0);
     expect(lines.some((l) => l.component === 'outbox-relay' && l.msg === 'outbox relay leadership acquired')).toBe(true);
     expect(lines.some((l) => l.component === 'outbox-relay' && l.msg === 'outbox relay leadership released')).toBe(true);
+  });
+
+  it('writes nothing while a reconcile holds the SpiceDB write lock, and catches up after it', async () => {
+    const reconcile = new pg.Client({ connectionString: database.url });
+    await reconcile.connect();
+    await reconcile.query('SELECT pg_advisory_lock($1)', [ADVISORY_LOCKS.spicedbWrites]);
+    const recorder = recordingSpiceDb(spicedb);
+    const p = await startRelayProcess({ url: database.url, spicedb: recorder, pollIntervalMs: 50 });
+    processes.push(p);
+    await waitFor(() => p.relay.isLeader, { message: 'leadership' });
+
+    await scenario.tenant(await scenario.user());
+    await new Promise((resolve) => setTimeout(resolve, 400)); // several turns of the relay
+    expect(recorder.calls).toEqual([]);
+    expect(await pendingCount(database.pool)).toBeGreaterThan(0);
+
+    await reconcile.query('SELECT pg_advisory_unlock($1)', [ADVISORY_LOCKS.spicedbWrites]);
+    await reconcile.end();
+    await waitFor(async () => (await pendingCount(database.pool)) === 0, { timeoutMs: 5000, message: 'catch-up' });
+    expect(await spiceDbTuples(spicedb)).toEqual(await postgresTuples(database.db));
   });
 });
