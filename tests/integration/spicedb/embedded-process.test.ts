@@ -1,4 +1,7 @@
+import { readdir, readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startChildService } from '../../support/child-service.js';
+import { createTestDatabase } from '../../support/database.js';
 import type { EmbeddedSpiceDbProcess } from '../../../src/infra/spicedb/embedded/embedded-process.js';
 import { createMember, type Member } from '../../support/fixtures.js';
 import { captureLogs } from '../../support/logs.js';
@@ -87,5 +90,35 @@ describe('stopping the service', () => {
     expect(alive(pid)).toBe(true);
     await server.stop();
     expect(alive(pid)).toBe(false);
+  });
+});
+
+/** The embedded SpiceDB process a service started (its child running embedded/host). */
+async function spicedbChildOf(pid: number): Promise<number | undefined> {
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+    const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    if (ppid !== pid) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (/embedded[/\\]host\.[jt]s/.test(cmdline)) return Number(entry);
+  }
+  return undefined;
+}
+
+describe('a service that is killed', () => {
+  it('takes its embedded SpiceDB process with it', { timeout: 120_000 }, async () => {
+    const database = await createTestDatabase();
+    const service = await startChildService({ DATABASE_URL: database.url });
+    try {
+      const pid = service.process.pid ?? 0;
+      const spicedb = await waitFor(() => spicedbChildOf(pid), { message: 'the SpiceDB process' });
+      service.process.kill('SIGKILL');
+      await service.exited;
+      await waitFor(() => !alive(spicedb), { timeoutMs: 10_000, message: 'the orphan to exit' });
+    } finally {
+      await service.stop('SIGKILL');
+      await database.drop();
+    }
   });
 });

@@ -146,6 +146,9 @@ export class EmbeddedSpiceDbProcess {
       execArgv: HOST_ENTRY.endsWith('.ts') ? ['--import', 'tsx'] : [],
       serialization: 'advanced',
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
+      // A process group of its own, like the embedded PostgreSQL: Ctrl-C in a terminal signals the
+      // service's group, and the service stops this process itself, after the drain and the relay.
+      detached: true,
       // Only what the library needs: the service's secrets stay in the service.
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...(process.env.GOMAXPROCS ? { GOMAXPROCS: process.env.GOMAXPROCS } : {}) },
     });

@@ -63,3 +63,6 @@ process.on('message', (message: ToHost) => {
 });
 // The service is gone (crashed or killed): nobody can use this SpiceDB any more.
 process.on('disconnect', () => process.exit(0));
+// The service decides when this process stops (after its drain and its relay): a signal sent to a
+// whole process group or cgroup (Ctrl-C, systemd) must not cut the drain short.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => undefined);
