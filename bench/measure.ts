@@ -9,6 +9,8 @@ export interface ScenarioResult {
   key: string;
   title: string;
   operationName: string;
+  /** Which run of the service it was measured on (e.g. "11,111 workspaces, answer cache off"). */
+  phase: string;
   contains: string;
   responseBytes: number;
   /** One request at a time, during the warm-up: latency without queueing. */
@@ -21,6 +23,8 @@ export interface ScenarioResult {
   loadAverage: number;
   /** CPU per request served, from the window's start until the service caught up. */
   cpuMsPerRequest?: CpuSample | undefined;
+  /** Whether SQL and SpiceDB counts may differ between requests (rotating over many workspaces). */
+  varies: boolean;
 }
 
 export interface MeasureSettings {
@@ -32,54 +36,101 @@ export interface MeasureSettings {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Waits until the service has logged `expected` requests of the operation, or until it logged
+ * Waits until the service has logged `expected` requests of the operations, or until it logged
  * none for `quietMs` (a request cut off with its connection might never be logged).
  */
-async function drain(service: ServiceProcess, operationName: string, expected: number, quietMs: number, capMs: number): Promise<{ logged: number; complete: boolean; waitedMs: number }> {
+async function drain(service: ServiceProcess, operationNames: string[], expected: number, quietMs: number, capMs: number): Promise<{ logged: number; complete: boolean; waitedMs: number }> {
   const started = Date.now();
-  let logged = countLogged(service.lines, operationName);
+  const count = (): number => operationNames.reduce((n, op) => n + countLogged(service.lines, op), 0);
+  let logged = count();
   let lastChange = Date.now();
   while (logged < expected && Date.now() - lastChange < quietMs && Date.now() - started < capMs) {
     await sleep(100);
-    const now = countLogged(service.lines, operationName);
+    const now = count();
     if (now !== logged) lastChange = Date.now();
     logged = now;
   }
   return { logged, complete: logged >= expected, waitedMs: Date.now() - started };
 }
 
+interface Loaded {
+  scenario: Scenario;
+  contains: string;
+  bytes: number;
+  single: { requests: number; p50Ms: number };
+  figures: LoadFigures;
+}
+
 /**
- * One scenario: verify the response, warm up one request at a time, then autocannon at
- * `connections` for the window; then wait for the service to answer what was still queued, so the
- * next scenario starts on an idle service and the log covers every request of this one.
+ * Scenarios loaded at the same time (each with its share of connections): verify, warm up one
+ * request at a time, then autocannon for the window; then wait for the service to answer what was
+ * still queued, so the next run starts on an idle service and the log covers every request.
  */
-export async function measure(scenario: Scenario, service: ServiceProcess, target: Target, settings: MeasureSettings): Promise<ScenarioResult> {
-  const verified = await verify(scenario, target);
-  const single = await sequential(scenario, target, verified.body, settings.warmupSeconds, 2);
+async function measureTogether(
+  scenarios: { scenario: Scenario; connections: number }[],
+  service: ServiceProcess,
+  target: Target,
+  settings: MeasureSettings,
+  phase: string,
+): Promise<ScenarioResult[]> {
+  const prepared = [];
+  for (const { scenario, connections } of scenarios) {
+    const verified = await verify(scenario, target);
+    const single = await sequential(scenario, target, verified, settings.warmupSeconds, 2);
+    prepared.push({ scenario, connections, verified, single });
+  }
+  const slowest = Math.max(...prepared.map((p) => p.single.p50Ms));
   // All connections' requests may be queued behind each other: allow that long without a new line.
-  const quietMs = Math.max(5000, 2 * single.p50Ms * settings.connections);
+  const quietMs = Math.max(5000, 2 * slowest * settings.connections);
 
   service.lines.length = 0;
   const loadAverage = Math.round((os.loadavg()[0] ?? NaN) * 100) / 100;
   const cpuBefore = await sampleCpu(service.pid);
-  const figures = await load(scenario, target, verified.body, settings.connections, settings.durationSeconds);
-  const drained = await drain(service, scenario.operationName, figures.sent, quietMs, 300_000);
+  const loaded: Loaded[] = await Promise.all(
+    prepared.map(async (p) => ({
+      scenario: p.scenario,
+      contains: p.verified.contains,
+      bytes: p.verified.bytes,
+      single: p.single,
+      figures: await load(p.scenario, target, p.verified, p.connections, settings.durationSeconds),
+    })),
+  );
+  const sent = loaded.reduce((n, l) => n + l.figures.sent, 0);
+  const drained = await drain(service, scenarios.map((s) => s.scenario.operationName), sent, quietMs, 300_000);
   const cpu = cpuBetween(cpuBefore, await sampleCpu(service.pid));
-  const stats = requestLogStats(service.lines, scenario.operationName);
+  const answered = loaded.reduce((n, l) => n + l.figures.requests, 0);
+  const results = loaded.map((l) => {
+    const stats = requestLogStats(service.lines, l.scenario.operationName);
+    // Together, CPU cannot be told apart per scenario: it is given per request of all of them.
+    const served = scenarios.length === 1 ? stats.requests : drained.logged;
+    const perRequest = (ms: number): number => Math.round((ms / Math.max(1, served)) * 100) / 100;
+    return {
+      key: l.scenario.key,
+      title: l.scenario.title,
+      operationName: l.scenario.operationName,
+      phase,
+      contains: l.contains,
+      responseBytes: l.bytes,
+      single: l.single,
+      load: l.figures,
+      log: stats,
+      loadAverage,
+      drained: { afterWindow: Math.max(0, drained.logged - answered), complete: drained.complete, waitedMs: drained.waitedMs },
+      cpuMsPerRequest: cpu ? { serviceMs: perRequest(cpu.serviceMs), childrenMs: perRequest(cpu.childrenMs), spicedbMs: perRequest(cpu.spicedbMs) } : undefined,
+      varies: l.scenario.variables.length > 1,
+    };
+  });
   service.lines.length = 0;
+  return results;
+}
 
-  const perRequest = (ms: number): number => Math.round((ms / Math.max(1, stats.requests)) * 100) / 100;
-  return {
-    key: scenario.key,
-    title: scenario.title,
-    operationName: scenario.operationName,
-    contains: verified.contains,
-    responseBytes: verified.bytes,
-    single,
-    load: figures,
-    log: stats,
-    loadAverage,
-    drained: { afterWindow: Math.max(0, drained.logged - figures.requests), complete: drained.complete, waitedMs: drained.waitedMs },
-    cpuMsPerRequest: cpu ? { serviceMs: perRequest(cpu.serviceMs), childrenMs: perRequest(cpu.childrenMs) } : undefined,
-  };
+export async function measure(scenario: Scenario, service: ServiceProcess, target: Target, settings: MeasureSettings, phase: string): Promise<ScenarioResult> {
+  const [result] = await measureTogether([{ scenario, connections: settings.connections }], service, target, settings, phase);
+  if (!result) throw new Error('no result');
+  return result;
+}
+
+/** `foreground` on one connection while `background` runs on all the others. */
+export function measureUnderLoad(foreground: Scenario, background: Scenario, service: ServiceProcess, target: Target, settings: MeasureSettings, phase: string): Promise<ScenarioResult[]> {
+  return measureTogether([{ scenario: foreground, connections: 1 }, { scenario: background, connections: Math.max(1, settings.connections - 1) }], service, target, settings, phase);
 }

@@ -1,12 +1,14 @@
 import { execFileSync } from 'node:child_process';
 import { readdir, readFile } from 'node:fs/promises';
 
-/** CPU time (ms) a process and everything it started (here: the embedded PostgreSQL) consumed so far. */
+/** CPU time (ms) a process and everything it started consumed so far. */
 export interface CpuSample {
-  /** The service's own process, embedded SpiceDB included (it runs in that process). */
+  /** The service's own process (with an in-process embedded SpiceDB, that too). */
   serviceMs: number;
   /** Its descendants: the PostgreSQL postmaster and backends. */
   childrenMs: number;
+  /** The embedded SpiceDB's own process, when it has one. */
+  spicedbMs: number;
 }
 
 let ticksPerSecond: number | undefined;
@@ -24,6 +26,8 @@ function clockTicks(): number {
 
 interface Stat {
   ppid: number;
+  /** The embedded SpiceDB's process (src/infra/spicedb/embedded/host.ts). */
+  spicedb: boolean;
   /** utime + stime + cutime + cstime (reaped children fold into their parent), in clock ticks. */
   ticks: number;
 }
@@ -34,7 +38,8 @@ async function readStat(pid: number): Promise<Stat | undefined> {
   // The command name may contain spaces and parentheses; the fields after the last ')' do not.
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
   const at = (i: number): number => Number(fields[i] ?? 0);
-  return { ppid: at(1), ticks: at(11) + at(12) + at(13) + at(14) };
+  const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
+  return { ppid: at(1), spicedb: /embedded[/\\]host\.[jt]s/.test(cmdline), ticks: at(11) + at(12) + at(13) + at(14) };
 }
 
 /** undefined where /proc is missing (not Linux): the report then leaves CPU out. */
@@ -54,20 +59,22 @@ export async function sampleCpu(pid: number | undefined): Promise<CpuSample | un
   const own = stats.get(pid);
   if (!own) return undefined;
   let children = 0;
+  let spicedb = 0;
   const queue = [pid];
   for (let current = queue.shift(); current !== undefined; current = queue.shift()) {
     for (const [child, stat] of stats) {
       if (stat.ppid !== current) continue;
-      children += stat.ticks;
+      if (stat.spicedb) spicedb += stat.ticks;
+      else children += stat.ticks;
       queue.push(child);
     }
   }
   const toMs = (ticks: number): number => (ticks * 1000) / clockTicks();
-  return { serviceMs: toMs(own.ticks), childrenMs: toMs(children) };
+  return { serviceMs: toMs(own.ticks), childrenMs: toMs(children), spicedbMs: toMs(spicedb) };
 }
 
 /** CPU spent between two samples. */
 export function cpuBetween(before: CpuSample | undefined, after: CpuSample | undefined): CpuSample | undefined {
   if (!before || !after) return undefined;
-  return { serviceMs: after.serviceMs - before.serviceMs, childrenMs: after.childrenMs - before.childrenMs };
+  return { serviceMs: after.serviceMs - before.serviceMs, childrenMs: after.childrenMs - before.childrenMs, spicedbMs: after.spicedbMs - before.spicedbMs };
 }

@@ -1,33 +1,32 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Machine } from './machine.js';
-import type { ScenarioResult } from './measure.js';
+import type { MeasureSettings, ScenarioResult } from './measure.js';
+import type { OutboxFigures } from './outbox-bench.js';
 import type { Range } from './request-log-stats.js';
+import type { TreeShape } from './seed.js';
+
+export interface StartFigures {
+  label: string;
+  /** From spawn until the service logged `server_started`. */
+  startMs: number;
+  /** Bringing SpiceDB in line with PostgreSQL: a rebuild (memory), a reconcile (new datastore) or nothing. */
+  sync: { kind: string; durationMs: number; relationships: number };
+}
 
 export interface BenchResult {
   startedAt: string;
-  settings: { connections: number; durationSeconds: number; warmupSeconds: number; fanOut: number; depth: number };
+  settings: MeasureSettings & { shapes: TreeShape[] };
   machine: Machine;
-  seed: { workspaces: number; durationMs: number };
-  service: { startMs: number; rebuild: { durationMs: number; relationships: number } };
+  seeds: { small: number; large: number | undefined };
+  starts: StartFigures[];
   scenarios: ScenarioResult[];
+  outbox: OutboxFigures;
+  reconcile: { durationMs: number; output: string } | undefined;
   totalMs: number;
 }
 
-const HEADER = [
-  'Scenario',
-  'Returns',
-  'req/s',
-  'p50 ms',
-  'p97.5 ms',
-  'p99 ms',
-  'alone p50 ms',
-  'SQL/req',
-  'SpiceDB/req',
-  'CPU ms/req',
-  'Errors',
-  'Bytes',
-];
+const HEADER = ['Scenario', 'Returns', 'req/s', 'p50 ms', 'p97.5 ms', 'p99 ms', 'alone p50 ms', 'SQL/req', 'SpiceDB/req', 'CPU ms/req (PG, SpiceDB)', 'Errors', 'Bytes'];
 
 function formatRange(r: Range): string {
   if (!Number.isFinite(r.min) || !Number.isFinite(r.max)) return 'n/a';
@@ -43,18 +42,23 @@ function requestsPerSecond(value: number): string {
   return value >= 100 ? Math.round(value).toLocaleString('en-US') : value.toFixed(1);
 }
 
+export function cpuTotal(s: ScenarioResult): number {
+  const c = s.cpuMsPerRequest;
+  return c ? c.serviceMs + c.childrenMs + c.spicedbMs : NaN;
+}
+
 function cpu(s: ScenarioResult): string {
   const c = s.cpuMsPerRequest;
-  return c ? `${(c.serviceMs + c.childrenMs).toFixed(2)} (${c.childrenMs.toFixed(2)} PG)` : 'n/a';
+  return c ? `${cpuTotal(s).toFixed(2)} (${c.childrenMs.toFixed(2)}, ${c.spicedbMs.toFixed(2)})` : 'n/a';
 }
 
 /** Too few answers inside the window for its latency percentiles to mean anything. */
-function tooFewAnswers(s: ScenarioResult, connections: number): boolean {
-  return s.load.requests < 2 * connections;
+function tooFewAnswers(s: ScenarioResult): boolean {
+  return s.load.requests < 2 * s.load.connections;
 }
 
-function cells(s: ScenarioResult, connections: number): string[] {
-  const latency = (ms: number): string => (tooFewAnswers(s, connections) ? '—' : String(ms));
+function cells(s: ScenarioResult): string[] {
+  const latency = (ms: number): string => (tooFewAnswers(s) ? '—' : String(ms));
   return [
     s.title,
     s.contains,
@@ -71,17 +75,52 @@ function cells(s: ScenarioResult, connections: number): string[] {
   ];
 }
 
-export function textTable(result: BenchResult): string {
-  const rows = [HEADER, ...result.scenarios.map((s) => cells(s, result.settings.connections))].map((row) => row.map((c) => c.replace(/`/g, '')));
-  const widths = HEADER.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  const line = (row: string[]): string => row.map((c, i) => (i < 2 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
-  return [line(rows[0] ?? []), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.slice(1).map(line)].join('\n');
+function markdownTable(rows: ScenarioResult[]): string {
+  const row = (c: string[]): string => `| ${c.join(' | ')} |`;
+  return [row(HEADER), row(HEADER.map((_, i) => (i < 2 ? '---' : '---:'))), ...rows.map((s) => row(cells(s)))].join('\n');
 }
 
-export function markdownTable(result: BenchResult): string {
-  const align = HEADER.map((_, i) => (i < 2 ? '---' : '---:'));
-  const row = (c: string[]): string => `| ${c.join(' | ')} |`;
-  return [row(HEADER), row(align), ...result.scenarios.map((s) => row(cells(s, result.settings.connections)))].join('\n');
+function find(result: BenchResult, operationName: string, phase?: string): ScenarioResult | undefined {
+  return result.scenarios.find((s) => s.operationName === operationName && (phase === undefined || s.phase === phase));
+}
+
+const pct = (a: number, b: number): string => `${Math.round((100 * a) / b)} %`;
+const fixed = (n: number | undefined, digits = 1): string => (n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(digits));
+
+/** One line per goal of issue 9, from this run alone. */
+export function goalLines(result: BenchResult): string[] {
+  const lines: string[] = [];
+  const phases = [...new Set(result.scenarios.map((s) => s.phase))];
+  const [main, coldSmall, coldLarge] = [phases[0], phases[1], phases[2]];
+  const under = find(result, 'TrivialUnderLoad');
+  const background = find(result, 'Parent2Background');
+  if (under) {
+    lines.push(`1. \`{ __typename }\` under check load: p50 ${under.load.latencyMs.p50} ms, p99 ${under.load.latencyMs.p99} ms (${requestsPerSecond(under.load.requestsPerSecond)} req/s on one connection) while ${background?.load.connections ?? '?'} connections ran member parent walks with real checks at ${requestsPerSecond(background?.load.requestsPerSecond ?? NaN)} req/s (goal: p99 < 10 ms).`);
+  }
+  const ceilingMain = find(result, 'Ceiling', main);
+  const parent = find(result, 'Parent2', main);
+  const list = find(result, 'List50', main);
+  if (ceilingMain && parent && list) {
+    const c = ceilingMain.load.requestsPerSecond;
+    lines.push(`2. Parent walk ${requestsPerSecond(parent.load.requestsPerSecond)} req/s = ${pct(parent.load.requestsPerSecond, c)} and \`workspaces(first: 50)\` ${requestsPerSecond(list.load.requestsPerSecond)} req/s = ${pct(list.load.requestsPerSecond, c)} of \`{ __typename }\` with an API key (${requestsPerSecond(c)} req/s) (goal: ≥ 50 % each).`);
+  }
+  for (const op of ['Parent2ColdAdmin', 'Parent2ColdMember']) {
+    const small = find(result, op, coldSmall);
+    const big = find(result, op, coldLarge);
+    if (small && big) {
+      lines.push(`3. ${op}: ${fixed(cpuTotal(small), 2)} → ${fixed(cpuTotal(big), 2)} CPU ms/req (× ${fixed(cpuTotal(big) / cpuTotal(small), 2)}), ${requestsPerSecond(small.load.requestsPerSecond)} → ${requestsPerSecond(big.load.requestsPerSecond)} req/s (× ${fixed(small.load.requestsPerSecond / big.load.requestsPerSecond, 2)} slower), 11k → 111k (goal: within 1.5×).`);
+    }
+  }
+  for (const s of result.starts) lines.push(`3. ${s.label}: up in ${s.startMs} ms; SpiceDB sync ${s.sync.kind}, ${s.sync.durationMs} ms for ${s.sync.relationships.toLocaleString('en-US')} relationships.`);
+  const children = find(result, 'Children3', main);
+  if (children) lines.push(`4. 3 levels of \`children\` (1,111 nodes): ${fixed(cpuTotal(children), 2)} CPU ms/req, ${requestsPerSecond(children.load.requestsPerSecond)} req/s (goal: ≤ 10 ms).`);
+  if (ceilingMain && parent) {
+    lines.push(`5. SQL statements per API-key request: \`{ __typename }\` ${formatRange(ceilingMain.log.sql)}, the parent walk ${formatRange(parent.log.sql)} (goal: at most one before resolvers, for the key and the freshness token together).`);
+  }
+  const o = result.outbox;
+  lines.push(`6. Outbox relay: commit-to-applied lag p50 ${o.lag.p50Ms} ms, p99 ${o.lag.p99Ms} ms (max ${o.lag.maxMs}) at ${o.lag.perSecond} events/s; a backlog of ${o.drain.events.toLocaleString('en-US')} drained in ${o.drain.durationMs} ms = ${o.drain.eventsPerSecond.toLocaleString('en-US')} events/s (goals: p99 < 50 ms, ≥ 1,000 events/s).`);
+  lines.push(result.reconcile ? `7. Reconcile at ${(result.seeds.large ?? 0).toLocaleString('en-US')} workspaces (--dry-run, the whole diff): ${result.reconcile.durationMs} ms. ${result.reconcile.output}` : '7. Reconcile: not available.');
+  return lines;
 }
 
 export function settingsLines(result: BenchResult): string[] {
@@ -90,25 +129,15 @@ export function settingsLines(result: BenchResult): string[] {
   return [
     `${m.cores} × ${m.cpu}, ${m.memoryGiB} GiB, ${m.os}; Node ${m.node}; PostgreSQL ${m.postgres}; ${m.spicedb}.`,
     `autocannon ${m.autocannon} on the same machine, ${result.settings.connections} connections, ${result.settings.durationSeconds} s per scenario after ${result.settings.warmupSeconds} s of single requests (“alone”); 1-minute load average at each window: ${loads}.`,
-    `Tenant of ${result.seed.workspaces.toLocaleString('en-US')} workspaces (fan-out ${result.settings.fanOut}, depth ${result.settings.depth}); SpiceDB rebuilt from PostgreSQL at start-up in ${result.service.rebuild.durationMs} ms (${result.service.rebuild.relationships.toLocaleString('en-US')} relationships).`,
+    `Tenants of ${result.settings.shapes.map((s) => `fan-out ${s.fanOut}, depth ${s.depth}`).join(' and ')}; whole run ${Math.round(result.totalMs / 1000)} s.`,
   ];
 }
 
-/** Scenarios whose window closed with too few answers: how long the service took to answer all of them. */
-export function notes(result: BenchResult): string[] {
-  return result.scenarios
-    .filter((s) => tooFewAnswers(s, result.settings.connections))
-    .map((s) => {
-      const seconds = s.load.durationSeconds + s.drained.waitedMs / 1000;
-      return (
-        `${s.title}: ${s.load.requests} answers within the ${s.load.durationSeconds} s window; the service answered all ${s.log.requests} ` +
-        `requests within ${seconds.toFixed(1)} s (${(s.log.requests / seconds).toFixed(2)} req/s); time inside the service p50 ` +
-        `${Math.round(s.log.serviceMs.p50)} ms, p99 ${Math.round(s.log.serviceMs.p99)} ms.`
-      );
-    });
-}
-
-export async function writeJson(result: BenchResult, file: string): Promise<void> {
+export async function report(result: BenchResult, file: string): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true });
   await writeFile(file, `${JSON.stringify(result, null, 2)}\n`);
+  const phases = [...new Set(result.scenarios.map((s) => s.phase))];
+  const sections = phases.map((phase) => `**${phase}**\n\n${markdownTable(result.scenarios.filter((s) => s.phase === phase))}`);
+  console.log(`\n${settingsLines(result).join('  \n')}\n\n${sections.join('\n\n')}\n\n${goalLines(result).join('\n')}\n`);
+  console.log(`Results: ${path.relative(process.cwd(), file)}; whole run ${Math.round(result.totalMs / 1000)} s.`);
 }

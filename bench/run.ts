@@ -1,27 +1,36 @@
 /**
- * `npm run bench`: seeds a tenant of 11,111 workspaces (fan-out 10, depth 4) into embedded
- * PostgreSQL, starts the service in its own process (embedded SpiceDB rebuilt from PostgreSQL),
- * loads each scenario with autocannon at concurrency 16 and reports throughput, latency, and the
- * SQL statements and SpiceDB calls per request the service logged. See docs/benchmarks.md.
+ * `npm run bench`: seeds tenants of 11,111 and 111,111 workspaces into embedded PostgreSQL, starts
+ * the service in its own process, loads each scenario with autocannon and reports throughput,
+ * latency, CPU, and the SQL statements and SpiceDB calls per request the service logged; then the
+ * outbox relay (lag and drain), start-up and restart, and the reconcile. See docs/benchmarks.md.
  *
- * BENCH_DURATION (s, default 10), BENCH_WARMUP (s, default 2), BENCH_KEEP=1 keeps the data folder.
+ * BENCH_DURATION (s, default 10), BENCH_WARMUP (s, default 2), BENCH_KEEP=1 keeps the data folders,
+ * BENCH_LARGE=0 skips the 111,111-workspace tenant.
  */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { freePort } from '../tests/support/free-port.js';
 import type { Target } from './load.js';
 import { describeMachine } from './machine.js';
-import { measure, type ScenarioResult } from './measure.js';
-import { failures, markdownTable, notes, settingsLines, textTable, writeJson, type BenchResult } from './report.js';
-import { scenariosFor } from './scenarios.js';
-import { seedTenant, type TreeShape } from './seed.js';
+import { measure, measureUnderLoad, type MeasureSettings, type ScenarioResult } from './measure.js';
+import { benchOutbox } from './outbox-bench.js';
+import { failures, report, type BenchResult, type StartFigures } from './report.js';
+import { ceiling, coldScenarios, mainScenarios, underLoadScenarios } from './scenarios.js';
+import { seedTenant, type SeededTenant, type TreeShape } from './seed.js';
 import { findLogLine, startService, type ServiceProcess } from './service.js';
 
+const ROOT = fileURLToPath(new URL('../', import.meta.url));
 const RESULTS = fileURLToPath(new URL('./results/latest.json', import.meta.url));
 const CONNECTIONS = 16;
-const SHAPE: TreeShape = { fanOut: 10, depth: 4 };
+const SMALL: TreeShape = { fanOut: 10, depth: 4 };
+const LARGE: TreeShape = { fanOut: 10, depth: 5 };
+// Checks themselves, not answers remembered from an earlier request with the same token.
+const CACHE_OFF = { AUTHZ_CACHE_MAX_ENTRIES: '0' };
 
 function envSeconds(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -32,59 +41,151 @@ function envSeconds(name: string, fallback: number): number {
 
 const log = (message: string): void => console.log(`[bench] ${message}`);
 
+function logResult(r: ScenarioResult): void {
+  log(`${r.operationName}: ${r.load.requestsPerSecond.toFixed(1)} req/s, p50 ${r.load.latencyMs.p50} ms, p99 ${r.load.latencyMs.p99} ms, ` +
+    `alone ${r.single.p50Ms} ms; SQL ${r.log.sql.min}–${r.log.sql.max}, SpiceDB ${r.log.spicedb.min}–${r.log.spicedb.max}; ` +
+    `${r.load.requests} answered in the window, ${r.drained.afterWindow} after it (${r.drained.waitedMs} ms)`);
+}
+
+/** What the service logged about bringing SpiceDB in line with PostgreSQL at start. */
+function startFigures(service: ServiceProcess, label: string): StartFigures {
+  const rebuilt = findLogLine(service.lines, 'SpiceDB rebuilt from PostgreSQL');
+  const reconciled = findLogLine(service.lines, 'SpiceDB reconciled with PostgreSQL');
+  const known = findLogLine(service.lines, 'SpiceDB datastore already in sync through the outbox');
+  const sync = rebuilt
+    ? { kind: 'rebuild', durationMs: Number(rebuilt.durationMs), relationships: Number(rebuilt.relationships) }
+    : reconciled
+      ? { kind: 'reconcile', durationMs: Number(reconciled.durationMs), relationships: Number(reconciled.missing) + Number(reconciled.extra) }
+      : { kind: known ? 'none (datastore known)' : 'none', durationMs: 0, relationships: 0 };
+  log(`${label}: up in ${service.startMs} ms; SpiceDB sync: ${sync.kind}, ${sync.durationMs} ms for ${sync.relationships} relationships`);
+  return { label, startMs: service.startMs, sync };
+}
+
+class Services {
+  private running: ServiceProcess | undefined;
+
+  constructor(private readonly dataDir: string, private readonly postgresPort: number) {}
+
+  async start(env: Record<string, string> = {}): Promise<ServiceProcess> {
+    await this.stop();
+    this.running = await startService({ dataDir: this.dataDir, port: await freePort(), postgresPort: this.postgresPort, env });
+    return this.running;
+  }
+
+  async stop(): Promise<void> {
+    const service = this.running;
+    this.running = undefined;
+    if (service) log(`service stopped (exit code ${await service.stop()})`);
+  }
+}
+
+/** `npm run reconcile -- --dry-run` against the running service's database: the whole diff, timed. */
+async function timeReconcile(dataDir: string, postgresPort: number): Promise<{ durationMs: number; output: string } | undefined> {
+  const cli = path.join(ROOT, 'src/cli/reconcile.ts');
+  if (!existsSync(cli)) return undefined;
+  const started = Date.now();
+  const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', cli, '--dry-run'], {
+    cwd: ROOT,
+    env: { ...process.env, DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(postgresPort), DATABASE_URL: '', SPICEDB_ENDPOINT: '', LOG_LEVEL: 'warn' },
+    maxBuffer: 1 << 20,
+  });
+  const output = stdout.trim();
+  log(`reconcile --dry-run: ${output} (${Date.now() - started} ms with the process start)`);
+  return { durationMs: Number(/ (\d+) ms\./.exec(output)?.[1] ?? NaN), output };
+}
+
+function target(service: ServiceProcess, seed: SeededTenant): Target {
+  return { url: service.url, apiKeys: { admin: seed.adminApiKey, member: seed.member.apiKey } };
+}
+
 async function main(): Promise<BenchResult> {
   const started = Date.now();
-  const durationSeconds = envSeconds('BENCH_DURATION', 10);
-  const warmupSeconds = envSeconds('BENCH_WARMUP', 2);
+  const settings: MeasureSettings = { connections: CONNECTIONS, durationSeconds: envSeconds('BENCH_DURATION', 10), warmupSeconds: envSeconds('BENCH_WARMUP', 2) };
   const keep = process.env.BENCH_KEEP === '1';
+  const large = process.env.BENCH_LARGE !== '0';
   const [load1 = 0] = os.loadavg();
   if (load1 > os.cpus().length / 2) {
     log(`warning: load average ${load1.toFixed(1)} on ${os.cpus().length} cores; other processes compete, so throughput will be low and noisy`);
   }
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'iam-bench-'));
-  // Run as root, PostgreSQL runs as the postgres user, who must be able to enter this folder.
-  await chmod(dataDir, 0o755);
-  let service: ServiceProcess | undefined;
+  const dirs: string[] = [];
+  const running: Services[] = [];
   let cleaned = false;
   const cleanUp = async (): Promise<void> => {
     if (cleaned) return;
     cleaned = true;
-    const code = await service?.stop();
-    if (service) log(`service stopped (exit code ${code})`);
-    if (keep) log(`data kept in ${dataDir}`);
-    else await rm(dataDir, { recursive: true, force: true });
+    for (const s of running) await s.stop();
+    for (const dir of dirs) {
+      if (keep) log(`data kept in ${dir}`);
+      else await rm(dir, { recursive: true, force: true });
+    }
   };
   process.once('SIGINT', () => void cleanUp().finally(() => process.exit(130)));
 
-  try {
+  const prepare = async (shape: TreeShape): Promise<{ seed: SeededTenant; services: Services; dataDir: string; postgresPort: number }> => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'iam-bench-'));
+    dirs.push(dataDir);
+    // Run as root, PostgreSQL runs as the postgres user, who must be able to enter this folder.
+    await chmod(dataDir, 0o755);
     const postgresPort = await freePort();
-    log(`seeding ${SHAPE.fanOut}-way tree of depth ${SHAPE.depth} into embedded PostgreSQL in ${dataDir}`);
-    const seed = await seedTenant(dataDir, postgresPort, SHAPE);
+    log(`seeding ${shape.fanOut}-way tree of depth ${shape.depth} into embedded PostgreSQL in ${dataDir}`);
+    const seed = await seedTenant(dataDir, postgresPort, shape);
     log(`seeded ${seed.workspaces.toLocaleString('en-US')} workspaces in ${seed.durationMs} ms`);
+    const services = new Services(dataDir, postgresPort);
+    running.push(services);
+    return { seed, services, dataDir, postgresPort };
+  };
 
-    service = await startService({ dataDir, port: await freePort(), postgresPort });
-    const rebuilt = findLogLine(service.lines, 'SpiceDB rebuilt from PostgreSQL');
-    const rebuild = { durationMs: Number(rebuilt?.durationMs ?? NaN), relationships: Number(rebuilt?.relationships ?? NaN) };
-    log(`service up in ${service.startMs} ms (pid ${service.pid}); SpiceDB rebuild ${rebuild.durationMs} ms for ${rebuild.relationships} relationships`);
+  try {
+    const scenarios: ScenarioResult[] = [];
+    const starts: StartFigures[] = [];
+    const record = (results: ScenarioResult[]): void => {
+      for (const r of results) {
+        scenarios.push(r);
+        logResult(r);
+      }
+    };
 
-    const target: Target = { url: service.url, apiKey: seed.adminApiKey };
-    const settings = { connections: CONNECTIONS, durationSeconds, warmupSeconds };
-    const results: ScenarioResult[] = [];
-    for (const scenario of scenariosFor(seed, SHAPE.fanOut)) {
-      const r = await measure(scenario, service, target, settings);
-      results.push(r);
-      log(`${r.operationName}: ${r.load.requestsPerSecond.toFixed(1)} req/s, p50 ${r.load.latencyMs.p50} ms, p99 ${r.load.latencyMs.p99} ms, ` +
-        `alone ${r.single.p50Ms} ms; SQL ${r.log.sql.min}–${r.log.sql.max}, SpiceDB ${r.log.spicedb.min}–${r.log.spicedb.max}; ` +
-        `${r.load.requests} answered in the window, ${r.drained.afterWindow} after it (${r.drained.waitedMs} ms)`);
+    const small = await prepare(SMALL);
+    const smallLabel = `${small.seed.workspaces.toLocaleString('en-US')} workspaces`;
+    let service = await small.services.start();
+    starts.push(startFigures(service, `${smallLabel}: first start`));
+    for (const scenario of mainScenarios(small.seed, SMALL.fanOut)) record([await measure(scenario, service, target(service, small.seed), settings, smallLabel)]);
+    log('outbox relay: 50 events/s for 10 s, then a backlog of 10,000');
+    const outbox = await benchOutbox(small.seed.databaseUrl, small.seed.tenantId, small.seed.sampleLeaves.map((l) => l.id), { perSecond: 50, seconds: 10, backlog: 10_000 });
+    log(`outbox: lag p50 ${outbox.lag.p50Ms} ms, p99 ${outbox.lag.p99Ms} ms; backlog of ${outbox.drain.events} in ${outbox.drain.durationMs} ms (${outbox.drain.eventsPerSecond}/s)`);
+
+    const coldSmall = `${smallLabel}, answer cache off`;
+    service = await small.services.start(CACHE_OFF);
+    starts.push(startFigures(service, `${smallLabel}: restart`));
+    const under = underLoadScenarios(small.seed);
+    record(await measureUnderLoad(under.foreground, under.background, service, target(service, small.seed), settings, coldSmall));
+    for (const scenario of [ceiling(), ...coldScenarios(small.seed)]) record([await measure(scenario, service, target(service, small.seed), settings, coldSmall)]);
+    await small.services.stop();
+
+    let reconcile: { durationMs: number; output: string } | undefined;
+    let largeWorkspaces: number | undefined;
+    if (large) {
+      const big = await prepare(LARGE);
+      largeWorkspaces = big.seed.workspaces;
+      const bigLabel = `${big.seed.workspaces.toLocaleString('en-US')} workspaces`;
+      service = await big.services.start(CACHE_OFF);
+      starts.push(startFigures(service, `${bigLabel}: first start`));
+      for (const scenario of [ceiling(), ...coldScenarios(big.seed)]) record([await measure(scenario, service, target(service, big.seed), settings, `${bigLabel}, answer cache off`)]);
+      reconcile = await timeReconcile(big.dataDir, big.postgresPort);
+      service = await big.services.start(CACHE_OFF);
+      starts.push(startFigures(service, `${bigLabel}: restart`));
+      await big.services.stop();
     }
 
     return {
       startedAt: new Date(started).toISOString(),
-      settings: { connections: CONNECTIONS, durationSeconds, warmupSeconds, ...SHAPE },
-      machine: await describeMachine(seed.postgresVersion),
-      seed: { workspaces: seed.workspaces, durationMs: seed.durationMs },
-      service: { startMs: service.startMs, rebuild },
-      scenarios: results,
+      settings: { ...settings, shapes: large ? [SMALL, LARGE] : [SMALL] },
+      machine: await describeMachine(small.seed.postgresVersion),
+      seeds: { small: small.seed.workspaces, large: largeWorkspaces },
+      starts,
+      scenarios,
+      outbox,
+      reconcile,
       totalMs: Date.now() - started,
     };
   } finally {
@@ -95,19 +196,14 @@ async function main(): Promise<BenchResult> {
 function problems(result: BenchResult): string[] {
   return result.scenarios.flatMap((s) => [
     ...(failures(s) > 0 ? [`${s.operationName}: ${failures(s)} failed requests`] : []),
-    ...(s.log.sql.min !== s.log.sql.max || s.log.spicedb.min !== s.log.spicedb.max ? [`${s.operationName}: round trips varied between requests`] : []),
+    ...(!s.varies && (s.log.sql.min !== s.log.sql.max || s.log.spicedb.min !== s.log.spicedb.max) ? [`${s.operationName}: round trips varied between requests`] : []),
     ...(s.log.requests < s.load.requests ? [`${s.operationName}: ${s.load.requests} responses but ${s.log.requests} log lines`] : []),
     ...(!s.drained.complete ? [`${s.operationName}: the service had not answered every request ${s.drained.waitedMs} ms after the window`] : []),
   ]);
 }
 
 const result = await main();
-await writeJson(result, RESULTS);
-const noteLines = notes(result);
-console.log(`\n${textTable(result)}\n`);
-console.log([...noteLines, ...settingsLines(result)].join('\n'));
-console.log(`\nMarkdown:\n\n${settingsLines(result).join('  \n')}\n\n${markdownTable(result)}\n${noteLines.map((n) => `\n— ${n}`).join('')}\n`);
-console.log(`Results: ${path.relative(process.cwd(), RESULTS)}; whole run ${Math.round(result.totalMs / 1000)} s.`);
+await report(result, RESULTS);
 const found = problems(result);
 for (const problem of found) console.log(`PROBLEM: ${problem}`);
 if (found.length > 0) process.exitCode = 1;

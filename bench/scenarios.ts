@@ -1,4 +1,6 @@
-import type { SeededTenant } from './seed.js';
+import type { Leaf, SeededTenant } from './seed.js';
+
+export type Credential = 'none' | 'admin' | 'member';
 
 export interface Scenario {
   /** Short key, used in the JSON results. */
@@ -7,16 +9,20 @@ export interface Scenario {
   /** Distinct per scenario, so the service's `graphql_request` lines can be told apart. */
   operationName: string;
   query: string;
-  variables: Record<string, unknown>;
-  authenticated: boolean;
-  /** Checks one response's `data`; returns what it contained, for the report. Throws when wrong. */
-  check(data: unknown): string;
+  /**
+   * One variables object per request, taken in turn. With one, every response must equal the
+   * verified one; with several (cold walks over many workspaces), each must be a 200 without errors.
+   */
+  variables: Record<string, unknown>[];
+  credential: Credential;
+  /** Checks one response's `data` for `variables[index]`; returns what it contained, for the report. Throws when wrong. */
+  check(data: unknown, index: number): string;
 }
 
 const CHILDREN_3 = `query Children3($id: ID!) {
   workspace(id: $id) { id name children { nodes { id name children { nodes { id name children { nodes { id name } } } } } } }
 }`;
-const PARENT_2 = `query Parent2($id: ID!) { workspace(id: $id) { parent { parent { name } } } }`;
+const parent2 = (name: string): string => `query ${name}($id: ID!) { workspace(id: $id) { parent { parent { name } } } }`;
 const LIST_50 = `query List50($tenantId: ID!) {
   workspaces(tenantId: $tenantId, first: 50) { nodes { id name } pageInfo { hasNextPage endCursor } }
 }`;
@@ -30,54 +36,55 @@ function countIds(data: unknown): number {
   return JSON.stringify(data).match(/"id":/g)?.length ?? 0;
 }
 
-export function scenariosFor(seed: SeededTenant, fanOut: number): Scenario[] {
+function typename(key: string, title: string, operationName: string, credential: Credential): Scenario {
+  return {
+    key,
+    title,
+    operationName,
+    query: `query ${operationName} { __typename }`,
+    variables: [{}],
+    credential,
+    check(data) {
+      expect(JSON.stringify(data) === '{"__typename":"Query"}', `unexpected data ${JSON.stringify(data)}`);
+      return '__typename';
+    },
+  };
+}
+
+function parentWalk(key: string, title: string, operationName: string, credential: Credential, leaves: Leaf[]): Scenario {
+  return {
+    key,
+    title,
+    operationName,
+    query: parent2(operationName),
+    variables: leaves.map((l) => ({ id: l.id })),
+    credential,
+    check(data, index) {
+      const expected = JSON.stringify({ workspace: { parent: { parent: { name: leaves[index]?.grandparentName } } } });
+      expect(JSON.stringify(data) === expected, `expected ${expected}, got ${JSON.stringify(data)}`);
+      return leaves.length === 1 ? '3 workspaces' : `3 workspaces, ${leaves.length.toLocaleString('en-US')} leaves in turn`;
+    },
+  };
+}
+
+export const ceiling = (): Scenario => typename('typename', '`{ __typename }`, API key', 'Ceiling', 'admin');
+
+/** The scenarios on the service as deployed (answer cache on), 11,111 workspaces. */
+export function mainScenarios(seed: SeededTenant, fanOut: number): Scenario[] {
   const threeLevels = 1 + fanOut + fanOut ** 2 + fanOut ** 3;
-  const grandparent = seed.leafName.split('-').slice(0, -2).join('-');
+  const leaf = seed.sampleLeaves.at(-1);
+  if (!leaf) throw new Error('no leaves');
   return [
-    {
-      key: 'typename-anonymous',
-      title: '`{ __typename }`, no credentials',
-      operationName: 'CeilingAnonymous',
-      query: 'query CeilingAnonymous { __typename }',
-      variables: {},
-      authenticated: false,
-      check(data) {
-        expect(JSON.stringify(data) === '{"__typename":"Query"}', `unexpected data ${JSON.stringify(data)}`);
-        return '__typename';
-      },
-    },
-    {
-      key: 'typename',
-      title: '`{ __typename }`, API key',
-      operationName: 'Ceiling',
-      query: 'query Ceiling { __typename }',
-      variables: {},
-      authenticated: true,
-      check(data) {
-        expect(JSON.stringify(data) === '{"__typename":"Query"}', `unexpected data ${JSON.stringify(data)}`);
-        return '__typename';
-      },
-    },
-    {
-      key: 'parent-2-levels',
-      title: '`parent { parent { name } }` of a leaf',
-      operationName: 'Parent2',
-      query: PARENT_2,
-      variables: { id: seed.leafId },
-      authenticated: true,
-      check(data) {
-        const expected = JSON.stringify({ workspace: { parent: { parent: { name: grandparent } } } });
-        expect(JSON.stringify(data) === expected, `expected ${expected}, got ${JSON.stringify(data)}`);
-        return '3 workspaces';
-      },
-    },
+    typename('typename-anonymous', '`{ __typename }`, no credentials', 'CeilingAnonymous', 'none'),
+    ceiling(),
+    parentWalk('parent-2-levels', '`parent { parent { name } }` of a leaf', 'Parent2', 'admin', [leaf]),
     {
       key: 'list-50',
       title: '`workspaces(tenantId, first: 50)`',
       operationName: 'List50',
       query: LIST_50,
-      variables: { tenantId: seed.tenantId },
-      authenticated: true,
+      variables: [{ tenantId: seed.tenantId }],
+      credential: 'admin',
       check(data) {
         const nodes = countIds(data);
         expect(nodes === 50, `expected 50 workspaces, got ${nodes}`);
@@ -91,8 +98,8 @@ export function scenariosFor(seed: SeededTenant, fanOut: number): Scenario[] {
       title: '3 levels of `children` from the root',
       operationName: 'Children3',
       query: CHILDREN_3,
-      variables: { id: seed.rootId },
-      authenticated: true,
+      variables: [{ id: seed.rootId }],
+      credential: 'admin',
       check(data) {
         const nodes = countIds(data);
         expect(nodes === threeLevels, `expected ${threeLevels} workspaces, got ${nodes}`);
@@ -100,4 +107,27 @@ export function scenariosFor(seed: SeededTenant, fanOut: number): Scenario[] {
       },
     },
   ];
+}
+
+/**
+ * Parent walks over many leaves, on a service whose answer cache is off: what a check itself costs,
+ * for a tenant admin and for a member whose grant is two levels above the leaves.
+ */
+export function coldScenarios(seed: SeededTenant): Scenario[] {
+  return [
+    parentWalk('parent-2-cold-admin', '`parent { parent { name } }`, tenant admin, leaves in turn', 'Parent2ColdAdmin', 'admin', seed.sampleLeaves),
+    parentWalk('parent-2-cold-member', '`parent { parent { name } }`, member with a deep grant, leaves in turn', 'Parent2ColdMember', 'member', seed.member.leaves),
+  ];
+}
+
+/**
+ * One connection of `{ __typename }` (no credentials: nothing but the event loop) while the other
+ * connections run member parent walks that each need real checks: how long a request that needs
+ * no check waits behind those that do.
+ */
+export function underLoadScenarios(seed: SeededTenant): { foreground: Scenario; background: Scenario } {
+  return {
+    foreground: typename('typename-under-load', '`{ __typename }`, one connection, while 15 run member parent walks', 'TrivialUnderLoad', 'none'),
+    background: parentWalk('parent-2-background', 'member parent walks (background)', 'Parent2Background', 'member', seed.member.leaves),
+  };
 }

@@ -1,5 +1,8 @@
+import { daysFromNow } from '../src/api-keys/api-key.js';
 import type pg from 'pg';
 import { bootstrap } from '../src/bootstrap/bootstrap.js';
+import { addTenantMember, addWorkspaceMember } from '../src/memberships/membership.repository.js';
+import { upsertUserFromIdentity } from '../src/users/user.repository.js';
 import { createDatabase } from '../src/infra/db/database.js';
 import { startEmbeddedPostgres } from '../src/infra/db/embedded-postgres.js';
 import { migrate } from '../src/infra/db/migrator.js';
@@ -23,16 +26,29 @@ export interface SeededTenant {
   leafId: string;
   leafName: string;
   adminApiKey: string;
+  /** Up to 1,000 leaves spread over the tree, with their grandparent's name (for cold parent walks). */
+  sampleLeaves: Leaf[];
+  /** A tenant member whose only grant is `member` on a workspace two levels above the leaves. */
+  member: { apiKey: string; grantId: string; leaves: Leaf[] };
   /** Every workspace of the tenant, the root included. */
   workspaces: number;
   postgresVersion: string;
   durationMs: number;
+  /** The embedded PostgreSQL's URL (its password is kept in the data dir, so it stays valid). */
+  databaseUrl: string;
 }
 
 interface Node {
   id: string;
   label: string;
 }
+
+export interface Leaf {
+  id: string;
+  grandparentName: string;
+}
+
+const grandparentOf = (label: string): string => label.split('-').slice(0, -2).join('-');
 
 /**
  * Fills a fresh embedded PostgreSQL under `dataDir` the way the service would find it after a
@@ -55,11 +71,29 @@ export async function seedTenant(dataDir: string, postgresPort: number, shape: T
     if (!boot.adminApiKey) throw new Error('bootstrap did not issue an admin key (data folder not empty?)');
 
     let level: Node[] = [{ id: boot.rootWorkspaceId, label: 'ws' }];
+    const levels: Node[][] = [level];
     let workspaces = 1;
     for (let depth = 1; depth <= shape.depth; depth += 1) {
       level = await insertLevel(pool, boot.tenantId, depth, childrenOf(level, shape.fanOut));
+      levels.push(level);
       workspaces += level.length;
     }
+    const toLeaf = (n: Node): Leaf => ({ id: n.id, grandparentName: grandparentOf(n.label) });
+    const stride = Math.max(1, Math.floor(level.length / 1000));
+    const sampleLeaves = level.filter((_, i) => i % stride === 0).slice(0, 1000).map(toLeaf);
+    // The member's grant: the last node two levels above the leaves; its leaves are the last fanOut².
+    const grant = levels[shape.depth - 2]?.at(-1);
+    if (!grant) throw new Error('the tree is too shallow for a member grant');
+    const memberLeaves = level.filter((n) => n.label.startsWith(`${grant.label}-`)).map(toLeaf);
+    const { value: memberKey } = await services.uow.run(async (tx) => {
+      const user = await upsertUserFromIdentity(tx.trx, { issuer: 'https://bench.local', subject: 'member', username: 'bench-member', name: null, email: null });
+      await addTenantMember(tx.trx, boot.tenantId, user.id, 'member');
+      tx.emit({ type: 'TenantMemberAdded', tenantId: boot.tenantId, userId: user.id, role: 'member' });
+      const subject = { type: 'user' as const, id: user.id };
+      await addWorkspaceMember(tx.trx, grant.id, subject, 'member');
+      tx.emit({ type: 'WorkspaceMemberAdded', tenantId: boot.tenantId, workspaceId: grant.id, subject, role: 'member' });
+      return services.apiKeys.issue(tx, { tenantId: boot.tenantId, ownerUserId: user.id, name: 'bench member', expiresAt: daysFromNow(30) });
+    });
     // Fresh planner statistics, as autovacuum would have them after a while.
     await pool.query('ANALYZE');
     const version = await pool.query<{ server_version: string }>('SHOW server_version');
@@ -71,9 +105,12 @@ export async function seedTenant(dataDir: string, postgresPort: number, shape: T
       leafId: leaf.id,
       leafName: leaf.label,
       adminApiKey: boot.adminApiKey,
+      sampleLeaves,
+      member: { apiKey: memberKey.secret, grantId: grant.id, leaves: memberLeaves },
       workspaces,
       postgresVersion: version.rows[0]?.server_version ?? 'unknown',
       durationMs: Date.now() - started,
+      databaseUrl: postgres.url,
     };
   } finally {
     await database.close();

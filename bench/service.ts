@@ -18,6 +18,8 @@ export interface ServiceOptions {
   port: number;
   postgresPort: number;
   timeoutMs?: number;
+  /** More environment for the service (e.g. AUTHZ_CACHE_MAX_ENTRIES). */
+  env?: Record<string, string>;
 }
 
 /**
@@ -38,6 +40,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
       DATABASE_URL: '',
       DATABASE_READ_URL: '',
       SPICEDB_ENDPOINT: '',
+      ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -46,7 +49,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
   let buffered = '';
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   const listening = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`service did not start in ${options.timeoutMs ?? 120_000} ms`)), options.timeoutMs ?? 120_000);
+    const timer = setTimeout(() => reject(new Error(`service did not start in ${options.timeoutMs ?? 600_000} ms`)), options.timeoutMs ?? 600_000);
     child.stdout.on('data', (chunk: Buffer) => {
       buffered += chunk.toString('utf8');
       const parts = buffered.split('\n');

@@ -9,13 +9,15 @@ import type { Config } from './config.js';
 import { createDatabase, type DatabaseHandles } from './infra/db/database.js';
 import { EMBEDDED_DATABASE, startEmbeddedPostgres, type EmbeddedPostgresHandle } from './infra/db/embedded-postgres.js';
 import { migrate } from './infra/db/migrator.js';
-import { connectRemoteSpiceDb, readSchemaFile, startEmbeddedSpiceDb } from './infra/spicedb/connect.js';
+import { connectRemoteSpiceDb, readSchemaFile, startEmbeddedSpiceDbProcess } from './infra/spicedb/connect.js';
+import type { EmbeddedSpiceDbProcess } from './infra/spicedb/embedded/embedded-process.js';
 import type { SpiceDb } from './infra/spicedb/spicedb.js';
 import { RequestMetrics } from './http/metrics.js';
 import type { Logger } from './logger.js';
 import { ApplyWaiter } from './outbox/apply-waiter.js';
 import { PgNotifier } from './infra/db/pg-notifier.js';
 import { rebuildSpiceDb } from './relationships/rebuild.js';
+import { syncEmbeddedSpiceDb } from './relationships/startup-sync.js';
 import { OutboxRelay, relaySettings } from './outbox/relay.js';
 import { outboxBacklog } from './outbox/outbox.repository.js';
 import { outboxPort } from './outbox/outbox-port.js';
@@ -28,6 +30,8 @@ export interface Runtime {
   database: DatabaseHandles;
   databaseUrl: string;
   spicedb: SpiceDb;
+  /** The embedded SpiceDB's process, when this runtime started one. */
+  embeddedSpiceDb: EmbeddedSpiceDbProcess | undefined;
   relay: OutboxRelay;
   bootstrap: BootstrapResult;
   services: Services;
@@ -59,20 +63,33 @@ export async function startRuntime(config: Config, logger: Logger, overrides: Ru
   const applied = await migrate(primaryPool, { logger });
   if (applied.length > 0) logger.info({ event: 'migrations_applied', migrations: applied }, 'migrations applied');
 
-  const embeddedSpiceDb = !overrides.spicedb && config.embeddedSpiceDb;
-  const spicedb =
-    overrides.spicedb ??
-    (config.embeddedSpiceDb
-      ? await startEmbeddedSpiceDb()
-      : connectRemoteSpiceDb({ endpoint: config.SPICEDB_ENDPOINT ?? '', token: config.SPICEDB_TOKEN ?? '', insecure: config.SPICEDB_INSECURE }));
   const schema = await readSchemaFile();
-  if (embeddedSpiceDb) {
+  let spicedb: SpiceDb;
+  let embedded: EmbeddedSpiceDbProcess | undefined;
+  if (overrides.spicedb) {
+    spicedb = overrides.spicedb;
+    await writeSchemaWhenReachable(spicedb, schema, logger);
+  } else if (config.embeddedSpiceDb) {
+    const datastore = config.SPICEDB_DATASTORE;
+    const started = await startEmbeddedSpiceDbProcess({
+      datastore,
+      databaseUrl,
+      logger,
+      // A restarted process on the memory datastore is empty again; on PostgreSQL it lost nothing.
+      recover: async (restarted) => {
+        await restarted.writeSchema(schema);
+        if (datastore === 'memory') await rebuildSpiceDb(database.db, restarted, logger);
+      },
+    });
+    spicedb = started.spicedb;
+    embedded = started.process;
     await spicedb.writeSchema(schema);
-    // The memory datastore starts empty: PostgreSQL, the source of truth, fills it.
-    await rebuildSpiceDb(database.db, spicedb, logger);
+    await syncEmbeddedSpiceDb(datastore, { db: database.db, spicedb, databaseUrl, logger });
   } else {
+    spicedb = connectRemoteSpiceDb({ endpoint: config.SPICEDB_ENDPOINT ?? '', token: config.SPICEDB_TOKEN ?? '', insecure: config.SPICEDB_INSECURE });
     await writeSchemaWhenReachable(spicedb, schema, logger);
   }
+  const embeddedSpiceDb = embedded !== undefined;
 
   const notifier = new PgNotifier({ connectionString: databaseUrl, logger });
   await notifier.start();
@@ -107,7 +124,7 @@ export async function startRuntime(config: Config, logger: Logger, overrides: Ru
   logger.info({ event: 'server_started', url, startupMs: Date.now() - started, embeddedPostgres: !!embeddedPg, embeddedSpiceDb }, `iam-subgraph listening on ${url}`);
 
   return {
-    app, url, database, databaseUrl, spicedb, relay, bootstrap: bootstrapped, services,
+    app, url, database, databaseUrl, spicedb, embeddedSpiceDb: embedded, relay, bootstrap: bootstrapped, services,
     async stop() {
       stopping = true;
       // Drain HTTP first (in-flight requests finish), then let the relay finish its batch.
@@ -118,8 +135,10 @@ export async function startRuntime(config: Config, logger: Logger, overrides: Ru
       await relay.stop();
       await authenticator.flush();
       await notifier.close();
+      // SpiceDB before PostgreSQL: its datastore lives there.
+      if (embedded) await embedded.stop();
+      else if (!overrides.spicedb) spicedb.close();
       await database.close();
-      if (!overrides.spicedb) spicedb.close();
       await embeddedPg?.stop();
       logger.info({ event: 'server_stopped' }, 'iam-subgraph stopped');
     },

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from '../infra/db/database.js';
+import type { FreshnessState } from '../infra/db/read-routing.js';
 import { toApiKey } from './api-key.repository.js';
 import type { ApiKey } from './api-key.js';
 
@@ -17,18 +18,26 @@ export interface ApiKeyCandidate {
   ownerIsTenantMember: boolean;
   /** Whether last_used_at is old enough for the throttled touch to write it. */
   touchDue: boolean;
+  /** The request's freshness (read-routing.ts), read in the same statement: one round trip per request. */
+  freshness: FreshnessState;
 }
 
 /**
- * The keys sharing a lookup prefix (almost always zero or one), joined with their owner and the owner's
- * membership of the key's tenant: one round trip per API-key request.
+ * The keys sharing a lookup prefix (almost always zero or one), joined with their owner, the owner's
+ * membership of the key's tenant and the freshness token every check of the request will use: one
+ * round trip per API-key request, and a revocation counts from the very next request.
  */
 export async function findApiKeyCandidates(db: Executor, prefix: string): Promise<ApiKeyCandidate[]> {
   const rows = await db
     .selectFrom('api_keys as k')
     .innerJoin('users as u', 'u.id', 'k.owner_user_id')
+    // One row by construction (CHECK singleton), so the join multiplies nothing.
+    .crossJoin('authz_state as s')
     .selectAll('k')
     .select((eb) => [
+      's.zed_token as authz_zed_token',
+      sql<string>`s.applied_seq::text`.as('authz_applied_seq'),
+      sql<string>`pg_current_wal_lsn()::text`.as('wal_lsn'),
       'u.username as owner_username',
       sql<boolean>`k.expires_at <= now()`.as('expired'),
       eb
@@ -53,6 +62,7 @@ export async function findApiKeyCandidates(db: Executor, prefix: string): Promis
     expired: row.expired,
     ownerIsTenantMember: row.owner_is_tenant_member,
     touchDue: row.touch_due,
+    freshness: { zedToken: row.authz_zed_token, appliedSeq: row.authz_applied_seq, lsn: row.wal_lsn },
   }));
 }
 

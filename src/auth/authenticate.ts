@@ -1,6 +1,7 @@
 import { findApiKeyCandidates, touchApiKeyLastUsed } from '../api-keys/api-key-auth.repository.js';
 import { digestsMatch, parseApiKey } from '../api-keys/api-key-secret.js';
 import type { Db } from '../infra/db/database.js';
+import type { FreshnessState } from '../infra/db/read-routing.js';
 import type { Logger } from '../logger.js';
 import { UnauthenticatedError } from '../shared/errors.js';
 import { runWithCounters } from '../shared/request-counters.js';
@@ -11,9 +12,17 @@ import type { JwtVerifier, VerifiedClaims } from './jwt-verifier.js';
 import { authenticationRequired, normalizeCredentials, type Credentials } from './credentials.js';
 import type { Principal } from './principal.js';
 
+/** Who calls, and what was read about the request's freshness on the way (saves a statement). */
+export interface Authenticated {
+  principal: Principal;
+  freshness?: FreshnessState;
+}
+
 export interface Authenticator {
   /** Resolves the caller or throws UnauthenticatedError; InternalError when the OIDC provider is unreachable. */
   authenticate(credentials: Credentials): Promise<Principal>;
+  /** As `authenticate`, with the freshness read in the same statement when there was one. */
+  authenticateRequest(credentials: Credentials): Promise<Authenticated>;
   /** Waits for background last-used writes; call before closing the database (and in tests). */
   flush(): Promise<void>;
 }
@@ -46,7 +55,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   const log = options.logger.child({ component: 'authenticate' });
   const pendingTouches = new Set<Promise<void>>();
 
-  async function viaBearer(authorization: string): Promise<Principal> {
+  async function viaBearer(authorization: string): Promise<Authenticated> {
     const match = BEARER.exec(authorization.trim());
     if (!match) {
       throw failure('Unsupported authorization scheme; send "Authorization: Bearer <token>" or an X-API-Key header', 'UNSUPPORTED_AUTHORIZATION_SCHEME');
@@ -70,10 +79,10 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       throw new AuthFailure(refused, 'TOKEN_CLAIM_INVALID', { claim: error.claim, problem: error.problem });
     }
     const user = await upsertUserFromIdentity(db, identity);
-    return { userId: user.id, username: user.username, via: 'oidc' };
+    return { principal: { userId: user.id, username: user.username, via: 'oidc' } };
   }
 
-  async function viaApiKey(raw: string): Promise<Principal> {
+  async function viaApiKey(raw: string): Promise<Authenticated> {
     const parsed = parseApiKey(raw);
     if (!parsed) throw apiKeyFailure('API_KEY_MALFORMED');
     const candidates = await findApiKeyCandidates(db, parsed.prefix);
@@ -86,11 +95,14 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     if (!found.ownerIsTenantMember) throw apiKeyFailure('API_KEY_OWNER_NOT_TENANT_MEMBER', fields);
     if (found.touchDue) touchInBackground(found.apiKey.id);
     return {
-      userId: found.apiKey.ownerUserId,
-      username: found.ownerUsername,
-      via: 'api_key',
-      apiKeyId: found.apiKey.id,
-      tenantScope: found.apiKey.tenantId,
+      principal: {
+        userId: found.apiKey.ownerUserId,
+        username: found.ownerUsername,
+        via: 'api_key',
+        apiKeyId: found.apiKey.id,
+        tenantScope: found.apiKey.tenantId,
+      },
+      freshness: found.freshness,
     };
   }
 
@@ -107,7 +119,7 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
     void touch.finally(() => pendingTouches.delete(touch));
   }
 
-  async function authenticate(credentials: Credentials): Promise<Principal> {
+  async function authenticateRequest(credentials: Credentials): Promise<Authenticated> {
     const { authorization, apiKey } = normalizeCredentials(credentials);
     const method = authorization ? 'bearer' : apiKey ? 'api_key' : 'none';
     try {
@@ -125,7 +137,8 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
   }
 
   return {
-    authenticate,
+    authenticateRequest,
+    authenticate: async (credentials) => (await authenticateRequest(credentials)).principal,
     async flush() {
       await Promise.all(pendingTouches);
     },

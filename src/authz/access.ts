@@ -17,29 +17,44 @@ type Access = 'allowed' | 'forbidden' | 'hidden' | 'missing';
  * content and in timing (Concealment). A permission alone is enough to act even without `view`
  * (tenant members may create children of a root they cannot see).
  */
-async function access(caller: Caller, row: Promise<Guarded | null>, permission: Permission, resource: ObjectRef): Promise<Access> {
+async function access<T extends Guarded>(
+  caller: Caller,
+  row: Promise<T | null>,
+  permission: Permission,
+  resource: ObjectRef,
+  view: ViewCheck<T> | undefined,
+): Promise<Access> {
   const started = performance.now();
-  // The row and the checks go out side by side; both checks in the same tick, one bulk call.
-  const [found, canView, allowed] = await Promise.all([
-    row,
-    caller.authz.can(resource, 'view'),
+  // The row first: a missing or out-of-scope one needs no check, and a found one tells `view` its
+  // tenant (the tenant-admin shortcut). Answers repeat across requests, so most checks cost nothing.
+  const found = await row;
+  if (!found || !isInScope(caller.principal, found.tenantId)) {
+    await caller.authz.concealMissing(started);
+    return found ? 'hidden' : 'missing';
+  }
+  // Both checks in the same tick: one bulk call.
+  const [canView, allowed] = await Promise.all([
+    view ? view(found) : caller.authz.can(resource, 'view'),
     permission === 'view' ? Promise.resolve(false) : caller.authz.can(resource, permission),
   ]);
-  if (!found) {
-    await caller.authz.concealMissing(started);
-    return 'missing';
-  }
-  if (!isInScope(caller.principal, found.tenantId)) return 'hidden';
   if (permission === 'view' ? canView : allowed) return 'allowed';
   if (canView) return 'forbidden';
   caller.authz.noteHidden(started);
   return 'hidden';
 }
 
+/** How `view` is decided for a found row when the resource type has a shortcut (e.g. workspaces). */
+export type ViewCheck<T> = (row: T) => Promise<boolean>;
+
 /** The row if the caller may view it, else null. */
-export async function viewable<T extends Guarded>(caller: Caller, resource: ObjectRef, row: Promise<T | null | undefined>): Promise<T | null> {
+export async function viewable<T extends Guarded>(
+  caller: Caller,
+  resource: ObjectRef,
+  row: Promise<T | null | undefined>,
+  view?: ViewCheck<T>,
+): Promise<T | null> {
   const loaded = row.then((r) => r ?? null);
-  return (await access(caller, loaded, 'view', resource)) === 'allowed' ? await loaded : null;
+  return (await access(caller, loaded, 'view', resource, view)) === 'allowed' ? await loaded : null;
 }
 
 /** The row if the caller holds `permission` on it; NOT_FOUND when hidden or missing, FORBIDDEN otherwise. */
@@ -49,9 +64,10 @@ export async function authorize<T extends Guarded>(
   row: Promise<T | null | undefined>,
   permission: Permission,
   what: string,
+  view?: ViewCheck<T>,
 ): Promise<T> {
   const loaded = row.then((r) => r ?? null);
-  const verdict = await access(caller, loaded, permission, resource);
+  const verdict = await access(caller, loaded, permission, resource, view);
   const found = await loaded;
   if (verdict === 'allowed' && found) return found;
   if (verdict === 'forbidden') {

@@ -1,6 +1,7 @@
 import DataLoader from 'dataloader';
-import type { ObjectRef, SubjectRef } from '../infra/spicedb/relationships.js';
+import { ref, type ObjectRef, type SubjectRef } from '../infra/spicedb/relationships.js';
 import type { SpiceDb } from '../infra/spicedb/spicedb.js';
+import type { AnswerCache, AnswerGeneration } from './answer-cache.js';
 import type { Concealment } from './concealment.js';
 
 export type Permission = 'view' | 'edit' | 'manage' | 'create_child' | 'administrate' | 'create_api_key' | 'create_group' | 'revoke';
@@ -13,24 +14,36 @@ interface CheckKey {
 // SpiceDB caps the items of one bulk request; larger batches are split.
 const MAX_BULK_ITEMS = 1000;
 
+const keyOf = (k: CheckKey): string => `${k.resource.type}:${k.resource.id}#${k.permission}`;
+
+export interface RequestAuthzDeps {
+  spicedb: SpiceDb;
+  subject: SubjectRef;
+  /** The token every check must be at least as fresh as (read once per request, again after a write). */
+  generation: () => Promise<AnswerGeneration | null>;
+  /** Answers shared across requests of the same token. */
+  answers: AnswerCache;
+  /** Shared by every request of the process: NOT_FOUND answers must not tell missing from hidden. */
+  concealment: Concealment;
+}
+
 /**
- * One per request. Every `can()` made in the same tick becomes one CheckBulkPermissions call,
- * so a query walking d levels of the tree costs O(d) SpiceDB calls. Answers are cached for the
- * request; the freshness token comes from the request's RequestFreshness.
+ * One per request. Every `can()` made in the same tick becomes one CheckBulkPermissions call, so a
+ * query walking d levels of the tree costs O(d) SpiceDB calls at most; questions asked before at
+ * the same freshness token, by any request, cost none (answer-cache.ts).
  */
 export class RequestAuthz {
+  readonly subject: SubjectRef;
   private readonly checks: DataLoader<CheckKey, boolean, string>;
+  private readonly subjectKey: string;
+  /** Workspaces viewable by inheritance from a viewable parent (a Set: cheaper than a primed answer each). */
+  private readonly inheritedView = new Set<string>();
 
-  constructor(
-    private readonly spicedb: SpiceDb,
-    readonly subject: SubjectRef,
-    /** The token every check must be at least as fresh as (read once per request, again after a write). */
-    private readonly token: () => Promise<string | null>,
-    /** Shared by every request of the process: NOT_FOUND answers must not tell missing from hidden. */
-    private readonly concealment: Concealment,
-  ) {
+  constructor(private readonly deps: RequestAuthzDeps) {
+    this.subject = deps.subject;
+    this.subjectKey = `${deps.subject.type}:${deps.subject.id}${deps.subject.relation ? `#${deps.subject.relation}` : ''}`;
     this.checks = new DataLoader((keys) => this.checkBatch(keys), {
-      cacheKeyFn: (k) => `${k.resource.type}:${k.resource.id}#${k.permission}`,
+      cacheKeyFn: keyOf,
       batchScheduleFn: (run) => setImmediate(run),
     });
   }
@@ -38,6 +51,7 @@ export class RequestAuthz {
   /** After this request's own write: answers given before it may no longer hold. */
   forgetAnswers(): void {
     this.checks.clearAll();
+    this.inheritedView.clear();
   }
 
   /** Records an answer known without asking, e.g. visibility inherited from a viewable parent. */
@@ -47,30 +61,67 @@ export class RequestAuthz {
 
   /** A lookup that began at `startedAt` (performance.now()) found the resource hidden from the caller. */
   noteHidden(startedAt: number): void {
-    this.concealment.recordHidden(performance.now() - startedAt);
+    this.deps.concealment.recordHidden(performance.now() - startedAt);
   }
 
   /** A lookup that began at `startedAt` found no resource: wait as long as a hidden one takes. */
   concealMissing(startedAt: number): Promise<void> {
-    return this.concealment.padMissing(startedAt);
+    return this.deps.concealment.padMissing(startedAt);
+  }
+
+  /** Workspaces the caller views because they view a parent of theirs (schema.zed: view = … + parent->view). */
+  inheritView(workspaceIds: Iterable<string>): void {
+    for (const id of workspaceIds) this.inheritedView.add(id);
   }
 
   can(resource: ObjectRef, permission: Permission): Promise<boolean> {
+    if (permission === 'view' && resource.type === 'workspace' && this.inheritedView.has(resource.id)) return Promise.resolve(true);
     return this.checks.load({ resource, permission });
   }
 
+  /**
+   * `view` on a workspace of `tenantId`. schema.zed grants it to every admin of the workspace's
+   * tenant (`view = … + tenant->administrate`, a plain union: tests/unit/schema-zed.test.ts), so
+   * a true `administrate` on the tenant, asked once per freshness token, settles `view` on all of
+   * its workspaces without walking the tree in SpiceDB.
+   */
+  async canViewWorkspace(workspaceId: string, tenantId: string): Promise<boolean> {
+    if (this.inheritedView.has(workspaceId)) return true;
+    const resource = ref('workspace', workspaceId);
+    const tenant = ref('tenant', tenantId);
+    const admin = this.deps.answers.get(await this.deps.generation(), this.cacheKey({ resource: tenant, permission: 'administrate' }));
+    if (admin === false) return this.can(resource, 'view');
+    // Unknown yet: both questions in one bulk call.
+    const [isAdmin, canView] = await Promise.all([this.can(tenant, 'administrate'), admin ? true : this.can(resource, 'view')]);
+    if (isAdmin) this.prime(resource, 'view', true);
+    return isAdmin || canView;
+  }
+
   async lookup(resourceType: string, permission: Permission): Promise<Set<string>> {
-    const ids = await this.spicedb.lookupResources(resourceType, permission, this.subject, await this.token());
+    const generation = await this.deps.generation();
+    const ids = await this.deps.spicedb.lookupResources(resourceType, permission, this.subject, generation?.zedToken ?? null);
     return new Set(ids);
   }
 
+  private cacheKey(k: CheckKey): string {
+    return `${this.subjectKey}|${keyOf(k)}`;
+  }
+
   private async checkBatch(keys: readonly CheckKey[]): Promise<boolean[]> {
-    const token = await this.token();
-    const results: boolean[] = [];
-    for (let i = 0; i < keys.length; i += MAX_BULK_ITEMS) {
-      const chunk = keys.slice(i, i + MAX_BULK_ITEMS).map((k) => ({ ...k, subject: this.subject }));
-      results.push(...(await this.spicedb.checkBulk(chunk, token)));
+    const generation = await this.deps.generation();
+    const cacheKeys = keys.map((k) => this.cacheKey(k));
+    const answers = cacheKeys.map((k) => this.deps.answers.get(generation, k));
+    const missing = answers.flatMap((answer, i) => (answer === undefined ? [i] : []));
+    for (let start = 0; start < missing.length; start += MAX_BULK_ITEMS) {
+      const chunk = missing.slice(start, start + MAX_BULK_ITEMS);
+      const items = chunk.map((i) => ({ ...(keys[i] as CheckKey), subject: this.subject }));
+      const results = await this.deps.spicedb.checkBulk(items, generation?.zedToken ?? null);
+      chunk.forEach((i, j) => {
+        const allowed = results[j] ?? false;
+        answers[i] = allowed;
+        this.deps.answers.set(generation, cacheKeys[i] ?? '', allowed);
+      });
     }
-    return results;
+    return answers.map((a) => a ?? false);
   }
 }

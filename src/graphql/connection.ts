@@ -8,15 +8,27 @@ export interface Connection<T> {
 
 /**
  * A page of a list as the API's connection shape; each item's cursor is its sort key and id (`idOf`,
- * for items without an id of their own, such as memberships: the member's).
+ * for items without an id of their own, such as memberships: the member's). Edges and cursors are
+ * built only when the query asks for them: encoding a cursor per node cost 5 % of the CPU of a
+ * 1,111-node `children { nodes }` response that never reads one.
  */
 export function toConnection<T extends { id: string }>(page: Page<Sorted<T>>): Connection<T>;
 export function toConnection<T>(page: Page<Sorted<T>>, idOf: (node: T) => string): Connection<T>;
 export function toConnection<T>(page: Page<Sorted<T>>, idOf: (node: T) => string = (node) => (node as { id: string }).id): Connection<T> {
-  const edges = page.items.map((i) => ({ node: i.node, cursor: encodeCursor({ key: i.sortKey, id: idOf(i.node) }) }));
+  const cursorOf = (item: Sorted<T>): string => encodeCursor({ key: item.sortKey, id: idOf(item.node) });
+  let edges: { node: T; cursor: string }[] | undefined;
+  const last = page.items.at(-1);
   return {
-    nodes: edges.map((e) => e.node),
-    edges,
-    pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
+    nodes: page.items.map((i) => i.node),
+    get edges() {
+      edges ??= page.items.map((i) => ({ node: i.node, cursor: cursorOf(i) }));
+      return edges;
+    },
+    pageInfo: {
+      hasNextPage: page.hasNextPage,
+      get endCursor() {
+        return last ? cursorOf(last) : null;
+      },
+    },
   };
 }

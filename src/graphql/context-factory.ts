@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { GraphQLError } from 'graphql';
 import type { Authenticator } from '../auth/authenticate.js';
 import { credentialsFrom, hasCredentials } from '../auth/credentials.js';
+import { AnswerCache } from '../authz/answer-cache.js';
 import { Concealment } from '../authz/concealment.js';
 import type { RequestRecord } from '../http/request-record.js';
 import type { Db } from '../infra/db/database.js';
@@ -21,24 +22,28 @@ export interface ContextDeps {
   services: Services;
   /** Rows one request may load (GRAPHQL_MAX_ROWS). */
   maxRows: number;
+  /** Permission answers kept per freshness token (AUTHZ_CACHE_MAX_ENTRIES). */
+  answerCacheEntries: number;
 }
 
 /** Builds the per-request context: the authenticated caller (if any credentials came) and the services. */
 export function createContextFactory(deps: ContextDeps): (request: FastifyRequest) => Promise<GraphQLContext> {
-  const concealment = new Concealment();
+  // Shared by every request of the process.
+  const shared = { concealment: new Concealment(), answers: new AnswerCache(deps.answerCacheEntries) };
   return async (request) => {
     const record = request.graphqlRecord;
     const credentials = credentialsFrom(request.headers);
     let caller: Caller | undefined;
     if (hasCredentials(credentials)) {
-      let principal;
+      let authenticated;
       try {
-        principal = await deps.authenticator.authenticate(credentials);
+        authenticated = await deps.authenticator.authenticateRequest(credentials);
       } catch (error) {
         throw contextFailure(error, record);
       }
+      const { principal, freshness } = authenticated;
       if (record) record.principal = { userId: principal.userId, via: principal.via };
-      caller = new Caller(principal, new RequestFreshness(deps.db, deps.readDb), deps.spicedb, concealment, new RowBudget(deps.maxRows));
+      caller = new Caller(principal, new RequestFreshness(deps.db, deps.readDb, freshness), deps.spicedb, shared, new RowBudget(deps.maxRows));
     }
     return { requestId: request.id, caller, services: deps.services, record };
   };

@@ -26,4 +26,6 @@ export interface AuthzStateTable {
   zed_token: string | null;
   applied_seq: ColumnType<string, never, string | number>;
   updated_at: ColumnType<Date, never, Date | string>;
+  /** The embedded SpiceDB datastore the token belongs to (migrations/0003). */
+  spicedb_datastore_id: string | null;
 }

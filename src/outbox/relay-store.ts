@@ -1,3 +1,4 @@
+import { ADVISORY_LOCKS } from '../infra/db/advisory-locks.js';
 import { OUTBOX_APPLIED_CHANNEL } from './outbox-channels.js';
 import { LeadershipLostError, type RelayLeadership } from './relay-leader.js';
 
@@ -20,37 +21,51 @@ const MAX_ERROR_LENGTH = 2000;
 export class RelayStore {
   constructor(private readonly leadership: RelayLeadership) {}
 
-  async pending(limit: number): Promise<PendingRow[]> {
+  /**
+   * The SpiceDB write lock (shared) and the due events, in one round trip; null while a reconcile
+   * holds the lock exclusively (the relay then waits a turn). Shared, so it costs nothing against
+   * the relay itself. The lock is taken once per call (a MATERIALIZED CTE runs once); release it
+   * with unlockWrites() unless this returned null.
+   */
+  async lockAndReadPending(limit: number): Promise<PendingRow[] | null> {
     // ORDER BY outbox.seq, the bigint: plain `seq` would name the text alias and sort '10' before '9'.
-    const result = await this.leadership.query<PendingRow>(
-      `SELECT seq::text AS seq, tenant_id, event_type, payload, attempts,
-              GREATEST(0, ceil(extract(epoch FROM next_attempt_at - clock_timestamp()) * 1000))::int AS wait_ms
-         FROM outbox WHERE status = 'pending' ORDER BY outbox.seq LIMIT $1`,
-      [limit],
+    const result = await this.leadership.query<PendingRow & { locked: boolean }>(
+      `WITH write_lock AS MATERIALIZED (SELECT pg_try_advisory_lock_shared($2) AS locked)
+       SELECT write_lock.locked, due.* FROM write_lock LEFT JOIN LATERAL (
+         SELECT seq::text AS seq, tenant_id, event_type, payload, attempts,
+                GREATEST(0, ceil(extract(epoch FROM next_attempt_at - clock_timestamp()) * 1000))::int AS wait_ms
+           FROM outbox WHERE status = 'pending' ORDER BY outbox.seq LIMIT $1
+       ) due ON write_lock.locked`,
+      [limit, ADVISORY_LOCKS.spicedbWrites],
     );
-    return result.rows;
+    if (result.rows[0]?.locked !== true) return null;
+    return result.rows.filter((row) => row.seq !== null).map(({ locked: _locked, ...row }) => row);
+  }
+
+  async unlockWrites(): Promise<void> {
+    await this.leadership.query('SELECT pg_advisory_unlock_shared($1)', [ADVISORY_LOCKS.spicedbWrites]);
   }
 
   /**
-   * One statement, hence one transaction: the event, authz_state and the notification move
-   * together. A crash before it leaves the event pending; the next leader re-applies it (TOUCH and
-   * DELETE are idempotent) and nothing after it has been written yet.
+   * One statement, hence one transaction: the events, authz_state and the notifications move
+   * together. A crash before it leaves the events pending; the next leader re-applies them (TOUCH
+   * and DELETE are idempotent) and nothing after them has been written yet.
    */
-  async markApplied(seq: string, zedToken: string | null): Promise<void> {
+  async markApplied(seqs: readonly string[], zedToken: string | null): Promise<void> {
     const result = await this.leadership.query(
       `WITH marked AS (
          UPDATE outbox SET status = 'applied', applied_at = now(), zed_token = $2::text, last_error = NULL
-          WHERE seq = $1::bigint AND status = 'pending'
+          WHERE seq = ANY($1::bigint[]) AND status = 'pending'
          RETURNING seq
        ), state AS (
          UPDATE authz_state
-            SET zed_token = COALESCE($2::text, zed_token), applied_seq = GREATEST(applied_seq, $1::bigint), updated_at = now()
+            SET zed_token = COALESCE($2::text, zed_token), applied_seq = GREATEST(applied_seq, (SELECT max(seq) FROM marked)), updated_at = now()
           WHERE EXISTS (SELECT 1 FROM marked)
        )
        SELECT pg_notify('${OUTBOX_APPLIED_CHANNEL}', seq::text) FROM marked`,
-      [seq, zedToken],
+      [seqs, zedToken],
     );
-    if (result.rowCount !== 1) throw new LeadershipLostError(`outbox event ${seq} was no longer pending`);
+    if (result.rowCount !== seqs.length) throw new LeadershipLostError(`outbox events ${seqs.join(', ')} were no longer pending`);
   }
 
   /** Transient failures leave `attempts` alone: SpiceDB being down says nothing about the event. */

@@ -1,3 +1,4 @@
+import { tupleKey, type TupleUpdate } from '../infra/spicedb/relationships.js';
 import type { Logger } from '../logger.js';
 import { relationshipUpdates } from '../relationships/event-relationships.js';
 import { OUTBOX_PENDING_CHANNEL } from './outbox-channels.js';
@@ -9,6 +10,17 @@ import { Wakeup } from '../shared/wakeup.js';
 
 export { relaySettings, type OutboxRelayOptions, type OutboxRelayStats } from './relay-options.js';
 
+// SpiceDB's default --write-relationships-max-updates-per-call.
+const MAX_UPDATES_PER_WRITE = 1000;
+// How long to wait for a reconcile that holds the SpiceDB write lock before trying again.
+const WRITE_LOCK_RETRY_MS = 250;
+
+/** Consecutive due events whose updates go out in one WriteRelationships call. */
+interface Group {
+  rows: PendingRow[];
+  updates: TupleUpdate[];
+}
+
 interface BatchResult {
   processed: number;
   /** The batch was full and nothing blocked it: more may be due right now. */
@@ -18,10 +30,12 @@ interface BatchResult {
 }
 
 /**
- * Applies outbox events to SpiceDB in seq (= commit) order, one WriteRelationships per event, as
- * the single leader among all processes (relay-leader.ts). Each event is marked applied right after
- * its write rather than once per batch: a crash then re-applies at most one event, waiters see
- * each event as soon as it lands, and a leader that lost its session stops after one write.
+ * Applies outbox events to SpiceDB in seq (= commit) order as the single leader among all processes
+ * (relay-leader.ts). Consecutive due events go out together in one WriteRelationships call when no
+ * relationship appears in two of them (then their order cannot matter, and SpiceDB refuses
+ * repeats), up to 1,000 updates, and are marked applied together right after: a crash re-applies
+ * at most that group, and a leader that lost its session stops after one write. An event that
+ * fails in a group is retried alone, so the failure policy judges each event by itself.
  */
 export class OutboxRelay {
   private readonly leadership: RelayLeadership;
@@ -138,24 +152,41 @@ export class OutboxRelay {
   }
 
   private async runBatch(): Promise<BatchResult> {
+    const rows = await this.store.lockAndReadPending(this.options.batchSize);
+    if (rows === null) return { processed: 0, more: false, headWaitMs: WRITE_LOCK_RETRY_MS };
+    try {
+      return await this.applyDue(rows);
+    } finally {
+      await this.store.unlockWrites().catch(() => undefined);
+    }
+  }
+
+  private async applyDue(rows: PendingRow[]): Promise<BatchResult> {
     const started = Date.now();
-    const rows = await this.store.pending(this.options.batchSize);
     let applied = 0;
     let parked = 0;
     let headWaitMs: number | null = null;
-    for (const row of rows) {
-      if (this.stopping) break;
-      if (row.wait_ms > 0) {
-        headWaitMs = row.wait_ms;
+    for (let next = 0; next < rows.length && !this.stopping; ) {
+      const head = rows[next];
+      if (!head) break;
+      if (head.wait_ms > 0) {
+        headWaitMs = head.wait_ms;
         break;
       }
-      const outcome = await this.apply(row);
+      const group = groupFrom(rows, next);
+      if (group && group.rows.length > 1 && (await this.applyGroup(group))) {
+        applied += group.rows.length;
+        next += group.rows.length;
+        continue;
+      }
+      const outcome = await this.apply(head);
       if (outcome === 'applied') applied += 1;
       else if (outcome === 'parked') parked += 1;
       else {
         headWaitMs = outcome.retryInMs;
         break;
       }
+      next += 1;
     }
     const processed = applied + parked;
     if (processed > 0) {
@@ -169,6 +200,23 @@ export class OutboxRelay {
     return { processed, more, headWaitMs };
   }
 
+  /** One write for the whole group; false when it failed (the caller then applies its events one by one). */
+  private async applyGroup(group: Group): Promise<boolean> {
+    let zedToken: string | null;
+    try {
+      this.leadership.assertLeader();
+      zedToken = group.updates.length === 0 ? null : await this.options.spicedb.write(group.updates);
+    } catch (error) {
+      if (error instanceof LeadershipLostError) throw error;
+      return false;
+    }
+    await this.store.markApplied(group.rows.map((r) => r.seq), zedToken);
+    this.failures.succeeded();
+    this.counters.applied += group.rows.length;
+    this.counters.lastAppliedSeq = group.rows[group.rows.length - 1]?.seq ?? this.counters.lastAppliedSeq;
+    return true;
+  }
+
   private async apply(row: PendingRow): Promise<Outcome> {
     let zedToken: string | null;
     try {
@@ -179,7 +227,7 @@ export class OutboxRelay {
       if (error instanceof LeadershipLostError) throw error;
       return this.failures.handle(row, error);
     }
-    await this.store.markApplied(row.seq, zedToken);
+    await this.store.markApplied([row.seq], zedToken);
     this.failures.succeeded();
     this.counters.applied += 1;
     this.counters.lastAppliedSeq = row.seq;
@@ -192,4 +240,31 @@ export class OutboxRelay {
     this.chain = run.catch(() => undefined);
     return run;
   }
+}
+
+/**
+ * The longest run of due events from `from` on that can share one write: each translates, no
+ * relationship appears twice, at most MAX_UPDATES_PER_WRITE updates. Null when the first one does
+ * not translate (apply() then lets the failure policy judge it).
+ */
+function groupFrom(rows: readonly PendingRow[], from: number): Group | null {
+  const group: Group = { rows: [], updates: [] };
+  const keys = new Set<string>();
+  for (let i = from; i < rows.length; i += 1) {
+    const row = rows[i];
+    if (!row || row.wait_ms > 0) break;
+    let updates: TupleUpdate[];
+    try {
+      updates = relationshipUpdates(row.event_type, row.payload);
+    } catch {
+      break;
+    }
+    const rowKeys = updates.map((u) => tupleKey(u.tuple));
+    const fits = group.updates.length + updates.length <= MAX_UPDATES_PER_WRITE && rowKeys.every((k) => !keys.has(k));
+    if (group.rows.length > 0 && !fits) break;
+    group.rows.push(row);
+    group.updates.push(...updates);
+    for (const key of rowKeys) keys.add(key);
+  }
+  return group.rows.length > 0 ? group : null;
 }

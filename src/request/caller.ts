@@ -1,4 +1,5 @@
 import type { Principal } from '../auth/principal.js';
+import type { AnswerCache } from '../authz/answer-cache.js';
 import type { Concealment } from '../authz/concealment.js';
 import { RequestAuthz } from '../authz/request-authz.js';
 import type { Db } from '../infra/db/database.js';
@@ -23,11 +24,17 @@ export class Caller {
     readonly principal: Principal,
     private readonly freshness: RequestFreshness,
     spicedb: SpiceDb,
-    concealment: Concealment,
+    shared: { concealment: Concealment; answers: AnswerCache },
     /** Rows this request may still load. */
     readonly budget: RowBudget,
   ) {
-    this.authz = new RequestAuthz(spicedb, { type: 'user', id: principal.userId }, () => freshness.token(), concealment);
+    this.authz = new RequestAuthz({
+      spicedb,
+      subject: { type: 'user', id: principal.userId },
+      generation: () => freshness.generation(),
+      answers: shared.answers,
+      concealment: shared.concealment,
+    });
   }
 
   /** The database for this request's reads: the replica when it has caught up, else the primary. */

@@ -1,3 +1,4 @@
+import type { AnswerGeneration } from '../authz/answer-cache.js';
 import type { Db } from '../infra/db/database.js';
 import { readFreshness, replicaCaughtUp, type FreshnessState } from '../infra/db/read-routing.js';
 
@@ -17,11 +18,21 @@ export class RequestFreshness {
   constructor(
     private readonly primary: Db,
     private readonly replica: Db,
-  ) {}
+    /** Read together with the caller's API key (authenticate.ts), saving a statement. */
+    prefetched?: FreshnessState,
+  ) {
+    if (prefetched) this.state = Promise.resolve(prefetched);
+  }
 
   /** The ZedToken checks must be at least as fresh as; null before anything was ever applied. */
   async token(): Promise<string | null> {
     return (await this.current()).zedToken;
+  }
+
+  /** The token with its place in the order of applied events; null when there is no token. */
+  async generation(): Promise<AnswerGeneration | null> {
+    const { zedToken, appliedSeq } = await this.current();
+    return zedToken ? { zedToken, appliedSeq } : null;
   }
 
   /** The database this request reads rows from. */

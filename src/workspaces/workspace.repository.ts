@@ -1,6 +1,7 @@
 import { sql, type Expression, type SqlBool } from 'kysely';
 import type { Executor, Tx } from '../infra/db/database.js';
 import { containsPattern } from '../infra/db/like.js';
+import { PREPARED } from '../infra/db/prepared-statements.js';
 import { nameKey } from '../shared/names.js';
 import type { Cursor, PageRequest, Sorted } from '../shared/pagination.js';
 import type { WorkspaceRow } from './workspace.table.js';
@@ -24,28 +25,58 @@ function toSorted(row: WorkspaceRow): Sorted<Workspace> {
   return { node: toWorkspace(row), sortKey: row.name_key };
 }
 
+/**
+ * `= ANY($1)` with one array parameter instead of `IN ($1, …, $n)`: one statement text whatever the
+ * batch size, and far less for PostgreSQL to parse and plan (a level of 100 parents was 100 parameters).
+ */
+function anyOf(ids: readonly string[]): Expression<string> {
+  return sql<string>`ANY(${[...ids]}::text[])`;
+}
+
+// Named, not `*`: these run as prepared statements (prepared-statements.ts).
+const COLUMNS = sql.raw('id, tenant_id, parent_id, name, name_key, depth, created_at, updated_at');
+const prepared = sql.raw(PREPARED);
+
 function afterCursor(after: Cursor | null): Expression<SqlBool> {
   return after ? sql<SqlBool>`(name_key, id) > (${after.key} COLLATE "C", ${after.id})` : sql<SqlBool>`true`;
 }
 
 export async function findWorkspacesByIds(db: Executor, ids: readonly string[]): Promise<Map<string, Workspace>> {
   if (ids.length === 0) return new Map();
-  const rows = await db.selectFrom('workspaces').selectAll().where('id', 'in', [...ids]).execute();
+  const rows = await db.selectFrom('workspaces').selectAll().where('id', '=', anyOf(ids)).execute();
   return new Map(rows.map((r) => [r.id, toWorkspace(r)]));
 }
 
 /** Every ancestor of each given workspace (parent first), for all of them in one recursive statement. */
 export async function findAncestors(db: Executor, ids: readonly string[]): Promise<Map<string, Workspace[]>> {
-  const result = new Map<string, Workspace[]>(ids.map((id) => [id, []]));
+  const found = await findWithAncestors(db, ids);
+  return new Map(ids.map((id) => [id, found.get(id)?.ancestors ?? []]));
+}
+
+export interface WorkspaceLineage {
+  workspace: Workspace;
+  /** Parent first, up to the root. */
+  ancestors: Workspace[];
+}
+
+/** Each given workspace with all its ancestors, in one recursive statement; missing ids are absent. */
+export async function findWithAncestors(db: Executor, ids: readonly string[]): Promise<Map<string, WorkspaceLineage>> {
+  const result = new Map<string, WorkspaceLineage>();
   if (ids.length === 0) return result;
-  const rows = await sql<WorkspaceRow & { start_id: string }>`
+  const rows = await sql<WorkspaceRow & { start_id: string }>`${prepared}
     WITH RECURSIVE chain AS (
-      SELECT w.id AS start_id, p.* FROM workspaces w JOIN workspaces p ON p.id = w.parent_id WHERE w.id = ANY(${[...ids]}::text[])
+      SELECT w.id AS start_id, ${sql.raw('w.id, w.tenant_id, w.parent_id, w.name, w.name_key, w.depth, w.created_at, w.updated_at')}
+        FROM workspaces w WHERE w.id = ANY(${[...ids]}::text[])
       UNION ALL
-      SELECT c.start_id, p.* FROM chain c JOIN workspaces p ON p.id = c.parent_id
+      SELECT c.start_id, ${sql.raw('p.id, p.tenant_id, p.parent_id, p.name, p.name_key, p.depth, p.created_at, p.updated_at')}
+        FROM chain c JOIN workspaces p ON p.id = c.parent_id
     )
     SELECT * FROM chain ORDER BY start_id, depth DESC`.execute(db);
-  for (const row of rows.rows) result.get(row.start_id)?.push(toWorkspace(row));
+  // Deepest first within each start: the workspace itself, then its parent, up to the root.
+  for (const row of rows.rows) {
+    if (row.id === row.start_id) result.set(row.start_id, { workspace: toWorkspace(row), ancestors: [] });
+    else result.get(row.start_id)?.ancestors.push(toWorkspace(row));
+  }
   return result;
 }
 
@@ -64,19 +95,16 @@ export async function findRootWorkspaces(db: Executor, tenantIds: readonly strin
 export async function listChildren(db: Executor, parentIds: readonly string[], page: PageRequest): Promise<Map<string, Sorted<Workspace>[]>> {
   const result = new Map<string, Sorted<Workspace>[]>(parentIds.map((id) => [id, []]));
   if (parentIds.length === 0) return result;
-  const ranked = db
-    .selectFrom('workspaces')
-    .selectAll()
-    .select(sql<number>`row_number() OVER (PARTITION BY parent_id ORDER BY name_key, id)`.as('rank'))
-    .where('parent_id', 'in', [...parentIds])
-    .where(afterCursor(page.after));
-  const rows = await db
-    .selectFrom(ranked.as('ranked'))
-    .selectAll()
-    .where('rank', '<=', page.first + 1)
-    .orderBy('parent_id')
-    .orderBy('rank')
-    .execute();
+  // One text for every page shape: no cursor compares with NULL, which is never greater.
+  const { rows } = await sql<WorkspaceRow>`${prepared}
+    SELECT ${COLUMNS} FROM (
+      SELECT ${COLUMNS}, row_number() OVER (PARTITION BY parent_id ORDER BY name_key, id) AS rank
+        FROM workspaces
+       WHERE parent_id = ANY(${[...parentIds]}::text[])
+         AND (${page.after === null}::boolean OR (name_key, id) > (${page.after?.key ?? ''} COLLATE "C", ${page.after?.id ?? ''}))
+    ) ranked
+    WHERE rank <= ${page.first + 1}
+    ORDER BY parent_id, rank`.execute(db);
   for (const row of rows) result.get(row.parent_id ?? '')?.push(toSorted(row));
   return result;
 }

@@ -1,3 +1,4 @@
+import { isInScope } from '../auth/principal.js';
 import { authorize, viewable } from '../authz/access.js';
 import type { Permission } from '../authz/request-authz.js';
 import type { Db } from '../infra/db/database.js';
@@ -28,18 +29,28 @@ export interface WorkspaceServiceDeps {
 
 const workspaceRef = (id: string) => ref('workspace', id);
 
+/** `view` on a found workspace, settled by its tenant's `administrate` when true (request-authz.ts). */
+const viewWorkspace = (caller: Caller) => (w: Workspace) => caller.authz.canViewWorkspace(w.id, w.tenantId);
+
+export interface FindOptions {
+  /** How many levels of `parent` the query asks for next: loaded with the row in one statement. */
+  parents?: number;
+}
+
 /** The workspace tree: every read and write, each opened by its access check (authz/access.ts). */
 export class WorkspaceService {
   constructor(private readonly deps: WorkspaceServiceDeps) {}
 
   /** A workspace the caller may view; null when it is missing or hidden. */
-  find(caller: Caller, id: string): Promise<Workspace | null> {
-    return viewable(caller, workspaceRef(id), caller.state(workspaceLoaders).byId.load(id));
+  find(caller: Caller, id: string, options: FindOptions = {}): Promise<Workspace | null> {
+    const loaders = caller.state(workspaceLoaders);
+    const row = options.parents ? loaders.lineage(id).then((l) => l?.workspace ?? null) : loaders.byId.load(id);
+    return viewable(caller, workspaceRef(id), row, viewWorkspace(caller));
   }
 
   /** As `find`, for an id argument: a malformed one is BAD_USER_INPUT naming `field`. */
-  get(caller: Caller, rawId: string, field = 'id'): Promise<Workspace | null> {
-    return this.find(caller, requireId(field, rawId));
+  get(caller: Caller, rawId: string, field = 'id', options: FindOptions = {}): Promise<Workspace | null> {
+    return this.find(caller, requireId(field, rawId), options);
   }
 
   /** As `find`, for a federation reference: a malformed id is simply not found. */
@@ -78,15 +89,15 @@ export class WorkspaceService {
   /**
    * The children of `parent` the caller may view: all of them when they may view the parent, none
    * otherwise. schema.zed makes `view` inherit down the tree with no exclusion (`+ parent->view`), so
-   * one check of the parent answers for every child, and priming the answer lets their own children
+   * one check of the parent answers for every child, and recording that lets their own children
    * and `viewerPermissions { view }` skip SpiceDB too. A walk of d levels then costs one check at the
    * top instead of one per node; tests/unit/schema-zed.test.ts fails if the schema stops allowing it.
    */
   async children(caller: Caller, parent: Workspace, args: PageArgs): Promise<Page<Sorted<Workspace>>> {
     const page = pageRequest(args.first, args.after);
     const rows = toPage(await caller.state(workspaceLoaders).childrenOf(parent.id, page), page.first);
-    if (!(await this.can(caller, parent.id, 'view'))) return { items: [], hasNextPage: rows.hasNextPage };
-    for (const row of rows.items) caller.authz.prime(workspaceRef(row.node.id), 'view', true);
+    if (!(await caller.authz.canViewWorkspace(parent.id, parent.tenantId))) return { items: [], hasNextPage: rows.hasNextPage };
+    caller.authz.inheritView(rows.items.map((row) => row.node.id));
     return rows;
   }
 
@@ -99,7 +110,7 @@ export class WorkspaceService {
   async parent(caller: Caller, workspace: Workspace, levels: number): Promise<Workspace | null> {
     if (!workspace.parentId) return null;
     const chain = await caller.state(workspaceLoaders).ancestorsOf(workspace.id);
-    await Promise.all(chain.slice(0, levels).map((a) => this.can(caller, a.id, 'view')));
+    await Promise.all(chain.slice(0, levels).map((a) => caller.authz.canViewWorkspace(a.id, a.tenantId)));
     return this.find(caller, workspace.parentId);
   }
 
@@ -115,17 +126,27 @@ export class WorkspaceService {
     // Asked now so it joins the tenant's view check in one bulk call; awaited below.
     const administrate = this.deps.tenants.can(caller, tenantId, 'administrate');
     administrate.catch(() => undefined); // awaited only when the tenant is visible
-    if (!(await this.deps.tenants.find(caller, tenantId))) throw new NotFoundError('Tenant not found', { extensions: { field: 'tenantId' } });
-    const onlyIds = (await administrate) ? undefined : [...(await caller.authz.lookup('workspace', 'view'))];
-    const found = await listTenantWorkspaces(await caller.reads(), { tenantId, nameKeyContains, onlyIds }, page);
-    caller.budget.spend(found.length);
-    return toPage(found, page.first);
+    const notFound = (): NotFoundError => new NotFoundError('Tenant not found', { extensions: { field: 'tenantId' } });
+    const list = async (onlyIds?: string[]): Promise<Sorted<Workspace>[]> => {
+      const found = await listTenantWorkspaces(await caller.reads(), { tenantId, nameKeyContains, onlyIds }, page);
+      caller.budget.spend(found.length);
+      return found;
+    };
+    // A tenant admin (in scope) views the tenant and all of it; a non-empty page proves the tenant
+    // exists (workspaces reference it), so only an empty one needs the tenant's row: one statement less.
+    if (isInScope(caller.principal, tenantId) && (await administrate)) {
+      const found = await list();
+      if (found.length === 0 && !(await this.deps.tenants.find(caller, tenantId))) throw notFound();
+      return toPage(found, page.first);
+    }
+    if (!(await this.deps.tenants.find(caller, tenantId))) throw notFound();
+    return toPage(await list([...(await caller.authz.lookup('workspace', 'view'))]), page.first);
   }
 
   async create(caller: Caller, input: { parentId: string; name: string }): Promise<Committed<Workspace>> {
     const parentId = requireId('parentId', input.parentId);
     const name = validateName('name', input.name);
-    const parent = await authorize(caller, workspaceRef(parentId), this.load(parentId), 'create_child', 'Parent workspace');
+    const parent = await authorize(caller, workspaceRef(parentId), this.load(parentId), 'create_child', 'Parent workspace', viewWorkspace(caller));
     if (parent.depth + 1 > this.deps.maxDepth) {
       throw new BadInputError('parentId', `Workspaces may be nested at most ${this.deps.maxDepth} levels deep`, 'WORKSPACE_TOO_DEEP');
     }
@@ -152,7 +173,7 @@ export class WorkspaceService {
   async rename(caller: Caller, input: { id: string; name: string }): Promise<Committed<Workspace>> {
     const id = requireId('id', input.id);
     const name = validateName('name', input.name);
-    const current = await authorize(caller, workspaceRef(id), this.load(id), 'manage', 'Workspace');
+    const current = await authorize(caller, workspaceRef(id), this.load(id), 'manage', 'Workspace', viewWorkspace(caller));
     if (current.name === name) return { value: current, authorizationSynced: true };
     const committed = await this.deps.uow.run(
       async ({ trx, emit }) => {
@@ -168,7 +189,7 @@ export class WorkspaceService {
 
   async delete(caller: Caller, input: { id: string }): Promise<Committed<string>> {
     const id = requireId('id', input.id);
-    const target = await authorize(caller, workspaceRef(id), this.load(id), 'manage', 'Workspace');
+    const target = await authorize(caller, workspaceRef(id), this.load(id), 'manage', 'Workspace', viewWorkspace(caller));
     if (target.isRoot) throw new ConflictError('The root workspace cannot be deleted', { reason: 'CANNOT_DELETE_ROOT' });
     const committed = await this.deps.uow.run(
       async ({ trx, emit }) => {

@@ -98,8 +98,40 @@ export function recordingSpiceDb(spicedb: Pick<SpiceDb, 'write'>): RecordingSpic
   return recorder;
 }
 
-/** The WriteRelationships calls the outbox implies, in seq order (events without updates make none). */
-export async function expectedWrites(pool: pg.Pool): Promise<TupleUpdate[][]> {
+/** The updates the outbox implies, event after event in seq order, as `op relationship` strings. */
+export async function expectedUpdates(pool: pg.Pool): Promise<string[]> {
   const { rows } = await pool.query<{ event_type: string; payload: unknown }>('SELECT event_type, payload FROM outbox ORDER BY seq');
-  return rows.map((r) => relationshipUpdates(r.event_type, r.payload)).filter((updates) => updates.length > 0);
+  return rows.flatMap((r) => relationshipUpdates(r.event_type, r.payload).map(describeUpdate));
+}
+
+/** What the relay wrote, call after call, in the same notation. */
+export function writtenUpdates(calls: readonly TupleUpdate[][]): string[] {
+  return calls.flat().map(describeUpdate);
+}
+
+function describeUpdate(update: TupleUpdate): string {
+  return `${update.op} ${tupleKey(update.tuple)}`;
+}
+
+/**
+ * Whether `written` is `expected` in order, allowing a tail already written to be written again
+ * (a new leader re-applies the group its predecessor wrote but did not mark).
+ */
+export function isOrderedReplay(written: readonly string[], expected: readonly string[]): boolean {
+  let next = 0;
+  for (const update of written) {
+    if (expected[next] === update) {
+      next += 1;
+      continue;
+    }
+    const rewound = expected.lastIndexOf(update, next - 1);
+    if (rewound < 0) return false;
+    next = rewound + 1;
+  }
+  return next === expected.length;
+}
+
+/** No WriteRelationships call names a relationship twice (SpiceDB would refuse it) or exceeds 1,000 updates. */
+export function wellFormedCalls(calls: readonly TupleUpdate[][]): boolean {
+  return calls.every((call) => call.length <= 1000 && new Set(call.map((u) => tupleKey(u.tuple))).size === call.length);
 }

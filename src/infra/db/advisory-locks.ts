@@ -11,4 +11,9 @@ export const ADVISORY_LOCKS = {
   outboxRelay: 4_201_190_003,
   /** Transaction lock around the start-up bootstrap, so concurrent starts create one admin. */
   bootstrap: 4_201_190_004,
+  /**
+   * Writes to SpiceDB: the relay holds it shared around each batch, a reconcile exclusively for its
+   * whole diff, so no event lands between the snapshot a reconcile compares and its writes.
+   */
+  spicedbWrites: 4_201_190_005,
 } as const;

@@ -8,7 +8,9 @@ import type { TenantTable } from '../../tenants/tenant.table.js';
 import type { UserTable } from '../../users/user.table.js';
 import type { WorkspaceTable } from '../../workspaces/workspace.table.js';
 import type { Logger } from '../../logger.js';
+import { usePreparedStatements } from './prepared-statements.js';
 import { countStatements } from './query-counter.js';
+import { fastTypes } from './timestamp-parser.js';
 
 export interface Database {
   users: UserTable;
@@ -45,7 +47,7 @@ export interface DatabaseHandles {
  * answers with an error), and the pool drops the broken client when it is released.
  */
 export function createPool(connectionString: string, max: number, logger?: Logger): pg.Pool {
-  const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 10_000 });
+  const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 10_000, types: fastTypes });
   pool.on('connect', (client) => {
     client.on('error', (error: Error & { code?: string }) => {
       logger?.warn({ component: 'pg-pool', err: error, code: error.code }, 'database connection lost');
@@ -53,6 +55,7 @@ export function createPool(connectionString: string, max: number, logger?: Logge
   });
   // The same event, also emitted by the pool for idle clients; already logged above.
   pool.on('error', () => undefined);
+  usePreparedStatements(pool);
   return pool;
 }
 

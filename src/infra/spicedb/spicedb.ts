@@ -11,6 +11,9 @@ import {
   type TupleUpdate,
 } from './relationships.js';
 import { toSpiceDbError } from './spicedb-errors.js';
+import { clientTransport, type SpiceDbTransport, type ZedClients } from './transport.js';
+
+export type { ZedClients } from './transport.js';
 
 export interface CheckItem {
   resource: ObjectRef;
@@ -25,13 +28,6 @@ export interface RelationshipFilter {
   subject?: SubjectRef;
 }
 
-/** The two service clients SpiceDB speaks; one object for a remote server, two for the embedded library. */
-export interface ZedClients {
-  permissions: v1.ZedClientInterface;
-  schema: v1.ZedClientInterface;
-  close(): void;
-}
-
 function consistency(zedToken: string | null | undefined): v1.Consistency {
   // Without a token we have never written anything we must see; the newest snapshot is the safe choice.
   return zedToken
@@ -44,7 +40,11 @@ function consistency(zedToken: string | null | undefined): v1.Consistency {
  * SpiceDbError once, here. Embedded and remote SpiceDB use the same `v1` client interface.
  */
 export class SpiceDb {
-  constructor(private readonly clients: ZedClients) {}
+  private readonly transport: SpiceDbTransport;
+
+  constructor(clients: ZedClients | SpiceDbTransport) {
+    this.transport = 'permissions' in clients ? clientTransport(clients) : clients;
+  }
 
   private async call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
     countSpiceDb();
@@ -56,18 +56,18 @@ export class SpiceDb {
   }
 
   async writeSchema(schema: string): Promise<void> {
-    await this.call('WriteSchema', () => this.clients.schema.promises.writeSchema(v1.WriteSchemaRequest.create({ schema })));
+    await this.call('WriteSchema', () => this.transport.writeSchema(v1.WriteSchemaRequest.create({ schema })));
   }
 
   async readSchema(): Promise<string> {
-    const response = await this.call('ReadSchema', () => this.clients.schema.promises.readSchema(v1.ReadSchemaRequest.create({})));
+    const response = await this.call('ReadSchema', () => this.transport.readSchema(v1.ReadSchemaRequest.create({})));
     return response.schemaText;
   }
 
   /** Applies all updates atomically in one WriteRelationships call; returns the ZedToken of the write. */
   async write(updates: TupleUpdate[]): Promise<string> {
     const response = await this.call('WriteRelationships', () =>
-      this.clients.permissions.promises.writeRelationships(
+      this.transport.writeRelationships(
         v1.WriteRelationshipsRequest.create({ updates: updates.map(toRelationshipUpdate) }),
       ),
     );
@@ -80,7 +80,7 @@ export class SpiceDb {
   async checkBulk(items: readonly CheckItem[], zedToken: string | null): Promise<boolean[]> {
     if (items.length === 0) return [];
     const response = await this.call('CheckBulkPermissions', () =>
-      this.clients.permissions.promises.checkBulkPermissions(
+      this.transport.checkBulkPermissions(
         v1.CheckBulkPermissionsRequest.create({
           consistency: consistency(zedToken),
           items: items.map((item) =>
@@ -106,7 +106,7 @@ export class SpiceDb {
 
   async lookupResources(resourceType: string, permission: string, subject: SubjectRef, zedToken: string | null): Promise<string[]> {
     const responses = await this.call('LookupResources', () =>
-      this.clients.permissions.promises.lookupResources(
+      this.transport.lookupResources(
         v1.LookupResourcesRequest.create({
           consistency: consistency(zedToken),
           resourceObjectType: resourceType,
@@ -122,7 +122,7 @@ export class SpiceDb {
 
   async readRelationships(filter: RelationshipFilter, zedToken: string | null): Promise<Tuple[]> {
     const responses = await this.call('ReadRelationships', () =>
-      this.clients.permissions.promises.readRelationships(
+      this.transport.readRelationships(
         v1.ReadRelationshipsRequest.create({
           consistency: consistency(zedToken),
           relationshipFilter: v1.RelationshipFilter.create({
@@ -148,6 +148,6 @@ export class SpiceDb {
   }
 
   close(): void {
-    this.clients.close();
+    this.transport.close();
   }
 }

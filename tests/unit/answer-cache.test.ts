@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { AnswerCache } from '../../src/authz/answer-cache.js';
+
+const at = (zedToken: string, appliedSeq: string) => ({ zedToken, appliedSeq });
+
+describe('AnswerCache', () => {
+  it('answers only for the token the answer was given at', () => {
+    const cache = new AnswerCache(10);
+    cache.set(at('t1', '1'), 'q', true);
+    expect(cache.get(at('t1', '1'), 'q')).toBe(true);
+    expect(cache.get(at('t2', '2'), 'q')).toBeUndefined();
+  });
+
+  it('never caches without a token (fully consistent checks)', () => {
+    const cache = new AnswerCache(10);
+    cache.set(null, 'q', true);
+    expect(cache.get(null, 'q')).toBeUndefined();
+    expect(cache.size).toBe(0);
+  });
+
+  it('a newer token starts a new generation; a late answer for an older one changes nothing', () => {
+    const cache = new AnswerCache(10);
+    cache.set(at('t1', '1'), 'q', true);
+    cache.set(at('t2', '2'), 'r', false);
+    expect(cache.get(at('t1', '1'), 'q')).toBeUndefined();
+    cache.set(at('t1', '1'), 'q', true);
+    expect(cache.get(at('t2', '2'), 'r')).toBe(false);
+    expect(cache.size).toBe(1);
+  });
+
+  it('holds at most maxEntries answers, dropping the oldest', () => {
+    const cache = new AnswerCache(3);
+    for (const key of ['a', 'b', 'c', 'd']) cache.set(at('t', '1'), key, true);
+    expect(cache.size).toBe(3);
+    expect(cache.get(at('t', '1'), 'a')).toBeUndefined();
+    expect(cache.get(at('t', '1'), 'd')).toBe(true);
+  });
+
+  it('size 0 turns it off', () => {
+    const cache = new AnswerCache(0);
+    cache.set(at('t', '1'), 'q', true);
+    expect(cache.get(at('t', '1'), 'q')).toBeUndefined();
+  });
+});
