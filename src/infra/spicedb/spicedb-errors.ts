@@ -22,6 +22,17 @@ export class SpiceDbUnavailableError extends SpiceDbError {
   override name = 'SpiceDbUnavailableError';
 }
 
+/**
+ * SpiceDB used a pooled datastore connection that PostgreSQL had closed (restart, failover,
+ * `pg_terminate_backend`). SpiceDB drops that connection, so the same read on another one succeeds.
+ */
+export class SpiceDbConnectionLostError extends SpiceDbUnavailableError {
+  override name = 'SpiceDbConnectionLostError';
+}
+
+// Admin/crash shutdown, "cannot connect now", connection exceptions (class 08), and pgx's words for a dead socket.
+const LOST_CONNECTION = /SQLSTATE (?:57P0[123]|08\d{3})|conn closed|unexpected EOF|broken pipe|connection reset by peer/i;
+
 const GO_CODE_NAMES: Record<string, number> = {
   Canceled: GrpcStatus.CANCELLED,
   Unknown: GrpcStatus.UNKNOWN,
@@ -64,6 +75,7 @@ export function toSpiceDbError(error: unknown, operation: string): SpiceDbError 
   const code = grpcCodeOf(error);
   const detail = error instanceof Error ? error.message : String(error);
   const message = `SpiceDB ${operation} failed: ${detail}`;
+  if (LOST_CONNECTION.test(detail)) return new SpiceDbConnectionLostError(message, code, true, { cause: error });
   return code === GrpcStatus.UNAVAILABLE || code === GrpcStatus.DEADLINE_EXCEEDED
     ? new SpiceDbUnavailableError(message, code, true, { cause: error })
     : new SpiceDbError(message, code, TRANSIENT.has(code), { cause: error });

@@ -10,7 +10,7 @@ import {
   type Tuple,
   type TupleUpdate,
 } from './relationships.js';
-import { toSpiceDbError } from './spicedb-errors.js';
+import { SpiceDbConnectionLostError, toSpiceDbError } from './spicedb-errors.js';
 import { clientTransport, type SpiceDbTransport, type ZedClients } from './transport.js';
 
 export type { ZedClients } from './transport.js';
@@ -27,6 +27,14 @@ export interface RelationshipFilter {
   relation?: string;
   subject?: SubjectRef;
 }
+
+/**
+ * How many more times a read runs after landing on a datastore connection PostgreSQL had closed.
+ * Each failure makes SpiceDB drop one dead connection (its pool pings only those idle over 1 s), so
+ * after a mass termination a read may meet a few of them in a row; each attempt fails in under a
+ * millisecond. A datastore that is really down fails differently (connection refused) and is not retried.
+ */
+const LOST_CONNECTION_RETRIES = 8;
 
 function consistency(zedToken: string | null | undefined): v1.Consistency {
   // Without a token we have never written anything we must see; the newest snapshot is the safe choice.
@@ -46,12 +54,19 @@ export class SpiceDb {
     this.transport = 'permissions' in clients ? clientTransport(clients) : clients;
   }
 
+  /**
+   * Every call we make is idempotent (reads, and writes of TOUCH and DELETE only, without
+   * preconditions), so running one again after a lost datastore connection is safe.
+   */
   private async call<T>(operation: string, fn: () => Promise<T>): Promise<T> {
     countSpiceDb();
-    try {
-      return await fn();
-    } catch (error) {
-      throw toSpiceDbError(error, operation);
+    for (let attempt = 0; ; attempt += 1) {
+      try {
+        return await fn();
+      } catch (error) {
+        const mapped = toSpiceDbError(error, operation);
+        if (!(mapped instanceof SpiceDbConnectionLostError) || attempt >= LOST_CONNECTION_RETRIES) throw mapped;
+      }
     }
   }
 
@@ -79,8 +94,8 @@ export class SpiceDb {
   /** One CheckBulkPermissions call for any number of checks; answers in input order. */
   async checkBulk(items: readonly CheckItem[], zedToken: string | null): Promise<boolean[]> {
     if (items.length === 0) return [];
-    const response = await this.call('CheckBulkPermissions', () =>
-      this.transport.checkBulkPermissions(
+    return this.call('CheckBulkPermissions', async () => {
+      const response = await this.transport.checkBulkPermissions(
         v1.CheckBulkPermissionsRequest.create({
           consistency: consistency(zedToken),
           items: items.map((item) =>
@@ -91,16 +106,17 @@ export class SpiceDb {
             }),
           ),
         }),
-      ),
-    );
-    return response.pairs.map((pair, index) => {
-      if (pair.response.oneofKind === 'error') {
-        throw toSpiceDbError(new Error(pair.response.error.message), `CheckBulkPermissions item ${index}`);
-      }
-      return (
-        pair.response.oneofKind === 'item' &&
-        pair.response.item.permissionship === v1.CheckPermissionResponse_Permissionship.HAS_PERMISSION
       );
+      // An item's own error (e.g. its datastore read failed) counts as the call's, so it is retried alike.
+      return response.pairs.map((pair, index) => {
+        if (pair.response.oneofKind === 'error') {
+          throw toSpiceDbError(new Error(pair.response.error.message), `CheckBulkPermissions item ${index}`);
+        }
+        return (
+          pair.response.oneofKind === 'item' &&
+          pair.response.item.permissionship === v1.CheckPermissionResponse_Permissionship.HAS_PERMISSION
+        );
+      });
     });
   }
 
