@@ -1,4 +1,5 @@
 import os from 'node:os';
+import { readEventLoopDelay, resetEventLoopDelay, type EventLoopDelay } from './event-loop.js';
 import { load, sequential, verify, type LoadFigures, type Target } from './load.js';
 import { cpuBetween, sampleCpu, type CpuSample } from './process-cpu.js';
 import { countLogged, requestLogStats, type RequestLogStats } from './request-log-stats.js';
@@ -21,6 +22,8 @@ export interface ScenarioResult {
   drained: { afterWindow: number; complete: boolean; waitedMs: number };
   /** The machine's 1-minute load average when the window opened (other processes compete for the cores). */
   loadAverage: number;
+  /** The service's event-loop delay during the window (beyond its 10 ms sampling interval). */
+  eventLoop?: EventLoopDelay | undefined;
   /** CPU per request served, from the window's start until the service caught up. */
   cpuMsPerRequest?: CpuSample | undefined;
   /** Whether SQL and SpiceDB counts may differ between requests (rotating over many workspaces). */
@@ -86,6 +89,7 @@ async function measureTogether(
   service.lines.length = 0;
   const loadAverage = Math.round((os.loadavg()[0] ?? NaN) * 100) / 100;
   const cpuBefore = await sampleCpu(service.pid);
+  await resetEventLoopDelay(service.url);
   const loaded: Loaded[] = await Promise.all(
     prepared.map(async (p) => ({
       scenario: p.scenario,
@@ -95,6 +99,7 @@ async function measureTogether(
       figures: await load(p.scenario, target, p.verified, p.connections, settings.durationSeconds),
     })),
   );
+  const eventLoop = await readEventLoopDelay(service.url).catch(() => undefined);
   const sent = loaded.reduce((n, l) => n + l.figures.sent, 0);
   const drained = await drain(service, scenarios.map((s) => s.scenario.operationName), sent, quietMs, 300_000);
   const cpu = cpuBetween(cpuBefore, await sampleCpu(service.pid));
@@ -115,6 +120,7 @@ async function measureTogether(
       load: l.figures,
       log: stats,
       loadAverage,
+      eventLoop,
       drained: { afterWindow: Math.max(0, drained.logged - answered), complete: drained.complete, waitedMs: drained.waitedMs },
       cpuMsPerRequest: cpu ? { serviceMs: perRequest(cpu.serviceMs), childrenMs: perRequest(cpu.childrenMs), spicedbMs: perRequest(cpu.spicedbMs) } : undefined,
       varies: l.scenario.variables.length > 1,

@@ -5,7 +5,7 @@
  * outbox relay (lag and drain), start-up and restart, and the reconcile. See docs/benchmarks.md.
  *
  * BENCH_DURATION (s, default 10), BENCH_WARMUP (s, default 2), BENCH_KEEP=1 keeps the data folders,
- * BENCH_LARGE=0 skips the 111,111-workspace tenant.
+ * BENCH_LARGE=0 skips the 111,111-workspace tenant, BENCH_CPU_PROF=<dir> writes CPU profiles of the service.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
