@@ -24,6 +24,7 @@ import { registerRequestLog } from './http/request-log.js';
 import { registerResponseLimit } from './http/response-limit.js';
 import { requireRouterSecret } from './http/router-secret.js';
 import { newId } from './shared/ids.js';
+import { documentStore, persistedQueryCache } from './graphql/document-caches.js';
 
 export const GRAPHQL_PATH = '/graphql';
 
@@ -77,6 +78,8 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; a
     formatError: createFormatError({ suggestions: config.suggestionsEnabled }),
     includeStacktraceInErrorResponses: false,
     parseOptions: { maxTokens: limits.maxTokens },
+    documentStore: config.GRAPHQL_DOCUMENT_CACHE_BYTES > 0 ? documentStore(config.GRAPHQL_DOCUMENT_CACHE_BYTES) : null,
+    persistedQueries: config.GRAPHQL_APQ_CACHE_BYTES > 0 ? { cache: persistedQueryCache(config.GRAPHQL_APQ_CACHE_BYTES) } : false,
     // main.ts owns shutdown (drain HTTP, stop the relay, close pools); Apollo would re-raise the signal.
     stopOnTerminationSignals: false,
     plugins: [

@@ -72,6 +72,8 @@ const schema = z.object({
   GRAPHQL_MAX_COST: z.coerce.number().int().min(1).default(250_000),
   GRAPHQL_MAX_ROWS: z.coerce.number().int().min(1).default(25_000),
   GRAPHQL_MAX_RESPONSE_BYTES: z.coerce.number().int().min(1024).default(10 * 1024 * 1024),
+  GRAPHQL_DOCUMENT_CACHE_BYTES: z.coerce.number().int().min(0).default(32 * 1024 * 1024),
+  GRAPHQL_APQ_CACHE_BYTES: z.coerce.number().int().min(0).default(8 * 1024 * 1024),
   GRAPHQL_SUGGESTIONS: bool.optional(),
   HTTP_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(512 * 1024),
   HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).default(10_000),
