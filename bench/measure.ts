@@ -39,21 +39,30 @@ export interface MeasureSettings {
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
- * Waits until the service has logged `expected` requests of the operations, or until it logged
- * none for `quietMs` (a request cut off with its connection might never be logged).
+ * Waits until the service has logged every request sent (`sent`), or none for `quietMs`: autocannon
+ * aborts the requests still in flight when a window closes, and a request whose connection went
+ * away may never be logged. The service caught up when it logged at least what autocannon saw
+ * answered and then went quiet, before the cap.
  */
-async function drain(service: ServiceProcess, operationNames: string[], expected: number, quietMs: number, capMs: number): Promise<{ logged: number; complete: boolean; waitedMs: number }> {
+async function drain(
+  service: ServiceProcess,
+  operationNames: string[],
+  counts: { sent: number; answered: number },
+  quietMs: number,
+  capMs: number,
+): Promise<{ logged: number; complete: boolean; waitedMs: number }> {
   const started = Date.now();
   const count = (): number => operationNames.reduce((n, op) => n + countLogged(service.lines, op), 0);
   let logged = count();
   let lastChange = Date.now();
-  while (logged < expected && Date.now() - lastChange < quietMs && Date.now() - started < capMs) {
+  while (logged < counts.sent && Date.now() - lastChange < quietMs && Date.now() - started < capMs) {
     await sleep(100);
     const now = count();
     if (now !== logged) lastChange = Date.now();
     logged = now;
   }
-  return { logged, complete: logged >= expected, waitedMs: Date.now() - started };
+  const waitedMs = Date.now() - started;
+  return { logged, complete: logged >= counts.answered && waitedMs < capMs, waitedMs };
 }
 
 interface Loaded {
@@ -101,9 +110,9 @@ async function measureTogether(
   );
   const eventLoop = await readEventLoopDelay(service.url).catch(() => undefined);
   const sent = loaded.reduce((n, l) => n + l.figures.sent, 0);
-  const drained = await drain(service, scenarios.map((s) => s.scenario.operationName), sent, quietMs, 300_000);
-  const cpu = cpuBetween(cpuBefore, await sampleCpu(service.pid));
   const answered = loaded.reduce((n, l) => n + l.figures.requests, 0);
+  const drained = await drain(service, scenarios.map((s) => s.scenario.operationName), { sent, answered }, quietMs, 300_000);
+  const cpu = cpuBetween(cpuBefore, await sampleCpu(service.pid));
   const results = loaded.map((l) => {
     const stats = requestLogStats(service.lines, l.scenario.operationName);
     // Together, CPU cannot be told apart per scenario: it is given per request of all of them.
