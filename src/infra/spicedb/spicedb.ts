@@ -29,9 +29,9 @@ export interface RelationshipFilter {
 }
 
 /**
- * How many more times a read runs after landing on a datastore connection PostgreSQL had closed.
+ * How many more times a call runs after landing on a datastore connection PostgreSQL had closed.
  * Each failure makes SpiceDB drop one dead connection (its pool pings only those idle over 1 s), so
- * after a mass termination a read may meet a few of them in a row; each attempt fails in under a
+ * after a mass termination a call may meet a few of them in a row; each attempt fails in under a
  * millisecond. A datastore that is really down fails differently (connection refused) and is not retried.
  */
 const LOST_CONNECTION_RETRIES = 8;
