@@ -16,10 +16,16 @@ export interface RequestRecord {
   errorCodes: string[];
   /** Errors nobody expected; each becomes one error-level log line with its cause. */
   failures: { err: unknown; path?: readonly (string | number)[] | undefined }[];
+  /** The client went away before its response was written (request-log.ts). */
+  clientClosed: boolean;
+  /** The response is ready to be written (Fastify's onSend ran). */
+  responseReady: boolean;
+  /** Written out already: one line per request, whichever hook comes first. */
+  logged: boolean;
 }
 
 export function newRequestRecord(): RequestRecord {
-  return { counters: { sql: 0, spicedb: 0 }, operationResolved: false, errorCodes: [], failures: [] };
+  return { counters: { sql: 0, spicedb: 0 }, operationResolved: false, errorCodes: [], failures: [], clientClosed: false, responseReady: false, logged: false };
 }
 
 declare module 'fastify' {

@@ -1,6 +1,9 @@
+import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureLogs, type CapturedLogs } from '../../support/logs.js';
+import { CREATE_WORKSPACE } from '../../support/operations.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
+import { waitFor } from '../../support/wait-for.js';
 
 const base = (server: TestServer): string => server.url.replace(/\/graphql$/, '');
 
@@ -36,6 +39,40 @@ describe('operations endpoints and request logging', () => {
     expect(typeof lines[0]?.durationMs).toBe('number');
     expect(lines[0]?.sql).toBeGreaterThan(0);
     expect(logs.raw.join('\n')).not.toContain(server.adminKey);
+  });
+
+  it('logs a request whose client went away once, marked clientClosed, and its mutation still commits', async () => {
+    const url = new URL(server.url);
+    const name = `left-behind-${Date.now()}`;
+    const body = JSON.stringify({ query: CREATE_WORKSPACE, variables: { parentId: server.runtime.bootstrap.rootWorkspaceId, name } });
+    // A raw socket that sends the whole request and hangs up at once, as a client that timed out does.
+    const socket = net.connect(Number(url.port), url.hostname);
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    socket.end(
+      [
+        `POST ${url.pathname} HTTP/1.1`,
+        `host: ${url.host}`,
+        'content-type: application/json',
+        `x-api-key: ${server.adminKey}`,
+        'x-request-id: gone-before-the-answer',
+        `content-length: ${Buffer.byteLength(body)}`,
+        '',
+        body,
+      ].join('\r\n'),
+    );
+    socket.destroy();
+
+    const lines = (): Record<string, unknown>[] => logs.lines.filter((l) => l.requestId === 'gone-before-the-answer' && l.event === 'graphql_request');
+    await waitFor(() => lines().length > 0, { message: 'the request line' });
+    const listed = await server.asAdmin<{ viewer: { tenants: { nodes: { workspaces: { nodes: { name: string }[] } }[] } } }>(
+      'query($n: String!) { viewer { tenants { nodes { workspaces(first: 5, nameContains: $n) { nodes { name } } } } } }',
+      { n: name },
+    );
+    expect(listed.data?.viewer.tenants.nodes.flatMap((t) => t.workspaces.nodes.map((w) => w.name))).toEqual([name]);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(lines()).toHaveLength(1);
+    expect(lines()[0]).toMatchObject({ operationName: 'Create', clientClosed: true, principalId: expect.any(String) });
+    expect(lines()[0]?.sql).toBeGreaterThan(0);
   });
 
   it('exposes Prometheus metrics including the outbox relay and backlog', async () => {
