@@ -10,6 +10,7 @@ import type { SpiceDb } from './infra/spicedb/spicedb.js';
 import type { Logger } from './logger.js';
 import type { GraphQLContext } from './graphql/context.js';
 import type { Services } from './services.js';
+import { documentStore, persistedQueryCache } from './graphql/document-caches.js';
 import { createFormatError } from './graphql/format-error.js';
 import { operationLimitsPlugin } from './graphql/limits/limits-plugin.js';
 import { operationLimits } from './graphql/limits/operation-limits.js';
@@ -24,7 +25,6 @@ import { registerRequestLog } from './http/request-log.js';
 import { registerResponseLimit } from './http/response-limit.js';
 import { requireRouterSecret } from './http/router-secret.js';
 import { newId } from './shared/ids.js';
-import { documentStore, persistedQueryCache } from './graphql/document-caches.js';
 
 export const GRAPHQL_PATH = '/graphql';
 

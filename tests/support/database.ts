@@ -46,3 +46,15 @@ export async function createTestDatabase(options: { migrateTo?: string } = {}): 
     },
   };
 }
+
+/**
+ * Terminates every session connected to `databaseName` (pools, LISTEN, relay, an embedded SpiceDB's
+ * datastore), as a PostgreSQL restart or failover would; returns how many. `observer` must be
+ * connected to another database. Two statements: in one, the planner may terminate before filtering.
+ */
+export async function terminateSessions(observer: pg.Client, databaseName: string): Promise<number> {
+  const sessions = await observer.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [databaseName]);
+  const pids = sessions.rows.map((r) => r.pid);
+  await observer.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [pids]);
+  return pids.length;
+}

@@ -24,7 +24,7 @@ export class SpiceDbUnavailableError extends SpiceDbError {
 
 /**
  * SpiceDB used a pooled datastore connection that PostgreSQL had closed (restart, failover,
- * `pg_terminate_backend`). SpiceDB drops that connection, so the same read on another one succeeds.
+ * `pg_terminate_backend`). SpiceDB drops that connection, so the same call on another one succeeds.
  */
 export class SpiceDbConnectionLostError extends SpiceDbUnavailableError {
   override name = 'SpiceDbConnectionLostError';

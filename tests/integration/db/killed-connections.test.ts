@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ADVISORY_LOCKS } from '../../../src/infra/db/advisory-locks.js';
 import { startChildService, type ChildService } from '../../support/child-service.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { createTestDatabase, terminateSessions, type TestDatabase } from '../../support/database.js';
 import { CREATE_WORKSPACE, GET_WORKSPACE, type CreatedWorkspace } from '../../support/operations.js';
 import { waitFor } from '../../support/wait-for.js';
 
@@ -47,13 +47,7 @@ describe('PostgreSQL connections killed under load', () => {
   });
 
   /** Every session in the service's database: its pool, its LISTEN connection, its relay (and the test pool's). */
-  const terminateServiceBackends = async (): Promise<number> => {
-    // Two steps: in one statement the planner may evaluate pg_terminate_backend before the filter.
-    const sessions = await observer.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [name]);
-    const pids = sessions.rows.map((r) => r.pid);
-    await observer.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [pids]);
-    return pids.length;
-  };
+  const terminateServiceBackends = (): Promise<number> => terminateSessions(observer, name);
 
   const relayLeaderPid = async (): Promise<number | undefined> => {
     const result = await observer.query<{ pid: number }>(

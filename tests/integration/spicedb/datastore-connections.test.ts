@@ -2,12 +2,12 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createLogger } from '../../../src/logger.js';
 import { readSchemaFile, startEmbeddedSpiceDbProcess, type EmbeddedSpiceDb } from '../../../src/infra/spicedb/connect.js';
-import { createTestDatabase, type TestDatabase } from '../../support/database.js';
+import { createTestDatabase, terminateSessions, type TestDatabase } from '../../support/database.js';
 
 /*
  * The embedded SpiceDB's PostgreSQL datastore shares the service's database, so a PostgreSQL
- * restart, a failover or `pg_terminate_backend` kills SpiceDB's pooled connections too. A read
- * that lands on such a dead connection must be retried, not answered AUTHORIZATION_UNAVAILABLE.
+ * restart, a failover or `pg_terminate_backend` kills SpiceDB's pooled connections too. A call
+ * that lands on such a dead connection must be run again, not answered AUTHORIZATION_UNAVAILABLE.
  */
 describe('the embedded SpiceDB after its datastore connections were killed', () => {
   let database: TestDatabase;
@@ -15,12 +15,7 @@ describe('the embedded SpiceDB after its datastore connections were killed', () 
   let observer: pg.Client;
   let name: string;
 
-  const terminateBackends = async (): Promise<number> => {
-    const sessions = await observer.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [name]);
-    const pids = sessions.rows.map((r) => r.pid);
-    await observer.query('SELECT pg_terminate_backend(pid) FROM unnest($1::int[]) AS pid', [pids]);
-    return pids.length;
-  };
+  const terminateBackends = (): Promise<number> => terminateSessions(observer, name);
 
   beforeAll(async () => {
     database = await createTestDatabase();
