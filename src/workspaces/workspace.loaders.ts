@@ -2,7 +2,7 @@ import DataLoader from 'dataloader';
 import type { Caller } from '../request/caller.js';
 import { batchScheduleFn, loaderById } from '../request/loader.js';
 import type { PageRequest, Sorted } from '../shared/pagination.js';
-import { findRootWorkspaces, findWithAncestors, findWorkspacesByIds, listChildren, type WorkspaceLineage } from './workspace.repository.js';
+import { findRootWorkspaces, findWithAncestors, findWorkspacesByIds, listChildLevels, type ChildParent, type WorkspaceLineage } from './workspace.repository.js';
 import type { Workspace } from './workspace.js';
 
 /** Per-request loaders: one SQL statement per kind per tree level, whatever the number of nodes. */
@@ -12,7 +12,7 @@ export class WorkspaceLoaders {
   readonly rootOf: DataLoader<string, Workspace | null>;
   private readonly ancestors: DataLoader<string, Workspace[]>;
   private readonly lineages: DataLoader<string, WorkspaceLineage | null>;
-  private readonly children = new Map<string, DataLoader<string, Sorted<Workspace>[]>>();
+  private readonly children = new Map<string, DataLoader<ChildParent, Sorted<Workspace>[], string>>();
 
   constructor(private readonly caller: Caller) {
     this.byId = loaderById(caller, async (ids) => findWorkspacesByIds(await caller.reads(), ids));
@@ -49,22 +49,38 @@ export class WorkspaceLoaders {
     return this.ancestors.load(id);
   }
 
-  /** Children of a parent; parents asking for the same page shape share one statement. */
-  childrenOf(parentId: string, page: PageRequest): Promise<Sorted<Workspace>[]> {
-    const shape = JSON.stringify([page.first, page.after]);
+  /**
+   * Children of a parent; parents asking for the same page shape share one statement. `below`: the
+   * pages the query goes on to ask of those children, their children, and so on (nested-pages.ts).
+   * They are fetched in the same statement, and each level primes the loader its resolvers will
+   * ask, so a tree of d levels costs one statement instead of d.
+   */
+  childrenOf(parent: Workspace, page: PageRequest, below: readonly PageRequest[] = []): Promise<Sorted<Workspace>[]> {
+    return this.childLoader([page, ...below]).load(parent);
+  }
+
+  /** The loader for a chain of pages: its first page under the parents, the rest below them. */
+  private childLoader(pages: readonly PageRequest[]): DataLoader<ChildParent, Sorted<Workspace>[], string> {
+    const shape = JSON.stringify(pages);
     let loader = this.children.get(shape);
     if (!loader) {
       loader = new DataLoader(
-        async (parentIds) => {
-          const found = await listChildren(await this.caller.reads(), parentIds, page);
-          this.caller.budget.spend([...found.values()].reduce((n, rows) => n + rows.length, 0));
-          return parentIds.map((id) => found.get(id) ?? []);
+        async (parents) => {
+          const levels = await listChildLevels(await this.caller.reads(), parents, pages);
+          this.caller.budget.spend(levels.reduce((n, level) => n + [...level.values()].reduce((m, rows) => m + rows.length, 0), 0));
+          levels.slice(1).forEach((level, i) => {
+            const deeper = this.childLoader(pages.slice(i + 1));
+            for (const rows of levels[i]?.values() ?? []) {
+              for (const { node } of rows.slice(0, pages[i]?.first)) deeper.prime(node, level.get(node.id) ?? []);
+            }
+          });
+          return parents.map((p) => levels[0]?.get(p.id) ?? []);
         },
-        { batchScheduleFn },
+        { batchScheduleFn, cacheKeyFn: (parent) => parent.id },
       );
       this.children.set(shape, loader);
     }
-    return loader.load(parentId);
+    return loader;
   }
 }
 

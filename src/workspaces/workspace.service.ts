@@ -12,7 +12,7 @@ import { BadInputError, ConflictError, NotFoundError } from '../shared/errors.js
 import { newId, parseId } from '../shared/ids.js';
 import { requireId } from '../shared/input.js';
 import { nameFilterKey, validateName } from '../shared/names.js';
-import { pageRequest, toPage, type Page, type PageArgs, type Sorted } from '../shared/pagination.js';
+import { pageRequest, toPage, type Page, type PageArgs, type PageRequest, type Sorted } from '../shared/pagination.js';
 import type { TenantService } from '../tenants/tenant.service.js';
 import type { Tenant } from '../tenants/tenant.js';
 import { workspaceLoaders } from './workspace.loaders.js';
@@ -37,9 +37,30 @@ export interface FindOptions {
   parents?: number;
 }
 
+/**
+ * The pages below that can be loaded ahead, up to the first one with bad arguments: that level's
+ * own resolver reports the error where it belongs, and nothing under it is loaded for nothing.
+ */
+function validPages(below: readonly PageArgs[]): PageRequest[] {
+  const pages: PageRequest[] = [];
+  for (const args of below) {
+    try {
+      pages.push(pageRequest(args.first, args.after));
+    } catch {
+      break;
+    }
+  }
+  return pages;
+}
+
 /** The workspace tree: every read and write, each opened by its access check (authz/access.ts). */
 export class WorkspaceService {
   constructor(private readonly deps: WorkspaceServiceDeps) {}
+
+  /** How deep the tree may go: no query can find more levels of children than this. */
+  get maxDepth(): number {
+    return this.deps.maxDepth;
+  }
 
   /** A workspace the caller may view; null when it is missing or hidden. */
   find(caller: Caller, id: string, options: FindOptions = {}): Promise<Workspace | null> {
@@ -92,10 +113,11 @@ export class WorkspaceService {
    * one check of the parent answers for every child, and recording that lets their own children
    * and `viewerPermissions { view }` skip SpiceDB too. A walk of d levels then costs one check at the
    * top instead of one per node; tests/unit/schema-zed.test.ts fails if the schema stops allowing it.
+   * `below`: the pages the query asks of the levels underneath, loaded in the same statement.
    */
-  async children(caller: Caller, parent: Workspace, args: PageArgs): Promise<Page<Sorted<Workspace>>> {
+  async children(caller: Caller, parent: Workspace, args: PageArgs, below: readonly PageArgs[] = []): Promise<Page<Sorted<Workspace>>> {
     const page = pageRequest(args.first, args.after);
-    const rows = toPage(await caller.state(workspaceLoaders).childrenOf(parent.id, page), page.first);
+    const rows = toPage(await caller.state(workspaceLoaders).childrenOf(parent, page, validPages(below)), page.first);
     if (!(await caller.authz.canViewWorkspace(parent.id, parent.tenantId))) return { items: [], hasNextPage: rows.hasNextPage };
     caller.authz.inheritView(rows.items.map((row) => row.node.id));
     return rows;

@@ -4,13 +4,16 @@ import { callerOf } from '../context.js';
 import type { WorkspacePermissionsParent } from '../mappers.js';
 import { permissionChecks } from './permission-checks.js';
 import { nestedDepth } from '../selection-depth.js';
+import { nestedPageArgs } from '../nested-pages.js';
 
 export const Workspace: WorkspaceResolvers = {
   __resolveReference: (reference, ctx) => ctx.services.workspaces.byReference(callerOf(ctx), reference.id),
   tenant: (workspace, _, ctx) => ctx.services.workspaces.tenantOf(callerOf(ctx), workspace),
   // Checks as many ancestors in one call as the query goes on to ask for.
   parent: (workspace, _, ctx, info) => ctx.services.workspaces.parent(callerOf(ctx), workspace, nestedDepth(info, 'parent')),
-  children: async (workspace, args, ctx) => toConnection(await ctx.services.workspaces.children(callerOf(ctx), workspace, args)),
+  // Loads as many levels of children in one statement as the query goes on to ask for.
+  children: async (workspace, args, ctx, info) =>
+    toConnection(await ctx.services.workspaces.children(callerOf(ctx), workspace, args, nestedPageArgs(info, 'children', ctx.services.workspaces.maxDepth))),
   viewerPermissions: (workspace) => ({ workspaceId: workspace.id }),
   members: async (workspace, args, ctx) =>
     toConnection(await ctx.services.workspaceMembers.list(callerOf(ctx), workspace, args), (m) => m.subject.id),

@@ -70,13 +70,41 @@ describe('round trips per request', () => {
     const largeCounts = await countsOf('Walk', THREE_LEVELS, large.top);
     expect(JSON.stringify(largeCounts.data).match(/large-/g)?.length).toBe(3 + 9 + 27);
     expect(largeCounts.sql).toBe(smallCounts.sql);
-    // The API key with the freshness token + the workspace + one children statement per level.
-    expect(largeCounts.sql).toBe(5);
+    // The API key with the freshness token + the workspace + one statement for all three levels.
+    expect(largeCounts.sql).toBe(3);
     // The admin's `tenant#administrate` settles view on every workspace of the tenant (schema.zed:
     // view = … + tenant->administrate); asked once per freshness token, by the first request.
     expect(smallCounts.spicedb).toBe(1);
     expect(largeCounts.spicedb).toBe(0);
     expect((await countsOf('Walk', THREE_LEVELS, large.top)).spicedb).toBe(0);
+  });
+
+  it('loads the levels a query nests ahead, with each level\'s own page, and answers as level by level', async () => {
+    const { top } = await tree('paged', 3);
+    const nested = (dir: string) => `query Paged($id: ID!) { workspace(id: $id) {
+      children(first: 2) { nodes { name children${dir} { nodes { name children(first: 1) { nodes { name } pageInfo { hasNextPage } } }
+        pageInfo { hasNextPage } } } pageInfo { hasNextPage } } } }`;
+    // `@include(if: true)` changes nothing but makes the level conditional: no look-ahead below it.
+    const ahead = await countsOf('Paged', nested('(first: 3)'), top);
+    const levelByLevel = await countsOf('Paged', nested('(first: 3) @include(if: true)'), top);
+    expect(ahead.data).toEqual(levelByLevel.data);
+    expect(ahead.sql).toBe(3);
+    expect(levelByLevel.sql).toBe(4);
+    const names = JSON.stringify(ahead.data).match(/paged-[0-9-]+/g);
+    expect(names).toEqual(['paged-0', 'paged-0-0', 'paged-0-0-0', 'paged-0-1', 'paged-0-1-0', 'paged-0-2', 'paged-0-2-0', 'paged-1', 'paged-1-0', 'paged-1-0-0', 'paged-1-1', 'paged-1-1-0', 'paged-1-2', 'paged-1-2-0']);
+    expect(JSON.stringify(ahead.data).match(/"hasNextPage":true/g)?.length).toBe(1 + 6);
+  });
+
+  it('a nested page with bad arguments fails at its own field, not at the level that looked ahead', async () => {
+    const { top } = await tree('badpage', 2);
+    const response = await server.gql(
+      `query BadPage($id: ID!) { workspace(id: $id) { children { nodes { name children(first: -1) { nodes { name } } } } } }`,
+      { id: top },
+      { 'x-api-key': server.adminKey },
+    );
+    const [first] = response.errors ?? [];
+    expect(first?.path).toEqual(['workspace', 'children', 'nodes', 0, 'children']);
+    expect(first?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', field: 'first' });
   });
 
   /**
