@@ -33,8 +33,6 @@ function anyOf(ids: readonly string[]): Expression<string> {
   return sql<string>`ANY(${[...ids]}::text[])`;
 }
 
-// Named, not `*`: these run as prepared statements (prepared-statements.ts).
-const COLUMNS = sql.raw('id, tenant_id, parent_id, name, name_key, depth, created_at, updated_at');
 const prepared = sql.raw(PREPARED);
 
 function afterCursor(after: Cursor | null): Expression<SqlBool> {
@@ -94,7 +92,8 @@ export async function findRootWorkspaces(db: Executor, tenantIds: readonly strin
 /** What a level of children inherits from its parent instead of reading it again. */
 export type ChildParent = Pick<Workspace, 'id' | 'tenantId' | 'depth'>;
 
-// A child shares its parent's tenant and sits one level below it: those are not read per row.
+// Named, not `*`: these run as prepared statements (prepared-statements.ts). A child shares its
+// parent's tenant and sits one level below it: those are not read per row.
 const CHILD_COLUMNS = sql.raw('id, parent_id, name, name_key, created_at, updated_at');
 type ChildRow = Omit<WorkspaceRow, 'tenant_id' | 'depth'> & { level: number; rank: number };
 
