@@ -1,7 +1,15 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
+const PACKAGE = fileURLToPath(new URL('../package.json', import.meta.url));
+
+/** The Node.js flags `npm start` runs the service with (its `start` script), so the bench measures the same. */
+function startFlags(): string[] {
+  const scripts = (JSON.parse(readFileSync(PACKAGE, 'utf8')) as { scripts?: { start?: string } }).scripts;
+  return scripts?.start?.split(/\s+/).filter((word) => /^--[\w-]+=\S+$/.test(word)) ?? [];
+}
 
 export interface ServiceProcess {
   url: string;
@@ -31,7 +39,7 @@ export async function startService(options: ServiceOptions): Promise<ServiceProc
   const started = Date.now();
   // BENCH_CPU_PROF=<dir>: a V8 CPU profile of the service (wall-clock samples of its main thread), written when it stops.
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', MAIN], {
+  const child = spawn(process.execPath, [...startFlags(), ...profile, '--import', 'tsx', MAIN], {
     env: {
       ...process.env,
       NODE_ENV: 'production',
