@@ -2,7 +2,8 @@ import DataLoader from 'dataloader';
 import type { Caller } from '../request/caller.js';
 import { batchScheduleFn, loaderById } from '../request/loader.js';
 import type { PageRequest, Sorted } from '../shared/pagination.js';
-import { findRootWorkspaces, findWithAncestors, findWorkspacesByIds, listChildLevels, type ChildParent, type WorkspaceLineage } from './workspace.repository.js';
+import { findRootWorkspaces, findWithAncestors, findWorkspacesByIds, type WorkspaceLineage } from './workspace.repository.js';
+import { listChildLevels, type ChildParent } from './workspace-tree.repository.js';
 import type { Workspace } from './workspace.js';
 
 /** Per-request loaders: one SQL statement per kind per tree level, whatever the number of nodes. */

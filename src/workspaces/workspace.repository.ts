@@ -89,65 +89,6 @@ export async function findRootWorkspaces(db: Executor, tenantIds: readonly strin
   return new Map(rows.map((r) => [r.tenant_id, toWorkspace(r)]));
 }
 
-/** What a level of children inherits from its parent instead of reading it again. */
-export type ChildParent = Pick<Workspace, 'id' | 'tenantId' | 'depth'>;
-
-// Named, not `*`: these run as prepared statements (prepared-statements.ts). A child shares its
-// parent's tenant and sits one level below it: those are not read per row.
-const CHILD_COLUMNS = sql.raw('id, parent_id, name, name_key, created_at, updated_at');
-type ChildRow = Omit<WorkspaceRow, 'tenant_id' | 'depth'> & { level: number; rank: number };
-
-/**
- * Several levels of children in one statement: level 1 under `parents` with `pages[0]`, level 2
- * under the items of level 1 (not its look-ahead rows) with `pages[1]`, and so on. Each level maps
- * every one of its parents to the first `first + 1` children in order (empty when it has none), so
- * `hasNextPage` is known at every level. One statement text per number of levels: no cursor
- * compares with NULL, which is never greater. Rows come unsorted and are placed by their rank.
- */
-export async function listChildLevels(db: Executor, parents: readonly ChildParent[], pages: readonly PageRequest[]): Promise<Map<string, Sorted<Workspace>[]>[]> {
-  const levels = pages.map(() => new Map<string, Sorted<Workspace>[]>());
-  if (levels.length === 0 || parents.length === 0) return levels;
-  const ctes = pages.map((page, i) => {
-    const under = i === 0 ? sql`ANY(${parents.map((p) => p.id)}::text[])` : sql`ANY(ARRAY(SELECT id FROM ${sql.raw(`l${i}`)} WHERE rank <= ${pages[i - 1]?.first ?? 0}))`;
-    return sql`${sql.raw(`l${i + 1}`)} AS (
-      SELECT ${CHILD_COLUMNS}, rank FROM (
-        SELECT ${CHILD_COLUMNS}, row_number() OVER (PARTITION BY parent_id ORDER BY name_key, id)::int AS rank
-          FROM workspaces
-         WHERE parent_id = ${under}
-           AND (${page.after === null}::boolean OR (name_key, id) > (${page.after?.key ?? ''} COLLATE "C", ${page.after?.id ?? ''}))
-      ) ranked
-      WHERE rank <= ${page.first + 1}
-    )`;
-  });
-  const union = sql.join(pages.map((_, i) => sql`SELECT ${sql.raw(String(i))} AS level, ${CHILD_COLUMNS}, rank FROM ${sql.raw(`l${i + 1}`)}`), sql` UNION ALL `);
-  const { rows } = await sql<ChildRow>`${prepared} WITH ${sql.join(ctes)} ${union}`.execute(db);
-
-  let known = new Map(parents.map((p) => [p.id, p]));
-  for (const [i, level] of levels.entries()) {
-    for (const id of known.keys()) level.set(id, []);
-    const next = new Map<string, ChildParent>();
-    for (const row of rows) {
-      if (row.level !== i) continue;
-      const parent = known.get(row.parent_id ?? '');
-      if (!parent) continue;
-      const child: Workspace = {
-        id: row.id,
-        tenantId: parent.tenantId,
-        parentId: parent.id,
-        name: row.name,
-        depth: parent.depth + 1,
-        isRoot: false,
-        createdAt: row.created_at,
-        updatedAt: row.updated_at,
-      };
-      (level.get(parent.id) ?? [])[row.rank - 1] = { node: child, sortKey: row.name_key };
-      if (row.rank <= (pages[i]?.first ?? 0)) next.set(child.id, child);
-    }
-    known = next;
-  }
-  return levels;
-}
-
 export interface TenantWorkspaceFilter {
   tenantId: string;
   /** A name key (nameFilterKey) that the workspace's name key must contain. */

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
+import { rawTimestamptz } from './timestamp-parser.js';
 
 /**
  * Statements whose text begins with this comment run as named prepared statements: PostgreSQL
@@ -9,6 +10,11 @@ import type pg from 'pg';
  * fail with "cached plan must not change result type" once a migration adds a column.
  */
 export const PREPARED = '/* prepared */';
+/**
+ * As PREPARED, and timestamptz values stay text as PostgreSQL printed them: for rows whose
+ * timestamps are rarely read, parsed on first read instead (workspace-tree.repository.ts).
+ */
+export const PREPARED_RAW_TIMESTAMPS = '/* prepared, raw timestamptz */';
 
 const names = new Map<string, string>();
 
@@ -28,9 +34,11 @@ export function usePreparedStatements(pool: pg.Pool): void {
   pool.on('connect', (client) => {
     const target = client as unknown as { query: Query };
     const query = target.query.bind(client);
-    target.query = (config, values, callback) =>
-      typeof config === 'string' && config.startsWith(PREPARED) && Array.isArray(values) && callback === undefined
-        ? query({ name: nameOf(config), text: config, values })
-        : query(config, values, callback);
+    target.query = (config, values, callback) => {
+      if (typeof config !== 'string' || !Array.isArray(values) || callback !== undefined) return query(config, values, callback);
+      if (config.startsWith(PREPARED)) return query({ name: nameOf(config), text: config, values });
+      if (config.startsWith(PREPARED_RAW_TIMESTAMPS)) return query({ name: nameOf(config), text: config, values, types: rawTimestamptz });
+      return query(config, values);
+    };
   });
 }

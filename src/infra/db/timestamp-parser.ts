@@ -54,3 +54,11 @@ export const fastTypes = {
     return format === 'binary' ? pg.types.getTypeParser(oid, 'binary') : pg.types.getTypeParser(oid, 'text');
   },
 };
+
+/** As fastTypes, but timestamptz stays the text PostgreSQL sent, for parseTimestamptz later. */
+export const rawTimestamptz = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === TIMESTAMPTZ_OID && format !== 'binary') return (text: string) => text;
+    return fastTypes.getTypeParser(oid, format);
+  },
+};

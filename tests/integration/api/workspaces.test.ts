@@ -50,6 +50,17 @@ describe('workspace hierarchy over HTTP', () => {
     expect(up.data).toEqual({ workspace: { depth: 3, parent: { name: 'Tree B', parent: { name: 'Tree A', parent: { name: 'Root', isRoot: true, parent: null } } } } });
   });
 
+  it('a child read through its parent has every field it has when read by id', async () => {
+    const parent = await create(rootId, 'Fields');
+    const child = await create(parent, 'Fields child');
+    await server.database.pool.query(`UPDATE workspaces SET created_at = '2024-02-29 23:59:59.123456+00', updated_at = '1999-12-31 22:00:00.5-05:30' WHERE id = $1`, [child]);
+    const fields = 'id name isRoot depth createdAt updatedAt tenant { id } parent { id }';
+    const viaParent = await server.asAdmin<{ workspace: { children: { nodes: unknown[] } } }>(`query($id: ID!) { workspace(id: $id) { children { nodes { ${fields} } } } }`, { id: parent });
+    const byId = await server.asAdmin<{ workspace: unknown }>(`query($id: ID!) { workspace(id: $id) { ${fields} } }`, { id: child });
+    expect(viaParent.data?.workspace.children.nodes).toEqual([byId.data?.workspace]);
+    expect(byId.data?.workspace).toMatchObject({ depth: 2, isRoot: false, createdAt: '2024-02-29T23:59:59.123Z', updatedAt: '2000-01-01T03:30:00.500Z' });
+  });
+
   it('pages children by name, then id, case-insensitively', async () => {
     const parent = await create(rootId, 'Paging');
     for (const name of ['charlie', 'Alpha', 'bravo']) await create(parent, name);
