@@ -14,6 +14,11 @@ export class RowBudget {
 
   constructor(private readonly limit: number) {}
 
+  /** Rows still allowed: a statement may ask for one more and spend what it got, to fail without loading the rest. */
+  get remaining(): number {
+    return Math.max(0, this.limit - this.spent);
+  }
+
   spend(rows: number): void {
     this.spent += rows;
     if (this.spent > this.limit) {

@@ -72,9 +72,15 @@ function toDate(text: string): Date {
  * every one of its parents to the first `first + 1` children in order (empty when it has none), so
  * `hasNextPage` is known at every level. One statement text per number of levels: no cursor
  * compares with NULL, which is never greater. Rows come unsorted and are placed by their rank.
+ * At most `maxRows` rows are read; `rows` says how many were, for the caller's row budget.
  */
-export async function listChildLevels(db: Executor, parents: readonly ChildParent[], pages: readonly PageRequest[]): Promise<Map<string, Sorted<Workspace>[]>[]> {
-  if (pages.length === 0 || parents.length === 0) return pages.map(() => new Map());
+export async function listChildLevels(
+  db: Executor,
+  parents: readonly ChildParent[],
+  pages: readonly PageRequest[],
+  maxRows: number,
+): Promise<{ levels: Map<string, Sorted<Workspace>[]>[]; rows: number }> {
+  if (pages.length === 0 || parents.length === 0) return { levels: pages.map(() => new Map()), rows: 0 };
   const ctes = pages.map((page, i) => {
     const under = i === 0 ? sql`ANY(${parents.map((p) => p.id)}::text[])` : sql`ANY(ARRAY(SELECT id FROM ${sql.raw(`l${i}`)} WHERE rank <= ${pages[i - 1]?.first ?? 0}))`;
     return sql`${sql.raw(`l${i + 1}`)} AS (
@@ -88,8 +94,9 @@ export async function listChildLevels(db: Executor, parents: readonly ChildParen
     )`;
   });
   const union = sql.join(pages.map((_, i) => sql`SELECT ${sql.raw(String(i))} AS level, * FROM ${sql.raw(`l${i + 1}`)}`), sql` UNION ALL `);
-  const { rows } = await sql<ChildRow>`${sql.raw(PREPARED_RAW_TIMESTAMPS)} WITH ${sql.join(ctes)} ${union}`.execute(db);
-  return placeLevels(rows, parents, pages);
+  // The caller's row budget bounds the statement: past it the request fails, so the rest is never read.
+  const { rows } = await sql<ChildRow>`${sql.raw(PREPARED_RAW_TIMESTAMPS)} WITH ${sql.join(ctes)} ${union} LIMIT ${maxRows}`.execute(db);
+  return { levels: placeLevels(rows, parents, pages), rows: rows.length };
 }
 
 /** Rows in any order → per level, each parent's children at their rank. */

@@ -67,8 +67,8 @@ export class WorkspaceLoaders {
     if (!loader) {
       loader = new DataLoader(
         async (parents) => {
-          const levels = await listChildLevels(await this.caller.reads(), parents, pages);
-          this.caller.budget.spend(levels.reduce((n, level) => n + [...level.values()].reduce((m, rows) => m + rows.length, 0), 0));
+          const { levels, rows } = await listChildLevels(await this.caller.reads(), parents, pages, this.caller.budget.remaining + 1);
+          this.caller.budget.spend(rows);
           levels.slice(1).forEach((level, i) => {
             const deeper = this.childLoader(pages.slice(i + 1));
             for (const rows of levels[i]?.values() ?? []) {
