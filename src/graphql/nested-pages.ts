@@ -26,7 +26,8 @@ const ITEM_PATHS: readonly (readonly string[])[] = [['nodes'], ['edges', 'node']
  */
 export function nestedPageArgs(info: GraphQLResolveInfo, field: string, maxLevels: number): PageArgs[] {
   // Every sibling object of a level shares one fieldNodes array (graphql-js memoizes it): answer
-  // each array once per request, whose variables object is its own.
+  // each array once per request, whose variables object is its own. The nodes are `field`'s own
+  // (a connection nesting itself), so the array also stands for `field`.
   let known = memo.get(info.variableValues);
   if (!known) memo.set(info.variableValues, (known = new Map()));
   let levels = known.get(info.fieldNodes);

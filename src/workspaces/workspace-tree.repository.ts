@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import type { Executor } from '../infra/db/database.js';
 import { PREPARED_RAW_TIMESTAMPS } from '../infra/db/prepared-statements.js';
-import { parseTimestamptz } from '../infra/db/timestamp-parser.js';
 import type { PageRequest, Sorted } from '../shared/pagination.js';
+import { StoredWorkspace, type RawTimestamp } from './stored-workspace.js';
 import type { Workspace } from './workspace.js';
 
 /** What a level of children inherits from its parent instead of reading it again. */
@@ -10,7 +10,7 @@ export type ChildParent = Pick<Workspace, 'id' | 'tenantId' | 'depth'>;
 
 // Named, not `*`: this runs as a prepared statement (prepared-statements.ts). A child shares its
 // parent's tenant and sits one level below it, so those are not read per row; timestamps stay as
-// PostgreSQL printed them (PREPARED_RAW_TIMESTAMPS) and are parsed only if read (TreeWorkspace).
+// PostgreSQL printed them (PREPARED_RAW_TIMESTAMPS) and are parsed only if read (StoredWorkspace).
 const CHILD_COLUMNS = sql.raw('id, parent_id, name, name_key, created_at, updated_at');
 interface ChildRow {
   level: number;
@@ -19,51 +19,8 @@ interface ChildRow {
   parent_id: string;
   name: string;
   name_key: string;
-  /** Text on pools with usePreparedStatements (always ours); a Date on any other. */
-  created_at: string | Date;
-  updated_at: string | Date;
-}
-
-/**
- * A workspace loaded as part of a tree. A big tree is mostly asked for names and ids: parsing two
- * timestamps into Dates per node was ~1 ms of CPU for 1,111 nodes, so they are parsed when first read.
- */
-class TreeWorkspace implements Workspace {
-  readonly isRoot = false;
-  readonly tenantId: string;
-  readonly parentId: string;
-  readonly depth: number;
-  #createdAt: Date | string;
-  #updatedAt: Date | string;
-
-  constructor(
-    readonly id: string,
-    readonly name: string,
-    parent: ChildParent,
-    createdAt: string | Date,
-    updatedAt: string | Date,
-  ) {
-    this.tenantId = parent.tenantId;
-    this.parentId = parent.id;
-    this.depth = parent.depth + 1;
-    this.#createdAt = createdAt;
-    this.#updatedAt = updatedAt;
-  }
-
-  get createdAt(): Date {
-    if (typeof this.#createdAt === 'string') this.#createdAt = toDate(this.#createdAt);
-    return this.#createdAt;
-  }
-
-  get updatedAt(): Date {
-    if (typeof this.#updatedAt === 'string') this.#updatedAt = toDate(this.#updatedAt);
-    return this.#updatedAt;
-  }
-}
-
-function toDate(text: string): Date {
-  const parsed = parseTimestamptz(text);
-  return parsed instanceof Date ? parsed : new Date(Number.NaN);
+  created_at: RawTimestamp;
+  updated_at: RawTimestamp;
 }
 
 /**
@@ -112,7 +69,7 @@ function placeLevels(rows: readonly ChildRow[], parents: readonly ChildParent[],
       const parent = known.get(row.parent_id);
       const siblings = level.get(row.parent_id);
       if (!parent || !siblings) continue;
-      const child = new TreeWorkspace(row.id, row.name, parent, row.created_at, row.updated_at);
+      const child = new StoredWorkspace(row.id, parent.tenantId, parent.id, row.name, parent.depth + 1, row.created_at, row.updated_at);
       siblings[row.rank - 1] = { node: child, sortKey: row.name_key };
       if (row.rank <= page.first) next.set(child.id, child);
     }

@@ -71,8 +71,8 @@ export class WorkspaceLoaders {
           this.caller.budget.spend(rows);
           levels.slice(1).forEach((level, i) => {
             const deeper = this.childLoader(pages.slice(i + 1));
-            for (const rows of levels[i]?.values() ?? []) {
-              for (const { node } of rows.slice(0, pages[i]?.first)) deeper.prime(node, level.get(node.id) ?? []);
+            for (const siblings of levels[i]?.values() ?? []) {
+              for (const { node } of siblings.slice(0, pages[i]?.first)) deeper.prime(node, level.get(node.id) ?? []);
             }
           });
           return parents.map((p) => levels[0]?.get(p.id) ?? []);

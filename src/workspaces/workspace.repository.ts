@@ -1,9 +1,10 @@
 import { sql, type Expression, type SqlBool } from 'kysely';
 import type { Executor, Tx } from '../infra/db/database.js';
 import { containsPattern } from '../infra/db/like.js';
-import { PREPARED } from '../infra/db/prepared-statements.js';
+import { PREPARED, PREPARED_RAW_TIMESTAMPS } from '../infra/db/prepared-statements.js';
 import { nameKey } from '../shared/names.js';
 import type { Cursor, PageRequest, Sorted } from '../shared/pagination.js';
+import { StoredWorkspace, type RawTimestamp } from './stored-workspace.js';
 import type { WorkspaceRow } from './workspace.table.js';
 import type { Workspace } from './workspace.js';
 
@@ -20,11 +21,6 @@ function toWorkspace(row: WorkspaceRow): Workspace {
   };
 }
 
-/** Lists sort by (name_key, id); name_key is COLLATE "C", so the order is the same on every server. */
-function toSorted(row: WorkspaceRow): Sorted<Workspace> {
-  return { node: toWorkspace(row), sortKey: row.name_key };
-}
-
 /**
  * `= ANY($1)` with one array parameter instead of `IN ($1, …, $n)`: one statement text whatever the
  * batch size, and far less for PostgreSQL to parse and plan (a level of 100 parents was 100 parameters).
@@ -35,8 +31,8 @@ function anyOf(ids: readonly string[]): Expression<string> {
 
 const prepared = sql.raw(PREPARED);
 
-function afterCursor(after: Cursor | null): Expression<SqlBool> {
-  return after ? sql<SqlBool>`(name_key, id) > (${after.key} COLLATE "C", ${after.id})` : sql<SqlBool>`true`;
+function afterCursor(after: Cursor): Expression<SqlBool> {
+  return sql<SqlBool>`(name_key, id) > (${after.key} COLLATE "C", ${after.id})`;
 }
 
 export async function findWorkspacesByIds(db: Executor, ids: readonly string[]): Promise<Map<string, Workspace>> {
@@ -97,19 +93,22 @@ export interface TenantWorkspaceFilter {
   onlyIds?: readonly string[] | undefined;
 }
 
+/**
+ * A page of a tenant's workspaces by name. A prepared statement per combination of filters (cursor,
+ * id list, name filter): each reads its own index range, so each keeps its own plan. Timestamps are
+ * parsed when read (StoredWorkspace).
+ */
 export async function listTenantWorkspaces(db: Executor, filter: TenantWorkspaceFilter, page: PageRequest): Promise<Sorted<Workspace>[]> {
   if (filter.onlyIds && filter.onlyIds.length === 0) return [];
-  let query = db
-    .selectFrom('workspaces')
-    .selectAll()
-    .where('tenant_id', '=', filter.tenantId)
-    .where(afterCursor(page.after));
-  if (filter.onlyIds) query = query.where('id', '=', sql<string>`ANY(${[...filter.onlyIds]}::text[])`);
-  if (filter.nameKeyContains) {
-    query = query.where('name_key', 'like', containsPattern(filter.nameKeyContains));
-  }
-  const rows = await query.orderBy('name_key').orderBy('id').limit(page.first + 1).execute();
-  return rows.map(toSorted);
+  const conditions: Expression<SqlBool>[] = [sql<SqlBool>`tenant_id = ${filter.tenantId}`];
+  if (page.after) conditions.push(afterCursor(page.after));
+  if (filter.onlyIds) conditions.push(sql<SqlBool>`id = ${anyOf(filter.onlyIds)}`);
+  if (filter.nameKeyContains) conditions.push(sql<SqlBool>`name_key LIKE ${containsPattern(filter.nameKeyContains)}`);
+  const { rows } = await sql<Omit<WorkspaceRow, 'created_at' | 'updated_at'> & { created_at: RawTimestamp; updated_at: RawTimestamp }>`${sql.raw(PREPARED_RAW_TIMESTAMPS)}
+    SELECT id, tenant_id, parent_id, name, name_key, depth, created_at, updated_at FROM workspaces
+     WHERE ${sql.join(conditions, sql` AND `)}
+     ORDER BY name_key, id LIMIT ${page.first + 1}`.execute(db);
+  return rows.map((r) => ({ node: new StoredWorkspace(r.id, r.tenant_id, r.parent_id, r.name, r.depth, r.created_at, r.updated_at), sortKey: r.name_key }));
 }
 
 export async function lockWorkspace(trx: Tx, id: string): Promise<Workspace | undefined> {
