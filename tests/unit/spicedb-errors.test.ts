@@ -2,6 +2,7 @@ import { status } from '@grpc/grpc-js';
 import { describe, expect, it } from 'vitest';
 import {
   SpiceDbConnectionLostError,
+  SpiceDbDatastoreTimeoutError,
   SpiceDbError,
   SpiceDbUnavailableError,
   toSpiceDbError,
@@ -32,6 +33,17 @@ describe('SpiceDB errors, mapped once', () => {
       expect(mapped).toBeInstanceOf(SpiceDbConnectionLostError);
       expect(mapped.transient).toBe(true);
     }
+  });
+
+  it('tells a datastore socket timeout (retried once) from a lost connection and from a call deadline', () => {
+    const mapped = toSpiceDbError(
+      goError('Unknown', 'unable to read namespace config: timeout: read tcp 127.0.0.1:54576->127.0.0.1:43485: i/o timeout'),
+      'ReadRelationships',
+    );
+    expect(mapped).toBeInstanceOf(SpiceDbDatastoreTimeoutError);
+    expect(mapped).not.toBeInstanceOf(SpiceDbConnectionLostError);
+    expect(mapped.transient).toBe(true);
+    expect(toSpiceDbError(goError('DeadlineExceeded', 'context deadline exceeded'), 'ReadRelationships')).not.toBeInstanceOf(SpiceDbDatastoreTimeoutError);
   });
 
   it('does not call a datastore that refuses connections, or a timeout, a lost connection', () => {

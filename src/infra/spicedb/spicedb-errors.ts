@@ -33,6 +33,17 @@ export class SpiceDbConnectionLostError extends SpiceDbUnavailableError {
 // Admin/crash shutdown, "cannot connect now", connection exceptions (class 08), and pgx's words for a dead socket.
 const LOST_CONNECTION = /SQLSTATE (?:57P0[123]|08\d{3})|conn closed|unexpected EOF|broken pipe|connection reset by peer/i;
 
+/**
+ * A datastore read that hit its deadline on the socket (pgconn: "timeout: read tcp …: i/o timeout").
+ * pgconn closes that connection, so the call may succeed on another; but a datastore that is slow
+ * for good would time out again, so such a call is run again once only (SpiceDb.call).
+ */
+export class SpiceDbDatastoreTimeoutError extends SpiceDbUnavailableError {
+  override name = 'SpiceDbDatastoreTimeoutError';
+}
+
+const DATASTORE_TIMEOUT = /timeout: (?:read|write) tcp .*i\/o timeout/i;
+
 const GO_CODE_NAMES: Record<string, number> = {
   Canceled: GrpcStatus.CANCELLED,
   Unknown: GrpcStatus.UNKNOWN,
@@ -76,6 +87,7 @@ export function toSpiceDbError(error: unknown, operation: string): SpiceDbError 
   const detail = error instanceof Error ? error.message : String(error);
   const message = `SpiceDB ${operation} failed: ${detail}`;
   if (LOST_CONNECTION.test(detail)) return new SpiceDbConnectionLostError(message, code, true, { cause: error });
+  if (DATASTORE_TIMEOUT.test(detail)) return new SpiceDbDatastoreTimeoutError(message, code, true, { cause: error });
   return code === GrpcStatus.UNAVAILABLE || code === GrpcStatus.DEADLINE_EXCEEDED
     ? new SpiceDbUnavailableError(message, code, true, { cause: error })
     : new SpiceDbError(message, code, TRANSIENT.has(code), { cause: error });

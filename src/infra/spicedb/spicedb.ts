@@ -10,7 +10,7 @@ import {
   type Tuple,
   type TupleUpdate,
 } from './relationships.js';
-import { SpiceDbConnectionLostError, toSpiceDbError } from './spicedb-errors.js';
+import { SpiceDbConnectionLostError, SpiceDbDatastoreTimeoutError, toSpiceDbError, type SpiceDbError } from './spicedb-errors.js';
 import { clientTransport, type SpiceDbTransport, type ZedClients } from './transport.js';
 
 export type { ZedClients } from './transport.js';
@@ -31,10 +31,19 @@ export interface RelationshipFilter {
 /**
  * How many more times a call runs after landing on a datastore connection PostgreSQL had closed.
  * Each failure makes SpiceDB drop one dead connection (its pool pings only those idle over 1 s), so
- * after a mass termination a call may meet a few of them in a row; each attempt fails in under a
- * millisecond. A datastore that is really down fails differently (connection refused) and is not retried.
+ * after a mass termination a call may meet as many of them in a row as its pool holds (SpiceDB's
+ * defaults: 20 for reads, 10 for writes); each attempt fails in under a millisecond. A datastore
+ * that is really down fails differently (connection refused) and is not retried.
  */
-const LOST_CONNECTION_RETRIES = 8;
+const LOST_CONNECTION_RETRIES = 32;
+/** After a datastore socket timeout: once, on another connection (SpiceDbDatastoreTimeoutError). */
+const DATASTORE_TIMEOUT_RETRIES = 1;
+
+function retriesFor(error: SpiceDbError): number {
+  if (error instanceof SpiceDbConnectionLostError) return LOST_CONNECTION_RETRIES;
+  if (error instanceof SpiceDbDatastoreTimeoutError) return DATASTORE_TIMEOUT_RETRIES;
+  return 0;
+}
 
 function consistency(zedToken: string | null | undefined): v1.Consistency {
   // Without a token we have never written anything we must see; the newest snapshot is the safe choice.
@@ -65,7 +74,7 @@ export class SpiceDb {
         return await fn();
       } catch (error) {
         const mapped = toSpiceDbError(error, operation);
-        if (!(mapped instanceof SpiceDbConnectionLostError) || attempt >= LOST_CONNECTION_RETRIES) throw mapped;
+        if (attempt >= retriesFor(mapped)) throw mapped;
       }
     }
   }
