@@ -42,7 +42,7 @@ export async function listChildLevels(
     const under = i === 0 ? sql`ANY(${parents.map((p) => p.id)}::text[])` : sql`ANY(ARRAY(SELECT id FROM ${sql.raw(`l${i}`)} WHERE rank <= ${pages[i - 1]?.first ?? 0}))`;
     return sql`${sql.raw(`l${i + 1}`)} AS (
       SELECT ${CHILD_COLUMNS}, rank FROM (
-        SELECT *, row_number() OVER (PARTITION BY parent_id ORDER BY name_key, id)::int AS rank
+        SELECT ${CHILD_COLUMNS}, row_number() OVER (PARTITION BY parent_id ORDER BY name_key, id)::int AS rank
           FROM workspaces
          WHERE parent_id = ${under}
            AND (${page.after === null}::boolean OR (name_key, id) > (${page.after?.key ?? ''} COLLATE "C", ${page.after?.id ?? ''}))
@@ -50,7 +50,7 @@ export async function listChildLevels(
       WHERE rank <= ${page.first + 1}
     )`;
   });
-  const union = sql.join(pages.map((_, i) => sql`SELECT ${sql.raw(String(i))} AS level, * FROM ${sql.raw(`l${i + 1}`)}`), sql` UNION ALL `);
+  const union = sql.join(pages.map((_, i) => sql`SELECT ${sql.raw(String(i))} AS level, ${CHILD_COLUMNS}, rank FROM ${sql.raw(`l${i + 1}`)}`), sql` UNION ALL `);
   // The caller's row budget bounds the statement: past it the request fails, so the rest is never read.
   const { rows } = await sql<ChildRow>`${sql.raw(PREPARED_RAW_TIMESTAMPS)} WITH ${sql.join(ctes)} ${union} LIMIT ${maxRows}`.execute(db);
   return { levels: placeLevels(rows, parents, pages), rows: rows.length };

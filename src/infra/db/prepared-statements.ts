@@ -12,7 +12,7 @@ import { rawTimestamptz } from './timestamp-parser.js';
 export const PREPARED = '/* prepared */';
 /**
  * As PREPARED, and timestamptz values stay text as PostgreSQL printed them: for rows whose
- * timestamps are rarely read, parsed on first read instead (workspace-tree.repository.ts).
+ * timestamps are rarely read, parsed on first read instead (StoredWorkspace: trees and listings).
  */
 export const PREPARED_RAW_TIMESTAMPS = '/* prepared, raw timestamptz */';
 
