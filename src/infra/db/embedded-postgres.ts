@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { statSync } from 'node:fs';
 import { chown, mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir, userInfo } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import type { Logger } from '../../logger.js';
 import { acquireOwnership, DataDirInUseError, liveOwner } from './data-dir-owner.js';
+import { reachableByOthers } from './other-users.js';
 import { loadPostgresBinaries, postgresOsUser, type OsUser, type PostgresBinaries } from './postgres-binaries.js';
 import { runInitdb, spawnPostgres, type PostgresServer } from './postgres-server.js';
 import { ensureSuperuserPassword, generatePassword, readSecret, writeSecret } from './superuser-password.js';
@@ -143,19 +143,8 @@ async function initialiseCluster(layout: EmbeddedLayout, binaries: PostgresBinar
  * above its data folder. A checkout under /root is not; then the data goes under the temp folder.
  */
 function chooseClusterDir(wanted: string): string {
-  if (userInfo().uid !== 0) return wanted;
-  for (let dir = path.dirname(wanted); ; dir = path.dirname(dir)) {
-    let info: { mode: number } | undefined;
-    try {
-      info = statSync(dir);
-    } catch {
-      info = undefined; // not created yet: it will be ours, traversable
-    }
-    if (info && (info.mode & 0o001) === 0) {
-      return path.join(tmpdir(), `iam-subgraph-pg-${createHash('sha256').update(wanted).digest('hex').slice(0, 12)}`);
-    }
-    if (dir === path.dirname(dir)) return wanted;
-  }
+  if (userInfo().uid !== 0 || reachableByOthers(wanted)) return wanted;
+  return path.join(tmpdir(), `iam-subgraph-pg-${createHash('sha256').update(wanted).digest('hex').slice(0, 12)}`);
 }
 
 export async function createDatabaseIfMissing(adminUrl: string, database: string): Promise<void> {

@@ -1,9 +1,12 @@
 import { execFile } from 'node:child_process';
-import { access, chmod, constants } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { access, chmod, constants, cp, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { arch, platform, userInfo } from 'node:os';
+import { arch, platform, tmpdir, userInfo } from 'node:os';
+import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { reachableByOthers } from './other-users.js';
 
 const run = promisify(execFile);
 
@@ -42,8 +45,36 @@ export async function loadPostgresBinaries(): Promise<PostgresBinaries> {
   const { initdb, postgres } = (module ?? {}) as Partial<Record<string, unknown>>;
   if (typeof initdb !== 'string' || typeof postgres !== 'string') throw new Error(`${name} does not export the initdb and postgres paths`);
   await Promise.all([ensureExecutable(initdb), ensureExecutable(postgres)]);
-  return { initdb, postgres };
+  return userInfo().uid === 0 && !reachableByOthers(initdb) ? copiedForOthers({ initdb, postgres }) : { initdb, postgres };
 }
+
+/**
+ * As root, PostgreSQL runs as the `postgres` account, which cannot execute binaries below a folder
+ * only root may enter (a checkout under /root, a `mktemp -d`). Then the package's `native` folder
+ * (bin, lib and share side by side, as PostgreSQL finds them) is copied once under the temp folder,
+ * named by its source and the binary's size and mtime so an upgrade gets a fresh copy. The copy is
+ * made aside and renamed into place, so a concurrent start never sees half of it.
+ */
+export async function copiedForOthers(binaries: PostgresBinaries, into = tmpdir()): Promise<PostgresBinaries> {
+  const native = path.dirname(path.dirname(binaries.postgres));
+  const { size, mtimeMs } = await stat(binaries.postgres);
+  const key = createHash('sha256').update(`${native}\0${size}\0${mtimeMs}`).digest('hex').slice(0, 12);
+  const target = path.join(into, `iam-subgraph-pg-bin-${key}`);
+  const inTarget = (file: string): string => path.join(target, path.relative(native, file));
+  const copied = { initdb: inTarget(binaries.initdb), postgres: inTarget(binaries.postgres) };
+  if (await exists(copied.postgres)) return copied;
+  const draft = await mkdtemp(`${target}.tmp-`);
+  await cp(native, draft, { recursive: true, verbatimSymlinks: true });
+  await chmod(draft, 0o755);
+  await rename(draft, target).catch(async (error: NodeJS.ErrnoException) => {
+    await rm(draft, { recursive: true, force: true });
+    // Another start put its copy in place first: use that one.
+    if (!(await exists(copied.postgres))) throw error;
+  });
+  return copied;
+}
+
+const exists = (file: string): Promise<boolean> => access(file, constants.X_OK).then(() => true, () => false);
 
 // Some installers drop the executable bits; fix them when we may, otherwise spawning says why.
 async function ensureExecutable(file: string): Promise<void> {
