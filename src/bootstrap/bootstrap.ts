@@ -51,7 +51,7 @@ export async function bootstrap(services: Services, options: BootstrapOptions, l
           name: 'Bootstrap admin',
           email: null,
         });
-        await services.tenants.grantAdmin(tx, tenant.id, root.id, admin.id);
+        await services.tenants.grantAdmin(tx, tenant.id, admin.id);
         // The longest lifetime there is: without OIDC this key is the only way in, and keys cannot mint keys.
         const issued = await services.apiKeys.issue(tx, { tenantId: tenant.id, ownerUserId: admin.id, name: 'bootstrap', expiresAt: daysFromNow(MAX_EXPIRES_IN_DAYS) });
         adminApiKey = issued.secret;

@@ -4,7 +4,7 @@ import type { Db } from '../infra/db/database.js';
 import { ref } from '../infra/spicedb/relationships.js';
 import type { Committed, Transaction, UnitOfWork } from '../infra/db/unit-of-work.js';
 import type { Logger } from '../logger.js';
-import { addTenantMember, addWorkspaceMember } from '../memberships/membership.repository.js';
+import { addTenantMember } from '../memberships/membership.repository.js';
 import type { Caller } from '../request/caller.js';
 import { ForbiddenError } from '../shared/errors.js';
 import { newId, parseId } from '../shared/ids.js';
@@ -109,14 +109,15 @@ export class TenantService {
   }
 
   /**
-   * Inserts a tenant with its root workspace; when `adminUserId` is given that user becomes admin of
-   * both. Shared by createTenant and the start-up bootstrap so both produce the same facts and events.
+   * Inserts a tenant with its root workspace; when `adminUserId` is given that user becomes the
+   * tenant's admin. Shared by createTenant and the start-up bootstrap so both produce the same facts
+   * and events.
    */
   async insertWithRoot(tx: Transaction, input: { name: string; adminUserId: string | null }): Promise<{ tenant: Tenant; root: Workspace }> {
     const tenant = await insertTenant(tx.trx, { id: newId(), name: input.name });
     tx.emit({ type: 'TenantCreated', tenantId: tenant.id, name: tenant.name });
     const root = await this.insertRoot(tx, tenant.id);
-    if (input.adminUserId) await this.grantAdmin(tx, tenant.id, root.id, input.adminUserId);
+    if (input.adminUserId) await this.grantAdmin(tx, tenant.id, input.adminUserId);
     return { tenant, root };
   }
 
@@ -127,12 +128,13 @@ export class TenantService {
     return root;
   }
 
-  /** Makes a user admin of the tenant and of its root workspace. */
-  async grantAdmin({ trx, emit }: Transaction, tenantId: string, rootId: string, userId: string): Promise<void> {
-    const subject = { type: 'user' as const, id: userId };
+  /**
+   * Makes a user admin of the tenant, and nothing more: the tenant role alone gives power over the
+   * whole tree (`manage = … + tenant->administrate`), so a demotion or a removal takes all of it
+   * away. A root grant written beside it would outlive the role (migration 0005 removed those).
+   */
+  async grantAdmin({ trx, emit }: Transaction, tenantId: string, userId: string): Promise<void> {
     await addTenantMember(trx, tenantId, userId, 'admin');
-    await addWorkspaceMember(trx, rootId, subject, 'admin');
     emit({ type: 'TenantMemberAdded', tenantId, userId, role: 'admin' });
-    emit({ type: 'WorkspaceMemberAdded', tenantId, workspaceId: rootId, subject, role: 'admin' });
   }
 }
