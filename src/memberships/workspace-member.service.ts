@@ -2,6 +2,7 @@ import type { WorkspaceSubject } from '../events/domain-events.js';
 import { groupLoaders } from '../groups/group.loaders.js';
 import { lockGroupAgainstDeletion } from '../groups/group.repository.js';
 import type { Committed, Transaction, UnitOfWork } from '../infra/db/unit-of-work.js';
+import { ref } from '../infra/spicedb/relationships.js';
 import type { Logger } from '../logger.js';
 import type { Caller } from '../request/caller.js';
 import { BadInputError, NotFoundError } from '../shared/errors.js';
@@ -67,6 +68,7 @@ export class WorkspaceMemberService {
   async grant(caller: Caller, input: SubjectInput & { role: WorkspaceRole }): Promise<Committed<{ member: WorkspaceMember; workspace: Workspace }>> {
     const { workspaceId, subject } = this.parse(input);
     await this.deps.workspaces.authorize(caller, workspaceId, 'manage');
+    if (subject.type === 'group' && !(await caller.authz.can(ref('group', subject.id), 'view'))) throw notATenantGroup();
     let change: { previousRole: WorkspaceRole | null } | undefined;
     const committed = await this.deps.uow.run(
       async (tx) => {
@@ -129,7 +131,9 @@ export class WorkspaceMemberService {
 
   /**
    * Only the tenant's members and groups can hold its roles. Whatever else the id is (unknown,
-   * hidden, another tenant's) the answer is the same, so it tells nothing about who exists.
+   * hidden, another tenant's) the answer is the same, so it tells nothing about who exists. A group
+   * the granter may not view was refused before this (grant()), alike: granting it would confirm it
+   * exists and hand the subtree to members they cannot see.
    */
   private async holdSubject(tx: Transaction, workspace: Workspace, subject: WorkspaceSubject): Promise<void> {
     if (subject.type === 'user') {
@@ -139,14 +143,15 @@ export class WorkspaceMemberService {
       return;
     }
     const group = await lockGroupAgainstDeletion(tx.trx, subject.id);
-    if (group?.tenantId !== workspace.tenantId) {
-      throw new BadInputError('groupId', 'Only groups of the workspace’s tenant can hold its roles', 'NOT_A_TENANT_GROUP');
-    }
+    if (group?.tenantId !== workspace.tenantId) throw notATenantGroup();
   }
 
   private log(event: string, caller: Caller, workspaceId: string, subject: WorkspaceSubject, extra: object): void {
     this.deps.logger.info({ event, workspaceId, subject, ...extra, principalId: caller.principal.userId }, event.replaceAll('_', ' '));
   }
 }
+
+const notATenantGroup = (): BadInputError =>
+  new BadInputError('groupId', 'Only groups of the workspace’s tenant can hold its roles', 'NOT_A_TENANT_GROUP');
 
 const subjectField = (subject: WorkspaceSubject): string => (subject.type === 'user' ? 'userId' : 'groupId');

@@ -106,6 +106,27 @@ describe('workspace members', () => {
     }
   });
 
+  it('a group the granter cannot view is answered like one that does not exist, and nothing changes', async () => {
+    // Dana manages a subtree of her own but is no tenant admin, and no member of Team.
+    const dana = await signIn(server, oidc, 'dana');
+    await access.addTenantMember(owner.headers, t, { userId: dana.id });
+    const side = await access.createWorkspace(owner.headers, root, 'Side');
+    await access.grant(owner.headers, side, { userId: dana.id }, 'ADMIN');
+    const before = await server.database.pool.query('SELECT max(seq) AS seq, (SELECT count(*) FROM workspace_members) AS grants FROM outbox');
+    const hidden = await server.gql(GRANT_WORKSPACE_ROLE, { input: { workspaceId: side, groupId: team, role: 'ADMIN' } }, dana.headers);
+    expect(refusal(hidden)).toEqual({ code: 'BAD_USER_INPUT', reason: 'NOT_A_TENANT_GROUP', field: 'groupId' });
+    expect(refusal(hidden)).toEqual(refusal(await server.gql(GRANT_WORKSPACE_ROLE, { input: { workspaceId: side, groupId: MISSING_ID, role: 'ADMIN' } }, dana.headers)));
+    expect((await server.database.pool.query('SELECT max(seq) AS seq, (SELECT count(*) FROM workspace_members) AS grants FROM outbox')).rows).toEqual(before.rows);
+    const held = await server.runtime.spicedb.readRelationships({ resourceType: 'workspace', resourceId: side }, null);
+    expect(held.map(tupleKey).filter((k) => k.includes(team))).toEqual([]);
+    expect(await access.permissions(bob.headers, side)).toBeNull();
+    // A group she can view (her own) she may grant; a tenant admin may grant any group of the tenant.
+    const own = await access.createGroup(dana.headers, t, 'Dana’s');
+    await access.grant(dana.headers, side, { groupId: own }, 'MEMBER');
+    await access.grant(owner.headers, side, { groupId: team }, 'MEMBER');
+    expect(await access.permissions(bob.headers, side)).toEqual({ view: true, edit: false, manage: false, createChild: false });
+  });
+
   it('needs manage: an editor may not grant, a stranger does not find the workspace', async () => {
     await access.grant(owner.headers, mid, { userId: carol.id }, 'EDITOR');
     const byEditor = await server.gql(GRANT_WORKSPACE_ROLE, { input: { workspaceId: mid, userId: carol.id, role: 'ADMIN' } }, carol.headers);
