@@ -116,7 +116,7 @@ export class ApiKeyService {
         if (!(await holdTenantMembership(tx.trx, tenantId, ownerUserId))) throw new NotFoundError('Tenant not found', { extensions: { field: 'tenantId' } });
         return this.issue(tx, { tenantId, ownerUserId, name, expiresAt: daysFromNow(days) });
       },
-      { for: caller },
+      { for: caller, tenant: { id: tenantId, lock: 'write' } },
     );
     const { apiKey } = committed.value;
     this.deps.logger.info({ event: 'api_key_created', apiKeyId: apiKey.id, prefix: apiKey.prefix, tenantId, principalId: ownerUserId }, 'API key created');
@@ -136,7 +136,7 @@ export class ApiKeyService {
         if (!revoked) throw new ConflictError('The API key is already revoked', { reason: 'ALREADY_REVOKED' });
         return revoked;
       },
-      { for: caller },
+      { for: caller, tenant: { id: key.tenantId, lock: 'write' } },
     );
     this.deps.logger.info(
       { event: 'api_key_revoked', apiKeyId: id, prefix: key.prefix, tenantId: key.tenantId, ownerUserId: key.ownerUserId, principalId: caller.principal.userId },

@@ -78,10 +78,18 @@ export async function deleteGroupMember(trx: Tx, groupId: string, userId: string
   await trx.deleteFrom('group_members').where('group_id', '=', groupId).where('user_id', '=', userId).execute();
 }
 
-/** Every member of a group (the snapshot GroupDeleted carries). */
-export async function listAllGroupMembers(trx: Tx, groupId: string): Promise<{ userId: string; role: GroupRole }[]> {
-  const rows = await trx.selectFrom('group_members').select(['user_id', 'role']).where('group_id', '=', groupId).orderBy('user_id').execute();
-  return rows.map((r) => ({ userId: r.user_id, role: r.role }));
+/**
+ * Deletes the memberships of one group, or of every group of a tenant, and returns exactly the rows
+ * deleted: the relationships a deletion removes come from these, never from an earlier read.
+ */
+export async function deleteGroupMembers(trx: Tx, of: { groupId: string } | { tenantId: string }): Promise<{ groupId: string; userId: string; role: GroupRole }[]> {
+  let query = trx.deleteFrom('group_members');
+  query =
+    'groupId' in of
+      ? query.where('group_id', '=', of.groupId)
+      : query.where('group_id', 'in', (eb) => eb.selectFrom('groups').select('id').where('tenant_id', '=', of.tenantId));
+  const rows = await query.returning(['group_id', 'user_id', 'role']).execute();
+  return rows.map((r) => ({ groupId: r.group_id, userId: r.user_id, role: r.role })).sort((a, b) => (a.userId < b.userId ? -1 : a.userId > b.userId ? 1 : 0));
 }
 
 /** Deletes a user's memberships of every group of a tenant (they are leaving it); returns what was deleted. */

@@ -54,7 +54,7 @@ export class GroupMemberService {
   /** Adds a member of the group's tenant. Needs `manage` on the group. */
   async add(caller: Caller, input: MemberInput & { role: GroupRole }): Promise<Committed<{ member: GroupMember; group: Group }>> {
     const { groupId, userId } = this.ids(input);
-    await this.deps.groups.authorize(caller, groupId, 'manage');
+    const target = await this.deps.groups.authorize(caller, groupId, 'manage');
     const committed = await this.deps.uow.run(
       async ({ trx, emit }) => {
         const group = await this.lock(trx, groupId);
@@ -66,7 +66,7 @@ export class GroupMemberService {
         emit({ type: 'GroupMemberAdded', tenantId: group.tenantId, groupId, userId, role: input.role });
         return { member, group };
       },
-      { for: caller },
+      { for: caller, tenant: { id: target.tenantId, lock: 'write' } },
     );
     this.log('group_member_added', caller, { groupId, userId }, { role: input.role });
     return committed;
@@ -74,7 +74,7 @@ export class GroupMemberService {
 
   async changeRole(caller: Caller, input: MemberInput & { role: GroupRole }): Promise<Committed<{ member: GroupMember; group: Group }>> {
     const { groupId, userId } = this.ids(input);
-    await this.deps.groups.authorize(caller, groupId, 'manage');
+    const target = await this.deps.groups.authorize(caller, groupId, 'manage');
     let previousRole: GroupRole | undefined;
     const committed = await this.deps.uow.run(
       async ({ trx, emit }) => {
@@ -88,7 +88,7 @@ export class GroupMemberService {
         emit({ type: 'GroupMemberRoleChanged', tenantId: group.tenantId, groupId, userId, role: input.role, previousRole: current.role });
         return { member, group };
       },
-      { for: caller },
+      { for: caller, tenant: { id: target.tenantId, lock: 'write' } },
     );
     if (previousRole) this.log('group_member_role_changed', caller, { groupId, userId }, { role: input.role, previousRole });
     return committed;
@@ -97,7 +97,7 @@ export class GroupMemberService {
   /** Needs `manage`; any member may leave a group (`view` on it). The last admin cannot leave. */
   async remove(caller: Caller, input: MemberInput): Promise<Committed<Group>> {
     const { groupId, userId } = this.ids(input);
-    await this.deps.groups.authorize(caller, groupId, userId === caller.principal.userId ? 'view' : 'manage');
+    const target = await this.deps.groups.authorize(caller, groupId, userId === caller.principal.userId ? 'view' : 'manage');
     const committed = await this.deps.uow.run(
       async ({ trx, emit }) => {
         const group = await this.lock(trx, groupId);
@@ -108,7 +108,7 @@ export class GroupMemberService {
         emit({ type: 'GroupMemberRemoved', tenantId: group.tenantId, groupId, userId, role: current.role });
         return group;
       },
-      { for: caller },
+      { for: caller, tenant: { id: target.tenantId, lock: 'write' } },
     );
     this.log('group_member_removed', caller, { groupId, userId });
     return committed;

@@ -3,7 +3,7 @@ import type { Executor, Tx } from '../infra/db/database.js';
 import { containsPattern } from '../infra/db/like.js';
 import { nameKey } from '../shared/names.js';
 import type { PageRequest, Sorted } from '../shared/pagination.js';
-import type { GroupRole, GroupRow } from './group.table.js';
+import type { GroupRow } from './group.table.js';
 import type { Group } from './group.js';
 
 export function toGroup(row: Pick<GroupRow, 'id' | 'tenant_id' | 'name' | 'created_at' | 'updated_at'>): Group {
@@ -78,35 +78,13 @@ export async function lockGroupForDeletion(trx: Tx, id: string): Promise<Group |
   return row ? toGroup(row) : undefined;
 }
 
-/** Deletes the group; its memberships and workspace grants go with it (ON DELETE CASCADE). */
+/** Deletes the group, after its memberships and grants were deleted (they would cascade unseen). */
 export async function deleteGroupRow(trx: Tx, id: string): Promise<void> {
   await trx.deleteFrom('groups').where('id', '=', id).execute();
 }
 
-export interface GroupSnapshot {
-  groupId: string;
-  members: { userId: string; role: GroupRole }[];
-}
-
-/** Every group of a tenant with its members (for tenant deletion). */
-export async function listTenantGroups(trx: Tx, tenantId: string): Promise<GroupSnapshot[]> {
-  const groups = await trx.selectFrom('groups').select('id').where('tenant_id', '=', tenantId).execute();
-  if (groups.length === 0) return [];
-  const members = await trx
-    .selectFrom('group_members')
-    .select(['group_id', 'user_id', 'role'])
-    .where(
-      'group_id',
-      'in',
-      groups.map((g) => g.id),
-    )
-    .execute();
-  return groups.map((g) => ({
-    groupId: g.id,
-    members: members.filter((m) => m.group_id === g.id).map((m) => ({ userId: m.user_id, role: m.role })),
-  }));
-}
-
-export async function deleteTenantGroups(trx: Tx, tenantId: string): Promise<void> {
-  await trx.deleteFrom('groups').where('tenant_id', '=', tenantId).execute();
+/** Deletes every group of a tenant, after their memberships and grants; returns their ids. */
+export async function deleteTenantGroups(trx: Tx, tenantId: string): Promise<string[]> {
+  const rows = await trx.deleteFrom('groups').where('tenant_id', '=', tenantId).returning('id').execute();
+  return rows.map((r) => r.id);
 }

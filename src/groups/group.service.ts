@@ -5,7 +5,7 @@ import type { Committed, UnitOfWork } from '../infra/db/unit-of-work.js';
 import { ref } from '../infra/spicedb/relationships.js';
 import type { Logger } from '../logger.js';
 import { holdTenantMembership } from '../memberships/tenant-member.repository.js';
-import { listGroupGrants } from '../memberships/workspace-member.repository.js';
+import { deleteGrants } from '../memberships/workspace-member.repository.js';
 import type { Caller } from '../request/caller.js';
 import { NotFoundError } from '../shared/errors.js';
 import { newId, parseId } from '../shared/ids.js';
@@ -15,7 +15,7 @@ import { pageRequest, toPage, type Page, type PageArgs, type Sorted } from '../s
 import type { TenantService } from '../tenants/tenant.service.js';
 import type { Tenant } from '../tenants/tenant.js';
 import { groupLoaders } from './group.loaders.js';
-import { insertGroupMember, listAllGroupMembers } from './group-member.repository.js';
+import { deleteGroupMembers, insertGroupMember } from './group-member.repository.js';
 import { deleteGroupRow, findGroupsByIds, insertGroup, listTenantGroupsPage, lockGroupForDeletion, renameGroupRow } from './group.repository.js';
 import type { Group } from './group.js';
 
@@ -103,7 +103,7 @@ export class GroupService {
         emit({ type: 'GroupMemberAdded', tenantId, groupId: group.id, userId: creatorId, role: 'admin' });
         return group;
       },
-      { for: caller },
+      { for: caller, tenant: { id: tenantId, lock: 'write' } },
     );
     this.deps.logger.info({ event: 'group_created', groupId: committed.value.id, tenantId, principalId: creatorId }, 'group created');
     return committed;
@@ -120,7 +120,7 @@ export class GroupService {
         emit({ type: 'GroupRenamed', tenantId: renamed.tenantId, groupId: id, name, previousName: current.name });
         return renamed;
       },
-      { for: caller },
+      { for: caller, tenant: { id: current.tenantId, lock: 'write' } },
     );
     this.deps.logger.info({ event: 'group_renamed', groupId: id, principalId: caller.principal.userId }, 'group renamed');
     return committed;
@@ -136,16 +136,16 @@ export class GroupService {
         // FOR UPDATE waits for grants being written to this group and keeps new ones out until commit.
         const locked = await lockGroupForDeletion(trx, id);
         if (!locked) throw new NotFoundError('Group not found');
-        const held = await listGroupGrants(trx, id);
-        const members = await listAllGroupMembers(trx, id);
+        // What the rows deleted say, not an earlier read: nothing is left to the cascade.
+        const held = await deleteGrants(trx, { groupId: id });
+        const members = (await deleteGroupMembers(trx, { groupId: id })).map((m) => ({ userId: m.userId, role: m.role }));
         await deleteGroupRow(trx, id);
-        const subject = { type: 'group' as const, id };
-        for (const g of held) emit({ type: 'WorkspaceMemberRemoved', tenantId: locked.tenantId, workspaceId: g.workspaceId, subject, role: g.role });
+        for (const g of held) emit({ type: 'WorkspaceMemberRemoved', tenantId: locked.tenantId, workspaceId: g.workspaceId, subject: g.subject, role: g.role });
         emit({ type: 'GroupDeleted', tenantId: locked.tenantId, groupId: id, members });
         grants = held.length;
         return id;
       },
-      { for: caller },
+      { for: caller, tenant: { id: target.tenantId, lock: 'write' } },
     );
     this.deps.logger.info({ event: 'group_deleted', groupId: id, tenantId: target.tenantId, grants, principalId: caller.principal.userId }, 'group deleted');
     return committed;

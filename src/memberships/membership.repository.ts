@@ -17,8 +17,9 @@ export async function addTenantMember(trx: Tx, tenantId: string, userId: string,
   await trx.insertInto('tenant_members').values({ tenant_id: tenantId, user_id: userId, role }).execute();
 }
 
-export async function listTenantMembers(db: Executor, tenantId: string): Promise<TenantMembership[]> {
-  const rows = await db.selectFrom('tenant_members').select(['user_id', 'role']).where('tenant_id', '=', tenantId).execute();
+/** Deletes every membership of a tenant (tenant deletion) and returns exactly the rows deleted. */
+export async function deleteTenantMembers(trx: Tx, tenantId: string): Promise<TenantMembership[]> {
+  const rows = await trx.deleteFrom('tenant_members').where('tenant_id', '=', tenantId).returning(['user_id', 'role']).execute();
   return rows.map((r) => ({ userId: r.user_id, role: r.role }));
 }
 
@@ -45,17 +46,3 @@ export async function addWorkspaceMember(trx: Tx, workspaceId: string, subject: 
     .execute();
 }
 
-/** Members of many workspaces in one statement (for deletion snapshots). */
-export async function listWorkspaceMembers(db: Executor, workspaceIds: readonly string[]): Promise<WorkspaceMembership[]> {
-  if (workspaceIds.length === 0) return [];
-  const rows = await db
-    .selectFrom('workspace_members')
-    .select(['workspace_id', 'user_id', 'group_id', 'role'])
-    .where('workspace_id', 'in', [...workspaceIds])
-    .execute();
-  return rows.map((r) => ({
-    workspaceId: r.workspace_id,
-    subject: r.user_id !== null ? { type: 'user' as const, id: r.user_id } : { type: 'group' as const, id: r.group_id ?? '' },
-    role: r.role,
-  }));
-}

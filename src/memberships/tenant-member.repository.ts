@@ -53,16 +53,6 @@ export async function findRolesOf(db: Executor, userId: string, tenantIds: reado
   return new Map(rows.map((r) => [r.tenant_id, r.role]));
 }
 
-/**
- * Serialises changes of a tenant's members: whoever holds this lock sees the admins no concurrent
- * change can alter, so "never zero admins" is decided here, not on a stale count. FOR NO KEY UPDATE
- * leaves inserts that merely reference the tenant (workspaces, grants) unblocked; false: no tenant.
- */
-export async function lockTenantForMemberChange(trx: Tx, tenantId: string): Promise<boolean> {
-  const row = await trx.selectFrom('tenants').select('id').where('id', '=', tenantId).forNoKeyUpdate().executeTakeFirst();
-  return row !== undefined;
-}
-
 function toTenantMember(row: { tenant_id: string; user_id: string; role: TenantRole; created_at: Date }): TenantMember {
   return { tenantId: row.tenant_id, userId: row.user_id, role: row.role, addedAt: row.created_at };
 }

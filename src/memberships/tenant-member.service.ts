@@ -17,7 +17,6 @@ import { removeFromTenant } from './tenant-departure.js';
 import {
   countTenantAdmins,
   insertTenantMember,
-  lockTenantForMemberChange,
   lockTenantMember,
   updateTenantMemberRole,
   type ListedTenantMember,
@@ -37,7 +36,7 @@ const lastAdmin = () => new ConflictError('A tenant keeps at least one admin: ma
 const notATenantMember = () => new BadInputError('userId', 'The user is not a member of this tenant', 'NOT_A_TENANT_MEMBER');
 
 /**
- * A tenant's members. Every change takes the tenant's member lock first (lockTenantForMemberChange),
+ * A tenant's members. Every change takes the tenant's member lock first (the unit of work's `members` tenant lock),
  * so "a tenant always has an admin" is decided on a count no concurrent change can alter: two
  * admins removing each other at the same moment leave exactly one.
  */
@@ -73,13 +72,12 @@ export class TenantMemberService {
     const targetId = userId ? await this.existingUser(userId) : await this.userWithEmail(emailKey ?? '');
     const committed = await this.deps.uow.run(
       async ({ trx, emit }) => {
-        await this.lockTenant(trx, tenantId);
         const member = await insertTenantMember(trx, tenantId, targetId, input.role);
         if (!member) throw new ConflictError('The user already is a member of this tenant', { reason: 'ALREADY_MEMBER' });
         emit({ type: 'TenantMemberAdded', tenantId, userId: targetId, role: input.role });
         return member;
       },
-      { for: caller },
+      { for: caller, tenant: { id: tenantId, lock: 'members' } },
     );
     this.log('tenant_member_added', caller, tenantId, targetId, { role: input.role, by: by === 'first' ? 'id' : 'email' });
     return committed;
@@ -93,7 +91,6 @@ export class TenantMemberService {
     let previousRole: TenantRole | undefined;
     const committed = await this.deps.uow.run(
       async ({ trx, emit }) => {
-        await this.lockTenant(trx, tenantId);
         const current = await lockTenantMember(trx, tenantId, userId);
         if (!current) throw notATenantMember();
         if (current.role === input.role) return current;
@@ -102,7 +99,7 @@ export class TenantMemberService {
         emit({ type: 'TenantMemberRoleChanged', tenantId, userId, role: input.role, previousRole: current.role });
         return updateTenantMemberRole(trx, tenantId, userId, input.role);
       },
-      { for: caller },
+      { for: caller, tenant: { id: tenantId, lock: 'members' } },
     );
     if (previousRole) this.log('tenant_member_role_changed', caller, tenantId, userId, { role: input.role, previousRole });
     return committed;
@@ -119,20 +116,15 @@ export class TenantMemberService {
     await this.deps.tenants.authorize(caller, tenantId, leaving ? 'view' : 'administrate');
     const committed = await this.deps.uow.run(
       async (tx: Transaction) => {
-        await this.lockTenant(tx.trx, tenantId);
         const current = await lockTenantMember(tx.trx, tenantId, userId);
         if (!current) throw notATenantMember();
         if (current.role === 'admin' && (await countTenantAdmins(tx.trx, tenantId)) <= 1) throw lastAdmin();
         return { userId, removed: await removeFromTenant(tx, tenantId, userId, current.role) };
       },
-      { for: caller },
+      { for: caller, tenant: { id: tenantId, lock: 'members' } },
     );
     this.log(leaving ? 'tenant_member_left' : 'tenant_member_removed', caller, tenantId, userId, committed.value.removed);
     return { value: userId, authorizationSynced: committed.authorizationSynced };
-  }
-
-  private async lockTenant(trx: Transaction['trx'], tenantId: string): Promise<void> {
-    if (!(await lockTenantForMemberChange(trx, tenantId))) throw new NotFoundError('Tenant not found');
   }
 
   private emailKey(raw: string): string {

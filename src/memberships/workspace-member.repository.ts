@@ -6,6 +6,7 @@ import type { Executor, Tx } from '../infra/db/database.js';
 import type { Sorted } from '../shared/pagination.js';
 import { joinedUser, type JoinedUserRow } from '../users/user-rows.js';
 import type { User } from '../users/user.js';
+import type { WorkspaceMembership } from './membership.repository.js';
 import type { WorkspaceRole } from './membership.table.js';
 import type { WorkspaceMember } from './membership.js';
 import { workspaceMemberSortKey, type WorkspaceMemberCursor } from './member-cursor.js';
@@ -135,8 +136,22 @@ export async function deleteUserGrantsInTenant(trx: Tx, tenantId: string, userId
   return rows.map((r) => ({ workspaceId: r.workspace_id, role: r.role }));
 }
 
-/** Every workspace role a group holds (deleted with it, by ON DELETE CASCADE). */
-export async function listGroupGrants(trx: Tx, groupId: string): Promise<{ workspaceId: string; role: WorkspaceRole }[]> {
-  const rows = await trx.selectFrom('workspace_members').select(['workspace_id', 'role']).where('group_id', '=', groupId).orderBy('workspace_id').execute();
-  return rows.map((r) => ({ workspaceId: r.workspace_id, role: r.role }));
+/**
+ * Deletes the grants on one workspace, those a group holds, or all of a tenant's, and returns exactly
+ * the rows deleted: the relationships a deletion removes come from these, never from an earlier read
+ * that a grant committing in between would have missed.
+ */
+export async function deleteGrants(trx: Tx, of: { workspaceId: string } | { groupId: string } | { tenantId: string }): Promise<WorkspaceMembership[]> {
+  let query = trx.deleteFrom('workspace_members');
+  if ('workspaceId' in of) query = query.where('workspace_id', '=', of.workspaceId);
+  else if ('groupId' in of) query = query.where('group_id', '=', of.groupId);
+  else query = query.where('workspace_id', 'in', (eb) => eb.selectFrom('workspaces').select('id').where('tenant_id', '=', of.tenantId));
+  const rows = await query.returning(['workspace_id', 'user_id', 'group_id', 'role']).execute();
+  return rows
+    .map((r) => ({
+      workspaceId: r.workspace_id,
+      subject: r.user_id !== null ? { type: 'user' as const, id: r.user_id } : { type: 'group' as const, id: r.group_id ?? '' },
+      role: r.role,
+    }))
+    .sort((a, b) => (a.workspaceId < b.workspaceId ? -1 : a.workspaceId > b.workspaceId ? 1 : 0));
 }

@@ -67,7 +67,7 @@ export class WorkspaceMemberService {
   /** Sets the subject's single direct role on the workspace, replacing any other. Needs `manage`. */
   async grant(caller: Caller, input: SubjectInput & { role: WorkspaceRole }): Promise<Committed<{ member: WorkspaceMember; workspace: Workspace }>> {
     const { workspaceId, subject } = this.parse(input);
-    await this.deps.workspaces.authorize(caller, workspaceId, 'manage');
+    const target = await this.deps.workspaces.authorize(caller, workspaceId, 'manage');
     if (subject.type === 'group' && !(await caller.authz.can(ref('group', subject.id), 'view'))) throw notATenantGroup();
     let change: { previousRole: WorkspaceRole | null } | undefined;
     const committed = await this.deps.uow.run(
@@ -88,7 +88,7 @@ export class WorkspaceMemberService {
         const member: WorkspaceMember = { workspaceId, grantedOnId: workspaceId, inherited: false, subject, role: input.role, grantedAt: grantedAt ?? new Date() };
         return { member, workspace };
       },
-      { for: caller },
+      { for: caller, tenant: { id: target.tenantId, lock: 'write' } },
     );
     if (change) this.log('workspace_role_granted', caller, workspaceId, subject, { role: input.role, ...change });
     return committed;
@@ -97,7 +97,7 @@ export class WorkspaceMemberService {
   /** Removes the subject's direct role (inherited roles stay, as they come from elsewhere). Needs `manage`. */
   async revoke(caller: Caller, input: SubjectInput): Promise<Committed<Workspace>> {
     const { workspaceId, subject } = this.parse(input);
-    await this.deps.workspaces.authorize(caller, workspaceId, 'manage');
+    const target = await this.deps.workspaces.authorize(caller, workspaceId, 'manage');
     let role: WorkspaceRole | undefined;
     const committed = await this.deps.uow.run(
       async (tx) => {
@@ -109,7 +109,7 @@ export class WorkspaceMemberService {
         role = current.role;
         return workspace;
       },
-      { for: caller },
+      { for: caller, tenant: { id: target.tenantId, lock: 'write' } },
     );
     this.log('workspace_role_revoked', caller, workspaceId, subject, { role });
     return committed;

@@ -33,11 +33,6 @@ export async function insertTenant(trx: Tx, tenant: { id: string; name: string }
   return toTenant(row);
 }
 
-export async function lockTenant(trx: Tx, id: string): Promise<Tenant | undefined> {
-  const row = await trx.selectFrom('tenants').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
-  return row ? toTenant(row) : undefined;
-}
-
 export async function deleteTenantRow(trx: Tx, id: string): Promise<void> {
   await trx.deleteFrom('tenants').where('id', '=', id).execute();
 }

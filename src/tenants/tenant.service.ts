@@ -15,7 +15,7 @@ import { insertWorkspace } from '../workspaces/workspace.repository.js';
 import type { Workspace } from '../workspaces/workspace.js';
 import { deleteTenantAndContents, type DeletedCounts } from './tenant-deletion.js';
 import { tenantLoaders } from './tenant.loaders.js';
-import { findTenantsByIds, insertTenant, listTenantsByIds, lockTenant } from './tenant.repository.js';
+import { findTenantsByIds, insertTenant, listTenantsByIds } from './tenant.repository.js';
 import type { Tenant } from './tenant.js';
 
 export interface TenantServiceDeps {
@@ -99,10 +99,10 @@ export class TenantService {
     let counts: DeletedCounts | undefined;
     const committed = await this.deps.uow.run(
       async (tx) => {
-        if (await lockTenant(tx.trx, id)) counts = await deleteTenantAndContents(tx, id);
+        counts = await deleteTenantAndContents(tx, id);
         return id;
       },
-      { for: caller },
+      { for: caller, tenant: { id, lock: 'delete' } },
     );
     this.deps.logger.info({ event: 'tenant_deleted', tenantId: id, principalId: caller.principal.userId, ...counts }, 'tenant deleted');
     return committed;

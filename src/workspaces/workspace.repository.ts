@@ -116,6 +116,16 @@ export async function lockWorkspace(trx: Tx, id: string): Promise<Workspace | un
   return row ? toWorkspace(row) : undefined;
 }
 
+/**
+ * The parent of a child about to be inserted, locked FOR KEY SHARE until commit: the lock the
+ * child's foreign key would take anyway, taken before the insert so that a deletion of the parent
+ * (FOR UPDATE) and this insert queue in one order instead of deadlocking.
+ */
+export async function holdParentWorkspace(trx: Tx, id: string): Promise<Workspace | undefined> {
+  const row = await trx.selectFrom('workspaces').selectAll().where('id', '=', id).forKeyShare().executeTakeFirst();
+  return row ? toWorkspace(row) : undefined;
+}
+
 export async function hasChildren(trx: Tx, id: string): Promise<boolean> {
   const row = await trx.selectFrom('workspaces').select('id').where('parent_id', '=', id).limit(1).executeTakeFirst();
   return row !== undefined;
@@ -147,20 +157,13 @@ export async function deleteWorkspaceRow(trx: Tx, id: string): Promise<void> {
   await trx.deleteFrom('workspaces').where('id', '=', id).execute();
 }
 
-/** Every workspace of a tenant, deepest first, so deleting in this order never orphans a child. */
-export async function listTenantWorkspacesDeepestFirst(trx: Tx, tenantId: string): Promise<Workspace[]> {
-  const rows = await trx
-    .selectFrom('workspaces')
-    .selectAll()
-    .where('tenant_id', '=', tenantId)
-    .orderBy('depth', 'desc')
-    .orderBy('id')
-    .execute();
-  return rows.map(toWorkspace);
-}
-
-export async function deleteTenantWorkspacesAtDepth(trx: Tx, tenantId: string, depth: number): Promise<void> {
-  await trx.deleteFrom('workspaces').where('tenant_id', '=', tenantId).where('depth', '=', depth).execute();
+/**
+ * Deletes every workspace of a tenant, after their grants, in one statement (the parent key's
+ * RESTRICT is checked at its end, when children and parents are gone alike); returns what it deleted.
+ */
+export async function deleteTenantWorkspaces(trx: Tx, tenantId: string): Promise<{ id: string; parentId: string | null }[]> {
+  const rows = await trx.deleteFrom('workspaces').where('tenant_id', '=', tenantId).returning(['id', 'parent_id']).execute();
+  return rows.map((r) => ({ id: r.id, parentId: r.parent_id })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 /**

@@ -5,7 +5,8 @@ import type { Db } from '../infra/db/database.js';
 import { ref } from '../infra/spicedb/relationships.js';
 import type { Committed, UnitOfWork } from '../infra/db/unit-of-work.js';
 import type { Logger } from '../logger.js';
-import { addWorkspaceMember, listWorkspaceMembers } from '../memberships/membership.repository.js';
+import { addWorkspaceMember } from '../memberships/membership.repository.js';
+import { deleteGrants } from '../memberships/workspace-member.repository.js';
 import { holdTenantMembership } from '../memberships/tenant-member.repository.js';
 import type { Caller } from '../request/caller.js';
 import { BadInputError, ConflictError, NotFoundError } from '../shared/errors.js';
@@ -16,7 +17,7 @@ import { pageRequest, toPage, type Page, type PageArgs, type PageRequest, type S
 import type { TenantService } from '../tenants/tenant.service.js';
 import type { Tenant } from '../tenants/tenant.js';
 import { workspaceLoaders } from './workspace.loaders.js';
-import { deleteWorkspaceRow, findWorkspacesByIds, hasChildren, insertWorkspace, listTenantWorkspaces, lockWorkspace, renameWorkspace } from './workspace.repository.js';
+import { deleteWorkspaceRow, findWorkspacesByIds, hasChildren, holdParentWorkspace, insertWorkspace, listTenantWorkspaces, lockWorkspace, renameWorkspace } from './workspace.repository.js';
 import type { Workspace } from './workspace.js';
 
 export interface WorkspaceServiceDeps {
@@ -168,12 +169,16 @@ export class WorkspaceService {
   async create(caller: Caller, input: { parentId: string; name: string }): Promise<Committed<Workspace>> {
     const parentId = requireId('parentId', input.parentId);
     const name = validateName('name', input.name);
-    const parent = await authorize(caller, workspaceRef(parentId), this.load(parentId), 'create_child', 'Parent workspace', viewWorkspace(caller));
-    if (parent.depth + 1 > this.deps.maxDepth) {
-      throw new BadInputError('parentId', `Workspaces may be nested at most ${this.deps.maxDepth} levels deep`, 'WORKSPACE_TOO_DEEP');
-    }
+    const authorized = await authorize(caller, workspaceRef(parentId), this.load(parentId), 'create_child', 'Parent workspace', viewWorkspace(caller));
     const committed = await this.deps.uow.run(
       async ({ trx, emit }) => {
+        // The parent as it is now, held against deletion until commit: its depth is read here, not
+        // from the row the check read, and a deletion of the parent waits for this child, then sees it.
+        const parent = await holdParentWorkspace(trx, parentId);
+        if (!parent) throw new NotFoundError('Parent workspace not found');
+        if (parent.depth + 1 > this.deps.maxDepth) {
+          throw new BadInputError('parentId', `Workspaces may be nested at most ${this.deps.maxDepth} levels deep`, 'WORKSPACE_TOO_DEEP');
+        }
         // Only the tenant's members hold its roles, and one being removed right now must not keep this one.
         if (!(await holdTenantMembership(trx, parent.tenantId, caller.principal.userId))) throw new NotFoundError('Parent workspace not found');
         const workspace = await insertWorkspace(trx, { id: newId(), tenantId: parent.tenantId, parentId: parent.id, name, depth: parent.depth + 1 });
@@ -183,7 +188,7 @@ export class WorkspaceService {
         emit({ type: 'WorkspaceMemberAdded', tenantId: workspace.tenantId, workspaceId: workspace.id, subject: creator, role: 'admin' });
         return workspace;
       },
-      { for: caller },
+      { for: caller, tenant: { id: authorized.tenantId, lock: 'write' } },
     );
     this.deps.logger.info(
       { event: 'workspace_created', workspaceId: committed.value.id, tenantId: committed.value.tenantId, parentId, principalId: caller.principal.userId },
@@ -203,7 +208,7 @@ export class WorkspaceService {
         emit({ type: 'WorkspaceRenamed', tenantId: renamed.tenantId, workspaceId: id, name, previousName: current.name });
         return renamed;
       },
-      { for: caller },
+      { for: caller, tenant: { id: current.tenantId, lock: 'write' } },
     );
     this.deps.logger.info({ event: 'workspace_renamed', workspaceId: id, principalId: caller.principal.userId }, 'workspace renamed');
     return committed;
@@ -218,7 +223,8 @@ export class WorkspaceService {
         const locked = await lockWorkspace(trx, id);
         if (!locked) throw new NotFoundError('Workspace not found');
         if (await hasChildren(trx, id)) throw new ConflictError('Delete the children of this workspace first', { reason: 'WORKSPACE_HAS_CHILDREN' });
-        const members = await listWorkspaceMembers(trx, [id]);
+        // What the rows deleted say, not an earlier read: nothing is left to the cascade.
+        const members = await deleteGrants(trx, { workspaceId: id });
         await deleteWorkspaceRow(trx, id);
         emit({
           type: 'WorkspaceDeleted',
@@ -229,7 +235,7 @@ export class WorkspaceService {
         });
         return id;
       },
-      { for: caller },
+      { for: caller, tenant: { id: target.tenantId, lock: 'write' } },
     );
     this.deps.logger.info({ event: 'workspace_deleted', workspaceId: id, tenantId: target.tenantId, principalId: caller.principal.userId }, 'workspace deleted');
     return committed;

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { DomainEvent } from '../../events/domain-events.js';
 import type { Db, Tx } from './database.js';
+import { NotFoundError } from '../../shared/errors.js';
 import { mapDatabaseError } from './pg-errors.js';
 
 /** What a service's work gets inside the transaction: the transaction, and where to put its events. */
@@ -28,11 +29,25 @@ export interface Committed<T> {
   authorizationSynced: boolean;
 }
 
+/**
+ * How a change holds its tenant's row, the first lock it takes. Every change inside a tenant takes
+ * one, so the locks of a tenant are always taken in one order (tenant, then group or workspace, then
+ * memberships) and never deadlock: `write` (FOR KEY SHARE) lets writers run side by side; `members`
+ * (FOR NO KEY UPDATE) serialises member changes, which decide the last-admin rule on a count; `delete`
+ * (FOR UPDATE) waits for every change in flight and keeps new ones out, so a deletion sees and
+ * removes everything they wrote (docs/architecture.md, "Lock order").
+ */
+export type TenantLock = 'write' | 'members' | 'delete';
+
+const TENANT_LOCK_CLAUSE: Record<TenantLock, string> = { write: 'FOR KEY SHARE', members: 'FOR NO KEY UPDATE', delete: 'FOR UPDATE' };
+
 export interface RunOptions {
   /** The caller the change is made for: their request's caches and freshness are reset after commit. */
   for?: WriteObserver;
   /** A transaction-level advisory lock taken first (ADVISORY_LOCKS), to serialise check-then-create. */
   lock?: number;
+  /** The tenant the change is made in, locked first; NOT_FOUND when it is gone (a deletion won). */
+  tenant?: { id: string; lock: TenantLock };
 }
 
 /**
@@ -55,6 +70,7 @@ export class UnitOfWork {
     try {
       value = await this.db.transaction().execute(async (trx) => {
         if (options.lock !== undefined) await sql`SELECT pg_advisory_xact_lock(${options.lock})`.execute(trx);
+        if (options.tenant) await lockTenant(trx, options.tenant.id, options.tenant.lock);
         const result = await work({ trx, emit: (event) => void events.push(event) });
         seqs = await this.outbox.append(trx, events);
         return result;
@@ -67,4 +83,9 @@ export class UnitOfWork {
     const outcome = await this.outbox.waitApplied(seqs, this.waitMs);
     return { value, authorizationSynced: outcome === 'applied' };
   }
+}
+
+async function lockTenant(trx: Tx, tenantId: string, lock: TenantLock): Promise<void> {
+  const found = await sql`SELECT id FROM tenants WHERE id = ${tenantId} ${sql.raw(TENANT_LOCK_CLAUSE[lock])}`.execute(trx);
+  if (found.rows.length === 0) throw new NotFoundError('Tenant not found');
 }
