@@ -10,11 +10,6 @@ export type ErrorCode =
   | 'BAD_USER_INPUT'
   | 'INTERNAL_SERVER_ERROR';
 
-/** The HTTP status a whole response takes when it carries this code; undefined: the usual 200. */
-export function httpStatusOf(code: ErrorCode): number | undefined {
-  return code === 'UNAUTHENTICATED' ? 401 : undefined;
-}
-
 export abstract class AppError extends Error {
   abstract readonly code: ErrorCode;
   /** A finer, stable reason such as `WORKSPACE_HAS_CHILDREN`, for clients that need it. */
@@ -30,15 +25,13 @@ export abstract class AppError extends Error {
 
   /**
    * graphql-js copies `originalError.extensions` onto the GraphQL error it wraps us in, so this is
-   * what clients see. `http` sets the response status for authentication failures; Apollo strips it.
+   * what clients see. No error thrown by a field sets the HTTP status: a field that needs a caller
+   * fails alone (UNAUTHENTICATED) and the response stays 200 with the others' data, which a router
+   * keeps (it treats a non-2xx answer as a failed fetch and loses the rest of the query). Only
+   * invalid credentials fail the whole request with 401 (context-factory.ts).
    */
   get extensions(): Record<string, unknown> {
-    return {
-      code: this.code,
-      ...(this.reason ? { reason: this.reason } : {}),
-      ...this.details,
-      ...(httpStatusOf(this.code) ? { http: { status: httpStatusOf(this.code) } } : {}),
-    };
+    return { code: this.code, ...(this.reason ? { reason: this.reason } : {}), ...this.details };
   }
 }
 

@@ -137,6 +137,25 @@ describe('federation: iam + a second subgraph behind Apollo Gateway', () => {
     expect(JSON.stringify(response)).not.toContain('Engineering');
   });
 
+  it('without credentials keeps what needs no caller: UNAUTHENTICATED on the fields that do, data for the rest', async () => {
+    documents.pinned.splice(0, documents.pinned.length, ids.engineering);
+    const response = await viaGateway<{ documentsStatus: string; workspace: unknown; pinnedWorkspaces: unknown[] }>(
+      `{ documentsStatus workspace(id: "${ids.engineering}") { name } pinnedWorkspaces { id documentCount name } }`,
+    );
+    expect(response.data).toEqual({ documentsStatus: 'ok', workspace: null, pinnedWorkspaces: [null] });
+    expect(new Set(response.errors?.map((e) => e.extensions.code))).toEqual(new Set(['UNAUTHENTICATED']));
+    expect(response.errors?.map((e) => e.path?.[0])).toEqual(expect.arrayContaining(['workspace', 'pinnedWorkspaces']));
+    expect(JSON.stringify(response)).not.toContain('Engineering');
+
+    // The subgraph itself answers 200 with per-field errors; only invalid credentials are a 401.
+    const direct = await server.gql<{ __typename: string; workspace: unknown }>(`{ __typename workspace(id: "${ids.engineering}") { name } }`);
+    expect({ status: direct.status, data: direct.data }).toEqual({ status: 200, data: { __typename: 'Query', workspace: null } });
+    expect(direct.errors?.map((e) => ({ path: e.path, code: e.extensions.code, reason: e.extensions.reason }))).toEqual([
+      { path: ['workspace'], code: 'UNAUTHENTICATED', reason: 'CREDENTIALS_MISSING' },
+    ]);
+    expect((await server.gql('{ viewer { user { id } } }', {}, { 'x-api-key': 'karto_invalid' })).status).toBe(401);
+  });
+
   describe('_entities on the iam subgraph directly', () => {
     const entities = `query ($representations: [_Any!]!) {
       _entities(representations: $representations) { ... on Workspace { id name isRoot } }
