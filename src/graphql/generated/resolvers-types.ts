@@ -263,7 +263,7 @@ export type Mutation = {
   createApiKey: CreateApiKeyPayload;
   /** Creates a group in a tenant. Any member may; the caller becomes its admin. */
   createGroup: GroupPayload;
-  /** Creates a tenant with its root workspace; the caller becomes admin of both. */
+  /** Creates a tenant with its root workspace; the caller becomes the tenant's admin (which manages the whole tree). */
   createTenant: CreateTenantPayload;
   /** Creates a child workspace. Needs `createChild` on the parent; the caller becomes its admin. */
   createWorkspace: CreateWorkspacePayload;

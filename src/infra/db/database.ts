@@ -48,15 +48,41 @@ export interface DatabaseHandles {
  */
 export function createPool(connectionString: string, max: number, logger?: Logger): pg.Pool {
   const pool = new pg.Pool({ connectionString, max, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 10_000, types: fastTypes });
+  const open = new Set<pg.Client>();
+  openClients.set(pool, open);
   pool.on('connect', (client) => {
+    open.add(client);
     client.on('error', (error: Error & { code?: string }) => {
       logger?.warn({ component: 'pg-pool', err: error, code: error.code }, 'database connection lost');
     });
   });
+  // 'remove' comes once the client's connection has ended.
+  pool.on('remove', (client) => open.delete(client));
   // The same event, also emitted by the pool for idle clients; already logged above.
   pool.on('error', () => undefined);
   usePreparedStatements(pool);
   return pool;
+}
+
+const openClients = new WeakMap<pg.Pool, Set<pg.Client>>();
+
+/**
+ * Resolves once every connection of an ended pool has closed. pg-pool's end() resolves as soon as it
+ * has asked its clients to end, before their sockets close; a PostgreSQL stopped right then (the
+ * embedded one, at shutdown) terminates them, and each said "database connection lost".
+ */
+async function connectionsClosed(pool: pg.Pool, timeoutMs = 5_000): Promise<void> {
+  const open = openClients.get(pool);
+  const deadline = Date.now() + timeoutMs;
+  while (open && open.size > 0 && Date.now() < deadline) {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, deadline - Date.now());
+      pool.once('remove', () => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
 }
 
 export function createDatabase(url: string, readUrl: string | undefined, poolMax: number, logger?: Logger): DatabaseHandles {
@@ -76,6 +102,7 @@ export function createDatabase(url: string, readUrl: string | undefined, poolMax
     async close() {
       await db.destroy();
       if (readDb !== db) await readDb.destroy();
+      await Promise.all(pools.map((p) => connectionsClosed(p)));
     },
   };
 }

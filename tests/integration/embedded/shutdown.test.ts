@@ -77,6 +77,10 @@ describe.each(['SIGINT', 'SIGTERM'] as const)('%s to the process group of a serv
     const relayReleased = service.lines.findIndex((l) => l.includes('outbox relay leadership released'));
     expect(relayReleased).toBeGreaterThan(-1);
     expect(stopped).toBeGreaterThan(relayReleased);
+    // An ordinary shutdown logs no warning: every connection said goodbye before PostgreSQL stopped.
+    const requested = service.lines.findIndex((l) => l.includes('"event":"shutdown_requested"'));
+    const warnings = service.lines.slice(requested).filter((l) => /"level":(4|5|6)\d/.test(l) || l.startsWith('[stderr]'));
+    expect(warnings).toEqual([]);
     expect(await postgresProcessesOn(dir.layout.clusterDir)).toEqual([]);
   });
 });
