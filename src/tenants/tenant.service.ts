@@ -131,7 +131,7 @@ export class TenantService {
   /**
    * Makes a user admin of the tenant, and nothing more: the tenant role alone gives power over the
    * whole tree (`manage = … + tenant->administrate`), so a demotion or a removal takes all of it
-   * away. A root grant written beside it would outlive the role (migration 0005 removed those).
+   * away. A root grant written beside it would outlive the role (migration 0006 removed those).
    */
   async grantAdmin({ trx, emit }: Transaction, tenantId: string, userId: string): Promise<void> {
     await addTenantMember(trx, tenantId, userId, 'admin');

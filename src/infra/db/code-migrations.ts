@@ -5,6 +5,6 @@ import { userKeysMigration } from './user-keys-migration.js';
 
 /**
  * Migrations written in TypeScript, applied in name order together with migrations/*.sql. The two
- * kinds share one numbering: the next migration of either kind takes the next free number (0006…).
+ * kinds share one numbering: the next migration of either kind takes the next free number (0007…).
  */
 export const CODE_MIGRATIONS: readonly CodeMigration[] = [nameKeysMigration, userKeysMigration, creatorRootGrantsMigration];

@@ -15,7 +15,7 @@ import type { CodeMigration } from './migrator.js';
  * every other writer's.
  */
 export const creatorRootGrantsMigration: CodeMigration = {
-  name: '0005_creator_root_grants',
+  name: '0006_creator_root_grants',
   async up(client, logger) {
     await client.query('SELECT pg_advisory_xact_lock($1)', [ADVISORY_LOCKS.outboxAppend]);
     const { rows } = await client.query<{ tenant_id: string; workspace_id: string; user_id: string }>(`

@@ -25,7 +25,7 @@ const rootGrants = async (database: TestDatabase): Promise<string[]> =>
     )
   ).rows.map((r) => r.g);
 
-describe('migration 0005: root grants written with the tenant admin role', () => {
+describe('migration 0006: root grants written with the tenant admin role', () => {
   let database: TestDatabase;
   let spicedb: SpiceDb;
 
@@ -61,7 +61,7 @@ describe('migration 0005: root grants written with the tenant admin role', () =>
   it('removes exactly the creation-time grants, with outbox events that take them out of SpiceDB', async () => {
     expect(await spiceDbTuples(spicedb)).toContain('workspace:R1#admin@user:creator');
     const { logger, lines } = captureLogs('info');
-    expect(await migrate(database.pool, { logger })).toContain('0005_creator_root_grants');
+    expect(await migrate(database.pool, { logger })).toContain('0006_creator_root_grants');
 
     expect(await rootGrants(database)).toEqual(['R1:later:admin', 'R2:regranted:admin']);
     const events = await database.pool.query<{ event_type: string; payload: { workspaceId: string; subject: { id: string } } }>(
