@@ -4,6 +4,7 @@ import type { Machine } from './machine.js';
 import type { MeasureSettings, ScenarioResult } from './measure.js';
 import type { OutboxFigures } from './outbox-bench.js';
 import type { Range } from './request-log-stats.js';
+import { PHASES } from './phases.js';
 import type { TreeShape } from './seed.js';
 
 export interface StartFigures {
@@ -18,10 +19,11 @@ export interface BenchResult {
   startedAt: string;
   settings: MeasureSettings & { shapes: TreeShape[] };
   machine: Machine;
-  seeds: { small: number; large: number | undefined };
+  seeds: { small?: number; large?: number };
   starts: StartFigures[];
   scenarios: ScenarioResult[];
-  outbox: OutboxFigures;
+  /** Measured in the main phase only. */
+  outbox: OutboxFigures | undefined;
   reconcile: { durationMs: number; output: string } | undefined;
   totalMs: number;
 }
@@ -87,11 +89,10 @@ function find(result: BenchResult, operationName: string, phase?: string): Scena
 const pct = (a: number, b: number): string => `${Math.round((100 * a) / b)} %`;
 const fixed = (n: number | undefined, digits = 1): string => (n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(digits));
 
-/** One line per goal of issue 9, from this run alone. */
+/** One line per goal of issue 9 (1–7) and of issue 14 (8), from this run alone. */
 export function goalLines(result: BenchResult): string[] {
   const lines: string[] = [];
-  const phases = [...new Set(result.scenarios.map((s) => s.phase))];
-  const [main, coldSmall, coldLarge] = [phases[0], phases[1], phases[2]];
+  const [main, coldSmall, coldLarge, listsLarge] = [PHASES.main, PHASES.cold, PHASES['large-cold'], PHASES['large-lists']];
   const under = find(result, 'TrivialUnderLoad');
   const background = find(result, 'Parent2Background');
   if (under) {
@@ -118,8 +119,16 @@ export function goalLines(result: BenchResult): string[] {
     lines.push(`5. SQL statements per API-key request: \`{ __typename }\` ${formatRange(ceilingMain.log.sql)}, the parent walk ${formatRange(parent.log.sql)} (goal: at most one before resolvers, for the key and the freshness token together).`);
   }
   const o = result.outbox;
-  lines.push(`6. Outbox relay: commit-to-applied lag p50 ${o.lag.p50Ms} ms, p99 ${o.lag.p99Ms} ms (max ${o.lag.maxMs}) at ${o.lag.perSecond} events/s; a backlog of ${o.drain.events.toLocaleString('en-US')} drained in ${o.drain.durationMs} ms = ${o.drain.eventsPerSecond.toLocaleString('en-US')} events/s (goals: p99 < 50 ms, ≥ 1,000 events/s).`);
-  lines.push(result.reconcile ? `7. Reconcile at ${(result.seeds.large ?? 0).toLocaleString('en-US')} workspaces (--dry-run, the whole diff): ${result.reconcile.durationMs} ms. ${result.reconcile.output}` : '7. Reconcile: not available.');
+  if (o) lines.push(`6. Outbox relay: commit-to-applied lag p50 ${o.lag.p50Ms} ms, p99 ${o.lag.p99Ms} ms (max ${o.lag.maxMs}) at ${o.lag.perSecond} events/s; a backlog of ${o.drain.events.toLocaleString('en-US')} drained in ${o.drain.durationMs} ms = ${o.drain.eventsPerSecond.toLocaleString('en-US')} events/s (goals: p99 < 50 ms, ≥ 1,000 events/s).`);
+  if (result.reconcile || find(result, 'Ceiling', coldLarge)) lines.push(result.reconcile ? `7. Reconcile at ${(result.seeds.large ?? 0).toLocaleString('en-US')} workspaces (--dry-run, the whole diff): ${result.reconcile.durationMs} ms. ${result.reconcile.output}` : '7. Reconcile: not available.');
+  const ceilingLarge = find(result, 'Ceiling', listsLarge);
+  const admin = find(result, 'List50Admin', listsLarge);
+  const member = find(result, 'List50Member', listsLarge);
+  if (ceilingLarge && admin && member) {
+    const c = ceilingLarge.load.requestsPerSecond;
+    const figures = (s: ScenarioResult): string => `${fixed(cpuTotal(s), 2)} CPU ms/req, ${requestsPerSecond(s.load.requestsPerSecond)} req/s = ${pct(s.load.requestsPerSecond, c)}, SQL ${formatRange(s.log.sql)}, SpiceDB ${formatRange(s.log.spicedb)}`;
+    lines.push(`8. \`workspaces(first: 50)\` at ${(result.seeds.large ?? 0).toLocaleString('en-US')} workspaces against \`{ __typename }\` with an API key (${requestsPerSecond(c)} req/s, ${fixed(cpuTotal(ceilingLarge), 2)} CPU ms/req): tenant admin ${figures(admin)}; member with ADMIN on a depth-1 workspace (${member.contains}) ${figures(member)}; member/admin CPU × ${fixed(cpuTotal(member) / cpuTotal(admin), 2)} (goal: ≤ × 1.5).`);
+  }
   return lines;
 }
 

@@ -5,7 +5,8 @@
  * outbox relay (lag and drain), start-up and restart, and the reconcile. See docs/benchmarks.md.
  *
  * BENCH_DURATION (s, default 10), BENCH_WARMUP (s, default 2), BENCH_KEEP=1 keeps the data folders,
- * BENCH_LARGE=0 skips the 111,111-workspace tenant, BENCH_CPU_PROF=<dir> writes CPU profiles of the service.
+ * BENCH_LARGE=0 skips the 111,111-workspace tenant, BENCH_PHASES=main,cold,large-cold,large-lists runs
+ * only those (phases.ts), BENCH_CPU_PROF=<dir> writes CPU profiles of the service.
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -18,9 +19,10 @@ import { freePort } from '../tests/support/free-port.js';
 import type { Target } from './load.js';
 import { describeMachine } from './machine.js';
 import { measure, measureUnderLoad, type MeasureSettings, type ScenarioResult } from './measure.js';
-import { benchOutbox } from './outbox-bench.js';
+import { benchOutbox, type OutboxFigures } from './outbox-bench.js';
 import { failures, report, type BenchResult, type StartFigures } from './report.js';
-import { ceiling, coldScenarios, mainScenarios, underLoadScenarios } from './scenarios.js';
+import { PHASES, selectedPhases } from './phases.js';
+import { ceiling, coldScenarios, listScenarios, mainScenarios, underLoadScenarios } from './scenarios.js';
 import { seedTenant, type SeededTenant, type TreeShape } from './seed.js';
 import { findLogLine, startService, type ServiceProcess } from './service.js';
 
@@ -95,14 +97,26 @@ async function timeReconcile(dataDir: string, postgresPort: number): Promise<{ d
 }
 
 function target(service: ServiceProcess, seed: SeededTenant): Target {
-  return { url: service.url, apiKeys: { admin: seed.adminApiKey, member: seed.member.apiKey } };
+  return { url: service.url, apiKeys: { admin: seed.adminApiKey, member: seed.member.apiKey, lister: seed.lister.apiKey } };
+}
+
+/** Starts (or restarts) the service on one data dir, recording its start-up figures as the first start or a restart. */
+function startsOf(services: Services, label: string, starts: StartFigures[]): (env?: Record<string, string>) => Promise<ServiceProcess> {
+  let count = 0;
+  return async (env = {}) => {
+    const service = await services.start(env);
+    starts.push(startFigures(service, `${label}: ${count === 0 ? 'first start' : 'restart'}`));
+    count += 1;
+    return service;
+  };
 }
 
 async function main(): Promise<BenchResult> {
   const started = Date.now();
   const settings: MeasureSettings = { connections: CONNECTIONS, durationSeconds: envSeconds('BENCH_DURATION', 10), warmupSeconds: envSeconds('BENCH_WARMUP', 2) };
   const keep = process.env.BENCH_KEEP === '1';
-  const large = process.env.BENCH_LARGE !== '0';
+  const phases = selectedPhases();
+  log(`phases: ${[...phases].join(', ')}`);
   const [load1 = 0] = os.loadavg();
   if (load1 > os.cpus().length / 2) {
     log(`warning: load average ${load1.toFixed(1)} on ${os.cpus().length} cores; other processes compete, so throughput will be low and noisy`);
@@ -144,44 +158,60 @@ async function main(): Promise<BenchResult> {
         logResult(r);
       }
     };
-
-    const small = await prepare(SMALL);
-    const smallLabel = `${small.seed.workspaces.toLocaleString('en-US')} workspaces`;
-    let service = await small.services.start();
-    starts.push(startFigures(service, `${smallLabel}: first start`));
-    for (const scenario of mainScenarios(small.seed, SMALL.fanOut)) record([await measure(scenario, service, target(service, small.seed), settings, smallLabel)]);
-    log('outbox relay: 50 events/s for 10 s, then a backlog of 10,000');
-    const outbox = await benchOutbox(small.seed.databaseUrl, small.seed.tenantId, small.seed.sampleLeaves.map((l) => l.id), { perSecond: 50, seconds: 10, backlog: 10_000 });
-    log(`outbox: lag p50 ${outbox.lag.p50Ms} ms, p99 ${outbox.lag.p99Ms} ms; backlog of ${outbox.drain.events} in ${outbox.drain.durationMs} ms (${outbox.drain.eventsPerSecond}/s)`);
-
-    const coldSmall = `${smallLabel}, answer cache off`;
-    service = await small.services.start(CACHE_OFF);
-    starts.push(startFigures(service, `${smallLabel}: restart`));
-    const under = underLoadScenarios(small.seed);
-    record(await measureUnderLoad(under.foreground, under.background, service, target(service, small.seed), settings, coldSmall));
-    for (const scenario of [ceiling(), ...coldScenarios(small.seed)]) record([await measure(scenario, service, target(service, small.seed), settings, coldSmall)]);
-    await small.services.stop();
-
+    const shapes: TreeShape[] = [];
+    let outbox: OutboxFigures | undefined;
     let reconcile: { durationMs: number; output: string } | undefined;
-    let largeWorkspaces: number | undefined;
-    if (large) {
+    let postgresVersion = 'unknown';
+    const seeds: BenchResult['seeds'] = {};
+
+    if (phases.has('main') || phases.has('cold')) {
+      const small = await prepare(SMALL);
+      shapes.push(SMALL);
+      seeds.small = small.seed.workspaces;
+      postgresVersion = small.seed.postgresVersion;
+      const label = `${small.seed.workspaces.toLocaleString('en-US')} workspaces`;
+      const start = startsOf(small.services, label, starts);
+      if (phases.has('main')) {
+        const service = await start();
+        for (const scenario of mainScenarios(small.seed, SMALL.fanOut)) record([await measure(scenario, service, target(service, small.seed), settings, PHASES.main)]);
+        log('outbox relay: 50 events/s for 10 s, then a backlog of 10,000');
+        outbox = await benchOutbox(small.seed.databaseUrl, small.seed.tenantId, small.seed.sampleLeaves.map((l) => l.id), { perSecond: 50, seconds: 10, backlog: 10_000 });
+        log(`outbox: lag p50 ${outbox.lag.p50Ms} ms, p99 ${outbox.lag.p99Ms} ms; backlog of ${outbox.drain.events} in ${outbox.drain.durationMs} ms (${outbox.drain.eventsPerSecond}/s)`);
+      }
+      if (phases.has('cold')) {
+        const service = await start(CACHE_OFF);
+        const under = underLoadScenarios(small.seed);
+        record(await measureUnderLoad(under.foreground, under.background, service, target(service, small.seed), settings, PHASES.cold));
+        for (const scenario of [ceiling(), ...coldScenarios(small.seed)]) record([await measure(scenario, service, target(service, small.seed), settings, PHASES.cold)]);
+      }
+      await small.services.stop();
+    }
+
+    if (phases.has('large-cold') || phases.has('large-lists')) {
       const big = await prepare(LARGE);
-      largeWorkspaces = big.seed.workspaces;
-      const bigLabel = `${big.seed.workspaces.toLocaleString('en-US')} workspaces`;
-      service = await big.services.start(CACHE_OFF);
-      starts.push(startFigures(service, `${bigLabel}: first start`));
-      for (const scenario of [ceiling(), ...coldScenarios(big.seed)]) record([await measure(scenario, service, target(service, big.seed), settings, `${bigLabel}, answer cache off`)]);
-      reconcile = await timeReconcile(big.dataDir, big.postgresPort);
-      service = await big.services.start(CACHE_OFF);
-      starts.push(startFigures(service, `${bigLabel}: restart`));
+      shapes.push(LARGE);
+      seeds.large = big.seed.workspaces;
+      postgresVersion = big.seed.postgresVersion;
+      const start = startsOf(big.services, `${big.seed.workspaces.toLocaleString('en-US')} workspaces`, starts);
+      if (phases.has('large-cold')) {
+        const service = await start(CACHE_OFF);
+        for (const scenario of [ceiling(), ...coldScenarios(big.seed)]) record([await measure(scenario, service, target(service, big.seed), settings, PHASES['large-cold'])]);
+        reconcile = await timeReconcile(big.dataDir, big.postgresPort);
+        // The start of the lists phase is the restart; without it, restart once to time it.
+        if (!phases.has('large-lists')) await start(CACHE_OFF);
+      }
+      if (phases.has('large-lists')) {
+        const service = await start();
+        for (const scenario of listScenarios(big.seed)) record([await measure(scenario, service, target(service, big.seed), settings, PHASES['large-lists'])]);
+      }
       await big.services.stop();
     }
 
     return {
       startedAt: new Date(started).toISOString(),
-      settings: { ...settings, shapes: large ? [SMALL, LARGE] : [SMALL] },
-      machine: await describeMachine(small.seed.postgresVersion),
-      seeds: { small: small.seed.workspaces, large: largeWorkspaces },
+      settings: { ...settings, shapes },
+      machine: await describeMachine(postgresVersion),
+      seeds,
       starts,
       scenarios,
       outbox,

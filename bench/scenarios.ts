@@ -1,6 +1,6 @@
 import type { Leaf, SeededTenant } from './seed.js';
 
-export type Credential = 'none' | 'admin' | 'member';
+export type Credential = 'none' | 'admin' | 'member' | 'lister';
 
 export interface Scenario {
   /** Short key, used in the JSON results. */
@@ -67,6 +67,39 @@ function parentWalk(key: string, title: string, operationName: string, credentia
   };
 }
 
+/** `workspaces(tenantId, first: 50)` as `credential`: 50 workspaces and another page; with `subtree`, that subtree's first 50 in list order. */
+function list50(key: string, title: string, operationName: string, credential: Credential, seed: SeededTenant, subtree?: string): Scenario {
+  return {
+    key,
+    title,
+    operationName,
+    query: LIST_50.replace('List50', operationName),
+    variables: [{ tenantId: seed.tenantId }],
+    credential,
+    check(data) {
+      const nodes = countIds(data);
+      expect(nodes === 50, `expected 50 workspaces, got ${nodes}`);
+      expect(JSON.stringify(data).includes('"hasNextPage":true'), 'expected another page');
+      if (subtree === undefined) return `50 of ${seed.workspaces.toLocaleString('en-US')} workspaces`;
+      const names = (data as { workspaces: { nodes: { name: string }[] } }).workspaces.nodes.map((n) => n.name);
+      expect(names[0] === subtree && names.every((n) => n === subtree || n.startsWith(`${subtree}-`)), `expected the subtree of ${subtree}, got ${names.join(', ')}`);
+      return `50 of ${seed.lister.viewable.toLocaleString('en-US')} viewable`;
+    },
+  };
+}
+
+/**
+ * Issue 14: a page of the tenant's workspaces for its admin, and for a member whose only grant is
+ * `admin` on a depth-1 workspace (the subtree that comes last in list order), beside the ceiling.
+ */
+export function listScenarios(seed: SeededTenant): Scenario[] {
+  return [
+    ceiling(),
+    list50('list-50-admin', '`workspaces(tenantId, first: 50)`, tenant admin', 'List50Admin', 'admin', seed),
+    list50('list-50-member', '`workspaces(tenantId, first: 50)`, member with ADMIN on a depth-1 workspace', 'List50Member', 'lister', seed, seed.lister.grantName),
+  ];
+}
+
 export const ceiling = (): Scenario => typename('typename', '`{ __typename }`, API key', 'Ceiling', 'admin');
 
 /** The scenarios on the service as deployed (answer cache on), 11,111 workspaces. */
@@ -78,20 +111,7 @@ export function mainScenarios(seed: SeededTenant, fanOut: number): Scenario[] {
     typename('typename-anonymous', '`{ __typename }`, no credentials', 'CeilingAnonymous', 'none'),
     ceiling(),
     parentWalk('parent-2-levels', '`parent { parent { name } }` of a leaf', 'Parent2', 'admin', [leaf]),
-    {
-      key: 'list-50',
-      title: '`workspaces(tenantId, first: 50)`',
-      operationName: 'List50',
-      query: LIST_50,
-      variables: [{ tenantId: seed.tenantId }],
-      credential: 'admin',
-      check(data) {
-        const nodes = countIds(data);
-        expect(nodes === 50, `expected 50 workspaces, got ${nodes}`);
-        expect(JSON.stringify(data).includes('"hasNextPage":true'), 'expected another page');
-        return `50 of ${seed.workspaces.toLocaleString('en-US')} workspaces`;
-      },
-    },
+    list50('list-50', '`workspaces(tenantId, first: 50)`', 'List50', 'admin', seed),
     // Last: it can keep the service busy long after its window (see docs/benchmarks.md).
     {
       key: 'children-3-levels',

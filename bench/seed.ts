@@ -30,6 +30,11 @@ export interface SeededTenant {
   sampleLeaves: Leaf[];
   /** A tenant member whose only grant is `member` on a workspace two levels above the leaves. */
   member: { apiKey: string; grantId: string; leaves: Leaf[] };
+  /**
+   * A tenant member whose only grant is `admin` on the last workspace of depth 1 (`ws-9`: its
+   * subtree comes last in list order, the worst place for a scan of the tenant in that order).
+   */
+  lister: { apiKey: string; grantName: string; viewable: number };
   /** Every workspace of the tenant, the root included. */
   workspaces: number;
   postgresVersion: string;
@@ -53,8 +58,9 @@ const grandparentOf = (label: string): string => label.split('-').slice(0, -2).j
 /**
  * Fills a fresh embedded PostgreSQL under `dataDir` the way the service would find it after a
  * long life: migrations, bootstrap (default tenant, root, admin with an API key), then a full tree
- * inserted straight into `workspaces`, one statement per level. No outbox events: the service's
- * start-up rebuilds the embedded SpiceDB from these tables. PostgreSQL is stopped again at the end.
+ * inserted straight into `workspaces`, one statement per level (its triggers fill
+ * `workspace_ancestors`), then two members with one grant each. No outbox events for the tree: the
+ * service's start-up reconciles the embedded SpiceDB with these tables. PostgreSQL is stopped again at the end.
  */
 export async function seedTenant(dataDir: string, postgresPort: number, shape: TreeShape): Promise<SeededTenant> {
   const started = Date.now();
@@ -85,15 +91,21 @@ export async function seedTenant(dataDir: string, postgresPort: number, shape: T
     const grant = levels[shape.depth - 2]?.at(-1);
     if (!grant) throw new Error('the tree is too shallow for a member grant');
     const memberLeaves = level.filter((n) => n.label.startsWith(`${grant.label}-`)).map(toLeaf);
-    const { value: memberKey } = await services.uow.run(async (tx) => {
-      const user = await upsertUserFromIdentity(tx.trx, { issuer: 'https://bench.local', subject: 'member', username: 'bench-member', name: null, email: null });
-      await addTenantMember(tx.trx, boot.tenantId, user.id, 'member');
-      tx.emit({ type: 'TenantMemberAdded', tenantId: boot.tenantId, userId: user.id, role: 'member' });
-      const subject = { type: 'user' as const, id: user.id };
-      await addWorkspaceMember(tx.trx, grant.id, subject, 'member');
-      tx.emit({ type: 'WorkspaceMemberAdded', tenantId: boot.tenantId, workspaceId: grant.id, subject, role: 'member' });
-      return services.apiKeys.issue(tx, { tenantId: boot.tenantId, ownerUserId: user.id, name: 'bench member', expiresAt: daysFromNow(30) });
-    });
+    const memberWith = (username: string, workspaceId: string, role: 'member' | 'admin') =>
+      services.uow.run(async (tx) => {
+        const user = await upsertUserFromIdentity(tx.trx, { issuer: 'https://bench.local', subject: username, username, name: null, email: null });
+        await addTenantMember(tx.trx, boot.tenantId, user.id, 'member');
+        tx.emit({ type: 'TenantMemberAdded', tenantId: boot.tenantId, userId: user.id, role: 'member' });
+        const subject = { type: 'user' as const, id: user.id };
+        await addWorkspaceMember(tx.trx, workspaceId, subject, role);
+        tx.emit({ type: 'WorkspaceMemberAdded', tenantId: boot.tenantId, workspaceId, subject, role });
+        return (await services.apiKeys.issue(tx, { tenantId: boot.tenantId, ownerUserId: user.id, name: username, expiresAt: daysFromNow(30) })).secret;
+      });
+    const { value: memberKey } = await memberWith('bench-member', grant.id, 'member');
+    const listerGrant = levels[1]?.at(-1);
+    if (!listerGrant) throw new Error('the tree has no first level');
+    const { value: listerKey } = await memberWith('bench-lister', listerGrant.id, 'admin');
+    const below = (levels: number): number => Array.from({ length: levels }, (_, i) => shape.fanOut ** i).reduce((a, b) => a + b, 0);
     // Fresh planner statistics, as autovacuum would have them after a while.
     await pool.query('ANALYZE');
     const version = await pool.query<{ server_version: string }>('SHOW server_version');
@@ -106,7 +118,8 @@ export async function seedTenant(dataDir: string, postgresPort: number, shape: T
       leafName: leaf.label,
       adminApiKey: boot.adminApiKey,
       sampleLeaves,
-      member: { apiKey: memberKey.secret, grantId: grant.id, leaves: memberLeaves },
+      member: { apiKey: memberKey, grantId: grant.id, leaves: memberLeaves },
+      lister: { apiKey: listerKey, grantName: listerGrant.label, viewable: below(shape.depth) },
       workspaces,
       postgresVersion: version.rows[0]?.server_version ?? 'unknown',
       durationMs: Date.now() - started,

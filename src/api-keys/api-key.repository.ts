@@ -63,19 +63,25 @@ export async function findApiKeysByIds(db: Executor, ids: readonly string[]): Pr
   return new Map(rows.map((r) => [r.id, toApiKey(r)]));
 }
 
-export interface ApiKeyListFilter {
-  /** Keys of these tenants only. */
-  tenantIds: readonly string[];
+export type ApiKeyListFilter = ApiKeyTenants & {
   /** Keys of this owner only; all owners when undefined. */
   ownerUserId?: string | undefined;
   /** Only keys that still authenticate: not revoked, not expired (by the database clock). */
   activeOnly: boolean;
-}
+};
+
+/** Keys of these tenants, or of the tenants this user belongs to (tenant_members). */
+type ApiKeyTenants = { tenantIds: readonly string[] } | { tenantsOfMember: string };
 
 /** A page of keys, newest first: ids are ULIDs, so id order is creation order. */
 export async function listApiKeys(db: Executor, filter: ApiKeyListFilter, page: PageRequest): Promise<Sorted<ApiKey>[]> {
-  if (filter.tenantIds.length === 0) return [];
-  let query = db.selectFrom('api_keys').select(RETURNED).where('tenant_id', 'in', [...filter.tenantIds]);
+  if ('tenantIds' in filter && filter.tenantIds.length === 0) return [];
+  let query = db.selectFrom('api_keys').select(RETURNED);
+  if ('tenantIds' in filter) query = query.where('tenant_id', 'in', [...filter.tenantIds]);
+  else {
+    const userId = filter.tenantsOfMember;
+    query = query.where('tenant_id', 'in', (eb) => eb.selectFrom('tenant_members').select('tenant_id').where('user_id', '=', userId));
+  }
   if (filter.ownerUserId !== undefined) query = query.where('owner_user_id', '=', filter.ownerUserId);
   if (filter.activeOnly) query = query.where('revoked_at', 'is', null).where('expires_at', '>', sql<Date>`now()`);
   if (page.after) query = query.where('id', '<', page.after.id);

@@ -75,12 +75,17 @@ export class ApiKeyService {
     return this.list(caller, { tenantIds: [tenantId], ownerUserId, activeOnly: !args.includeInactive }, page);
   }
 
-  /** The caller's own keys in every tenant they may view (an API key: in its tenant). */
+  /**
+   * The caller's own keys in every tenant they may view (an API key: in its tenant). A user views
+   * the tenants they belong to (schema.zed: tenant view = admin + member), so the page joins their
+   * memberships in PostgreSQL: no LookupResources.
+   */
   async listForViewer(caller: Caller, args: ListArgs): Promise<Page<Sorted<ApiKey>>> {
     const page = pageRequest(args.first, args.after);
     const scope = caller.principal.tenantScope;
-    const tenantIds = scope ? [scope] : [...(await caller.authz.lookup('tenant', 'view'))];
-    return this.list(caller, { tenantIds, ownerUserId: caller.principal.userId, activeOnly: !args.includeInactive }, page);
+    const userId = caller.principal.userId;
+    const tenants = scope ? { tenantIds: [scope] } : { tenantsOfMember: userId };
+    return this.list(caller, { ...tenants, ownerUserId: userId, activeOnly: !args.includeInactive }, page);
   }
 
   /** Whoever can see a key can see whose it is, even after they left the tenant. */

@@ -97,12 +97,6 @@ export class RequestAuthz {
     return isAdmin || canView;
   }
 
-  async lookup(resourceType: string, permission: Permission): Promise<Set<string>> {
-    const generation = await this.deps.generation();
-    const ids = await this.deps.spicedb.lookupResources(resourceType, permission, this.subject, generation?.zedToken ?? null);
-    return new Set(ids);
-  }
-
   private cacheKey(k: CheckKey): string {
     return `${this.subjectKey}|${keyOf(k)}`;
   }

@@ -23,16 +23,24 @@ export async function findGroupsByIds(db: Executor, ids: readonly string[]): Pro
 export interface TenantGroupFilter {
   tenantId: string;
   nameKeyContains?: string | undefined;
-  /** When set, only these ids (the groups SpiceDB says the caller may view). */
-  onlyIds?: readonly string[] | undefined;
+  /**
+   * When set, only the groups this user belongs to (as admin or member): schema.zed's group `view`
+   * for someone who is not a tenant admin (`member + tenant->administrate`).
+   */
+  memberUserId?: string | undefined;
 }
 
-/** A page of a tenant's groups by (name_key, id); the unique index (tenant_id, name_key) serves it. */
+/**
+ * A page of a tenant's groups by (name_key, id); the unique index (tenant_id, name_key) serves it.
+ * A member's page reads their own memberships (group_members_user_idx), whatever the tenant holds.
+ */
 export async function listTenantGroupsPage(db: Executor, filter: TenantGroupFilter, page: PageRequest): Promise<Sorted<Group>[]> {
-  if (filter.onlyIds && filter.onlyIds.length === 0) return [];
   let query = db.selectFrom('groups').selectAll().where('tenant_id', '=', filter.tenantId);
   if (page.after) query = query.where(sql<boolean>`(name_key, id) > (${page.after.key} COLLATE "C", ${page.after.id})`);
-  if (filter.onlyIds) query = query.where('id', '=', sql<string>`ANY(${[...filter.onlyIds]}::text[])`);
+  const memberUserId = filter.memberUserId;
+  if (memberUserId !== undefined) {
+    query = query.where('id', 'in', (eb) => eb.selectFrom('group_members').select('group_id').where('user_id', '=', memberUserId));
+  }
   if (filter.nameKeyContains) query = query.where('name_key', 'like', containsPattern(filter.nameKeyContains));
   const rows = await query.orderBy('name_key').orderBy('id').limit(page.first + 1).execute();
   return rows.map((r) => ({ node: toGroup(r), sortKey: r.name_key }));

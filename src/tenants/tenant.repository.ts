@@ -37,13 +37,18 @@ export async function deleteTenantRow(trx: Tx, id: string): Promise<void> {
   await trx.deleteFrom('tenants').where('id', '=', id).execute();
 }
 
-/** A page of the given tenants, in name-key order (name_key is COLLATE "C": the same order on every server). */
-export async function listTenantsByIds(db: Executor, ids: readonly string[], page: PageRequest): Promise<Sorted<Tenant>[]> {
-  if (ids.length === 0) return [];
-  let query = db
-    .selectFrom('tenants')
-    .selectAll()
-    .where('id', '=', sql<string>`ANY(${[...ids]}::text[])`);
+/** Which tenants a page lists: one (an API key's), or every tenant the user belongs to. */
+export type TenantListFilter = { id: string } | { memberUserId: string };
+
+/**
+ * A page of tenants in name-key order (name_key is COLLATE "C": the same order on every server).
+ * A user's are those with their tenant_members row: schema.zed's tenant `view` (`admin + member`),
+ * read from their own memberships (tenant_members_user_idx).
+ */
+export async function listTenantsPage(db: Executor, filter: TenantListFilter, page: PageRequest): Promise<Sorted<Tenant>[]> {
+  let query = db.selectFrom('tenants').selectAll();
+  if ('id' in filter) query = query.where('id', '=', filter.id);
+  else query = query.where('id', 'in', (eb) => eb.selectFrom('tenant_members').select('tenant_id').where('user_id', '=', filter.memberUserId));
   if (page.after) query = query.where(sql<boolean>`(name_key, id) > (${page.after.key} COLLATE "C", ${page.after.id})`);
   const rows = await query.orderBy('name_key').orderBy('id').limit(page.first + 1).execute();
   return rows.map((r) => ({ node: toTenant(r), sortKey: r.name_key }));

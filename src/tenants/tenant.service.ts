@@ -15,7 +15,7 @@ import { insertWorkspace } from '../workspaces/workspace.repository.js';
 import type { Workspace } from '../workspaces/workspace.js';
 import { deleteTenantAndContents, type DeletedCounts } from './tenant-deletion.js';
 import { tenantLoaders } from './tenant.loaders.js';
-import { findTenantsByIds, insertTenant, listTenantsByIds } from './tenant.repository.js';
+import { findTenantsByIds, insertTenant, listTenantsPage } from './tenant.repository.js';
 import type { Tenant } from './tenant.js';
 
 export interface TenantServiceDeps {
@@ -52,13 +52,18 @@ export class TenantService {
     return caller.authz.can(tenantRef(tenantId), permission);
   }
 
-  /** The tenants the caller can view, by name; an API key sees its own tenant only. */
+  /**
+   * The tenants the caller can view, by name; an API key sees its own tenant only. A user views the
+   * tenants they belong to (schema.zed: view = admin + member), read from PostgreSQL: no LookupResources.
+   */
   async list(caller: Caller, args: PageArgs): Promise<Page<Sorted<Tenant>>> {
     const page = pageRequest(args.first, args.after);
     const scope = caller.principal.tenantScope;
-    const ids = scope ? ((await this.can(caller, scope, 'view')) ? [scope] : []) : [...(await caller.authz.lookup('tenant', 'view'))];
-    const found = await listTenantsByIds(await caller.reads(), ids, page);
+    if (scope && !(await this.can(caller, scope, 'view'))) return { items: [], hasNextPage: false };
+    const found = await listTenantsPage(await caller.reads(), scope ? { id: scope } : { memberUserId: caller.principal.userId }, page);
     caller.budget.spend(found.length);
+    // Listed as the caller's own tenants: nested fields need not ask SpiceDB for `view` again.
+    for (const { node } of found) caller.authz.prime(tenantRef(node.id), 'view', true);
     return toPage(found, page.first);
   }
 

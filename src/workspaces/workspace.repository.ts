@@ -89,20 +89,17 @@ export interface TenantWorkspaceFilter {
   tenantId: string;
   /** A name key (nameFilterKey) that the workspace's name key must contain. */
   nameKeyContains?: string | undefined;
-  /** When set, only these ids (the ones SpiceDB says the caller may view). */
-  onlyIds?: readonly string[] | undefined;
 }
 
 /**
- * A page of a tenant's workspaces by name. A prepared statement per combination of filters (cursor,
- * id list, name filter): each reads its own index range, so each keeps its own plan. Timestamps are
- * parsed when read (StoredWorkspace).
+ * A page of all of a tenant's workspaces by name (what its admins list; others:
+ * viewable-workspaces.repository.ts). A prepared statement per combination of filters (cursor, name
+ * filter): each reads its own index range, so each keeps its own plan. Timestamps are parsed when
+ * read (StoredWorkspace).
  */
 export async function listTenantWorkspaces(db: Executor, filter: TenantWorkspaceFilter, page: PageRequest): Promise<Sorted<Workspace>[]> {
-  if (filter.onlyIds && filter.onlyIds.length === 0) return [];
   const conditions: Expression<SqlBool>[] = [sql<SqlBool>`tenant_id = ${filter.tenantId}`];
   if (page.after) conditions.push(afterCursor(page.after));
-  if (filter.onlyIds) conditions.push(sql<SqlBool>`id = ${anyOf(filter.onlyIds)}`);
   if (filter.nameKeyContains) conditions.push(sql<SqlBool>`name_key LIKE ${containsPattern(filter.nameKeyContains)}`);
   const { rows } = await sql<Omit<WorkspaceRow, 'created_at' | 'updated_at'> & { created_at: RawTimestamp; updated_at: RawTimestamp }>`${sql.raw(PREPARED_RAW_TIMESTAMPS)}
     SELECT id, tenant_id, parent_id, name, name_key, depth, created_at, updated_at FROM workspaces

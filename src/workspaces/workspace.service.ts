@@ -16,6 +16,7 @@ import { nameFilterKey, validateName } from '../shared/names.js';
 import { pageRequest, toPage, type Page, type PageArgs, type PageRequest, type Sorted } from '../shared/pagination.js';
 import type { TenantService } from '../tenants/tenant.service.js';
 import type { Tenant } from '../tenants/tenant.js';
+import { listViewableTenantWorkspaces } from './viewable-workspaces.repository.js';
 import { workspaceLoaders } from './workspace.loaders.js';
 import { deleteWorkspaceRow, findWorkspacesByIds, hasChildren, holdParentWorkspace, insertWorkspace, listTenantWorkspaces, lockWorkspace, renameWorkspace } from './workspace.repository.js';
 import type { Workspace } from './workspace.js';
@@ -139,31 +140,33 @@ export class WorkspaceService {
 
   /**
    * Workspaces of a tenant the caller can view, by name. Tenant admins view all of them (schema.zed:
-   * view includes tenant->administrate), so one check replaces a LookupResources over the tree.
-   * NOT_FOUND (field `tenantId`) when the tenant itself is hidden.
+   * view includes tenant->administrate); anyone else views the subtrees of their own grants and
+   * their groups', which PostgreSQL pages directly (viewable-workspaces.repository.ts): no
+   * LookupResources, and a page costs the same whatever those subtrees hold. NOT_FOUND (field
+   * `tenantId`) when the tenant itself is hidden, missing or outside an API key's tenant.
    */
   async listInTenant(caller: Caller, rawTenantId: string, args: PageArgs & { nameContains?: string | null }): Promise<Page<Sorted<Workspace>>> {
     const tenantId = requireId('tenantId', rawTenantId);
     const page = pageRequest(args.first, args.after);
     const nameKeyContains = nameFilterKey('nameContains', args.nameContains);
-    // Asked now so it joins the tenant's view check in one bulk call; awaited below.
-    const administrate = this.deps.tenants.can(caller, tenantId, 'administrate');
-    administrate.catch(() => undefined); // awaited only when the tenant is visible
     const notFound = (): NotFoundError => new NotFoundError('Tenant not found', { extensions: { field: 'tenantId' } });
-    const list = async (onlyIds?: string[]): Promise<Sorted<Workspace>[]> => {
-      const found = await listTenantWorkspaces(await caller.reads(), { tenantId, nameKeyContains, onlyIds }, page);
-      caller.budget.spend(found.length);
-      return found;
-    };
-    // A tenant admin (in scope) views the tenant and all of it; a non-empty page proves the tenant
-    // exists (workspaces reference it), so only an empty one needs the tenant's row: one statement less.
-    if (isInScope(caller.principal, tenantId) && (await administrate)) {
-      const found = await list();
-      if (found.length === 0 && !(await this.deps.tenants.find(caller, tenantId))) throw notFound();
-      return toPage(found, page.first);
-    }
-    if (!(await this.deps.tenants.find(caller, tenantId))) throw notFound();
-    return toPage(await list([...(await caller.authz.lookup('workspace', 'view'))]), page.first);
+    // Both questions in one bulk call (and answered from the cache once asked at this token).
+    const inScope = isInScope(caller.principal, tenantId);
+    const [administrate, view] = inScope
+      ? await Promise.all([this.deps.tenants.can(caller, tenantId, 'administrate'), this.deps.tenants.can(caller, tenantId, 'view')])
+      : [false, false];
+    // Hidden, missing and out of scope look alike, in content and timing: find() decides and conceals.
+    if (!view && !(await this.deps.tenants.find(caller, tenantId))) throw notFound();
+    const reads = await caller.reads();
+    const found = administrate
+      ? await listTenantWorkspaces(reads, { tenantId, nameKeyContains }, page)
+      : await listViewableTenantWorkspaces(reads, { tenantId, userId: caller.principal.userId, nameKeyContains }, page);
+    caller.budget.spend(found.length);
+    // A non-empty page proves the tenant exists (workspaces reference it): only an empty one needs its row.
+    if (found.length === 0 && !(await this.deps.tenants.find(caller, tenantId))) throw notFound();
+    // Listed through the caller's grants: viewable by the model, so nested fields need not ask again.
+    if (!administrate) caller.authz.inheritView(found.map((item) => item.node.id));
+    return toPage(found, page.first);
   }
 
   async create(caller: Caller, input: { parentId: string; name: string }): Promise<Committed<Workspace>> {

@@ -12,3 +12,15 @@ export interface WorkspaceTable {
   updated_at: ColumnType<Date, never, Date | string>;
 }
 export type WorkspaceRow = Selectable<WorkspaceTable>;
+
+/**
+ * One row per (ancestor, workspace) pair, the workspace itself included at distance 0. Written only
+ * by the triggers of migrations/0005_workspace_ancestors.sql, which keep it in step with `parent_id`.
+ */
+export interface WorkspaceAncestorTable {
+  ancestor_id: string;
+  workspace_id: string;
+  /** The workspace's name_key, so that one index range is a subtree in list order. */
+  name_key: string;
+  distance: number;
+}

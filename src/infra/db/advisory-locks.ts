@@ -16,4 +16,10 @@ export const ADVISORY_LOCKS = {
    * whole diff, so no event lands between the snapshot a reconcile compares and its writes.
    */
   spicedbWrites: 4_201_190_005,
+  /**
+   * Class of the two-key transaction locks `(workspaceTree, hashtext(tenant_id))`, one per tenant's
+   * tree (the two-key space is apart from the keys above): held shared by every workspace insert,
+   * exclusively by a change of parent, in the triggers of migrations/0005_workspace_ancestors.sql.
+   */
+  workspaceTree: 4_201_190,
 } as const;

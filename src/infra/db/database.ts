@@ -6,7 +6,7 @@ import type { TenantMemberTable, WorkspaceMemberTable } from '../../memberships/
 import type { AuthzStateTable, OutboxTable } from '../../outbox/outbox.table.js';
 import type { TenantTable } from '../../tenants/tenant.table.js';
 import type { UserTable } from '../../users/user.table.js';
-import type { WorkspaceTable } from '../../workspaces/workspace.table.js';
+import type { WorkspaceAncestorTable, WorkspaceTable } from '../../workspaces/workspace.table.js';
 import type { Logger } from '../../logger.js';
 import { usePreparedStatements } from './prepared-statements.js';
 import { countStatements } from './query-counter.js';
@@ -17,6 +17,7 @@ export interface Database {
   tenants: TenantTable;
   tenant_members: TenantMemberTable;
   workspaces: WorkspaceTable;
+  workspace_ancestors: WorkspaceAncestorTable;
   workspace_members: WorkspaceMemberTable;
   groups: GroupTable;
   group_members: GroupMemberTable;

@@ -129,6 +129,10 @@ export class SpiceDb {
     });
   }
 
+  /**
+   * Every resource of a type the subject holds `permission` on. Unbounded, so no request calls it:
+   * listings are computed from PostgreSQL (docs/architecture.md, "Listings"); tests compare them with it.
+   */
   async lookupResources(resourceType: string, permission: string, subject: SubjectRef, zedToken: string | null): Promise<string[]> {
     const responses = await this.call('LookupResources', () =>
       this.transport.lookupResources(

@@ -1,0 +1,29 @@
+/**
+ * The bench's phases, each a run of the service on one tenant; BENCH_PHASES picks some (comma
+ * separated, default all), so a change can be measured without the rest. BENCH_LARGE=0 drops the
+ * 111,111-workspace phases.
+ */
+export const PHASES = {
+  /** 11,111 workspaces, as deployed: the ceilings, parent walk, List50, Children3; then the outbox relay. */
+  main: '11,111 workspaces',
+  /** 11,111 workspaces, answer cache off: a trivial request under check load, cold parent walks. */
+  cold: '11,111 workspaces, answer cache off',
+  /** 111,111 workspaces, answer cache off: cold parent walks, then the reconcile and a restart. */
+  'large-cold': '111,111 workspaces, answer cache off',
+  /** 111,111 workspaces, as deployed: List50 by the tenant admin and by a member with a depth-1 grant. */
+  'large-lists': '111,111 workspaces, as deployed',
+} as const;
+
+export type Phase = keyof typeof PHASES;
+
+const isPhase = (name: string): name is Phase => Object.hasOwn(PHASES, name);
+
+export function selectedPhases(env: NodeJS.ProcessEnv = process.env): Set<Phase> {
+  const raw = env.BENCH_PHASES?.trim();
+  const names = raw ? raw.split(',').map((n) => n.trim()) : Object.keys(PHASES);
+  const unknown = names.filter((n) => !isPhase(n));
+  if (unknown.length > 0) throw new Error(`BENCH_PHASES: unknown phase ${unknown.join(', ')}; known: ${Object.keys(PHASES).join(', ')}`);
+  const phases = new Set(names.filter(isPhase));
+  if (env.BENCH_LARGE === '0') for (const p of ['large-cold', 'large-lists'] as const) phases.delete(p);
+  return phases;
+}
