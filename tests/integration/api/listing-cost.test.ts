@@ -7,6 +7,7 @@ import { createMember, outboxSettled, type Member } from '../../support/fixtures
 import { captureLogs, type CapturedLogs } from '../../support/logs.js';
 import { TestOidcProvider } from '../../support/oidc-provider.js';
 import { CREATE_WORKSPACE, type CreatedWorkspace } from '../../support/operations.js';
+import { waitFor } from '../../support/wait-for.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 
 /*
@@ -40,10 +41,11 @@ describe('the cost of a page of listings', () => {
   };
 
   const counted = async (operationName: string, query: string, variables: Record<string, unknown>, headers: Record<string, string>) => {
-    logs.lines.length = 0;
     const response = await server.gql<Record<string, unknown>>(query, variables, headers);
     expect(response.errors, JSON.stringify(response.errors)).toBeUndefined();
-    const line = logs.lines.find((l) => l.event === 'graphql_request' && l.operationName === operationName);
+    // This request's own line: the log is written after the response, so match it by request id.
+    const requestId = response.headers.get('x-request-id');
+    const line = await waitFor(() => logs.lines.find((l) => l.event === 'graphql_request' && l.operationName === operationName && l.requestId === requestId));
     return { sql: line?.sql, spicedb: line?.spicedb, data: response.data };
   };
   const ids = (data: Record<string, unknown> | null | undefined) => (data?.workspaces as { nodes: { id: string }[] }).nodes.map((n) => n.id);
