@@ -21,3 +21,19 @@ export function captureLogs(level = 'debug'): CapturedLogs {
   return { logger, lines, raw, failures: () => lines.filter((l) => l.msg === 'authentication_failed') };
 }
 
+
+/**
+ * The request log line of the response with these headers. The line is written once the response
+ * has been sent, so it may arrive after the client has the answer (and after the next request went
+ * out): it is found by the request id the response echoes, never by being the latest line.
+ */
+export async function requestLine(logs: CapturedLogs, headers: Headers, timeoutMs = 5_000): Promise<Record<string, unknown>> {
+  const requestId = headers.get('x-request-id');
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const line = logs.lines.find((l) => l.event === 'graphql_request' && l.requestId === requestId);
+    if (line) return line;
+    if (Date.now() > deadline) throw new Error(`no request log line for ${requestId}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}

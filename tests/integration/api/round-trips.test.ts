@@ -5,7 +5,7 @@ import { addTenantMember, addWorkspaceMember } from '../../../src/memberships/me
 import { newId } from '../../../src/shared/ids.js';
 import { upsertUserFromIdentity } from '../../../src/users/user.repository.js';
 import { outboxSettled } from '../../support/fixtures.js';
-import { captureLogs, type CapturedLogs } from '../../support/logs.js';
+import { captureLogs, requestLine, type CapturedLogs } from '../../support/logs.js';
 import { CREATE_WORKSPACE, type CreatedWorkspace } from '../../support/operations.js';
 import { createMember } from '../../support/fixtures.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
@@ -45,10 +45,10 @@ describe('round trips per request', () => {
   };
 
   const countsOf = async (operationName: string, query: string, id: string, headers: Record<string, string> = { 'x-api-key': server.adminKey }) => {
-    logs.lines.length = 0;
     const response = await server.gql(query, { id }, headers);
     expect(response.errors).toBeUndefined();
-    const line = logs.lines.find((l) => l.event === 'graphql_request' && l.operationName === operationName);
+    const line = await requestLine(logs, response.headers);
+    expect(line.operationName).toBe(operationName);
     return { sql: line?.sql, spicedb: line?.spicedb, data: response.data };
   };
 
@@ -229,10 +229,9 @@ describe('round trips per request', () => {
 
   it("a tenant admin's page of the tenant's workspaces costs the key and the page: two statements", async () => {
     await newToken();
-    logs.lines.length = 0;
     const response = await server.asAdmin(`query List($t: ID!) { workspaces(tenantId: $t, first: 5) { nodes { id } } }`, { t: server.runtime.bootstrap.tenantId });
     expect(response.errors).toBeUndefined();
-    const line = logs.lines.find((l) => l.event === 'graphql_request' && l.operationName === 'List');
+    const line = await requestLine(logs, response.headers);
     // A non-empty page proves the tenant exists: its row is not loaded (workspace.service.ts).
     expect({ sql: line?.sql, spicedb: line?.spicedb }).toEqual({ sql: 2, spicedb: 1 });
   });

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMember, type Member } from '../../support/fixtures.js';
-import { captureLogs, type CapturedLogs } from '../../support/logs.js';
+import { captureLogs, requestLine, type CapturedLogs } from '../../support/logs.js';
 import { CREATE_WORKSPACE, type CreatedWorkspace } from '../../support/operations.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
 
@@ -19,10 +19,9 @@ describe('answers shared across requests', () => {
   let workspaceId: string;
 
   const read = async (): Promise<{ visible: boolean; spicedb: unknown }> => {
-    logs.lines.length = 0;
     const response = await server.gql<{ workspace: { id: string } | null }>(READ, { id: workspaceId }, member.headers);
     expect(response.errors).toBeUndefined();
-    const line = logs.lines.find((l) => l.event === 'graphql_request' && l.operationName === 'Read');
+    const line = await requestLine(logs, response.headers);
     return { visible: response.data?.workspace?.id === workspaceId, spicedb: line?.spicedb };
   };
 
