@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { composeServices } from '@apollo/composition';
 import { GraphQLError, parse } from 'graphql';
 import { z } from 'zod';
+import { localOrigin } from '../shared/local-address.js';
 
 const subgraphEntry = z.object({
   name: z.string().regex(/^[A-Za-z][\w-]*$/, 'letters, digits, _ and -, starting with a letter'),
@@ -59,8 +60,6 @@ export function expandEnv(value: string, env: NodeJS.ProcessEnv = process.env): 
   });
 }
 
-const WILDCARD_HOSTS: Readonly<Record<string, string>> = { '0.0.0.0': '127.0.0.1', '::': '::1', '[::]': '::1' };
-
 /**
  * Where this service listens by its own settings (HOST, PORT, same defaults), as a local router
  * reaches it: a wildcard listen address becomes loopback. The default of IAM_SUBGRAPH_URL.
@@ -70,9 +69,7 @@ export function localSubgraphUrl(env: NodeJS.ProcessEnv = process.env): string {
   if (!/^\d+$/.test(port) || Number(port) < 1 || Number(port) > 65_535) {
     throw new ComposeError(`PORT=${port} gives no URL to route to; set IAM_SUBGRAPH_URL`);
   }
-  const given = env.HOST?.trim() || '127.0.0.1';
-  const host = WILDCARD_HOSTS[given] ?? given;
-  return `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}/graphql`;
+  return `${localOrigin(env.HOST ?? '', port)}/graphql`;
 }
 
 function checkUrl(name: string, url: string): string {
