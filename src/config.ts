@@ -26,6 +26,8 @@ const schema = z.object({
   NODE_ENV: z.string().default('development'),
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  /** `npm run gateway` listens here (on HOST); PORT stays the iam subgraph's, which it routes to. */
+  GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(4080),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** Unset: readable lines in a terminal, JSON when piped or in production. */
   LOG_FORMAT: z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.enum(['json', 'pretty']).optional()),
