@@ -4,6 +4,8 @@ import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDi
 import fastifyApollo, { fastifyApolloDrainPlugin } from '@as-integrations/fastify';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Authenticator } from './auth/authenticate.js';
+import { registerLocalIssuerRoutes } from './auth/local-sign-in/routes.js';
+import type { LocalSigningKey } from './auth/local-sign-in/signing-key.js';
 import type { Config } from './config.js';
 import type { Db } from './infra/db/database.js';
 import type { SpiceDb } from './infra/spicedb/spicedb.js';
@@ -38,6 +40,8 @@ export interface AppDeps {
   services: Services;
   metrics: RequestMetrics;
   isStopping: () => boolean;
+  /** Set when local sign-in is on: its discovery document and key set are served here. */
+  localSigningKey?: LocalSigningKey | undefined;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -100,7 +104,9 @@ export async function buildApp(deps: AppDeps): Promise<{ app: FastifyInstance; a
   app.get('/metrics', async (_request, reply) =>
     reply.header('content-type', deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics()),
   );
-  if (config.graphiqlEnabled) await registerGraphiQL(app, GRAPHQL_PATH);
+  if (deps.localSigningKey) registerLocalIssuerRoutes(app, deps.localSigningKey);
+  const signIn = deps.localSigningKey ? 'local' : config.OIDC_ISSUER ? 'oidc' : 'api-key';
+  if (config.graphiqlEnabled) await registerGraphiQL(app, GRAPHQL_PATH, { title: 'iam-subgraph', signIn });
   else registerGraphiQLDisabled(app, GRAPHQL_PATH);
   // The GraphQL route in a scope of its own: its hooks apply to it whatever URL reached it.
   await app.register(async (scope) => {

@@ -26,7 +26,11 @@ const schema = z.object({
   NODE_ENV: z.string().default('development'),
   HOST: z.string().default('127.0.0.1'),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  /** `npm run gateway` listens here (on HOST); PORT stays the iam subgraph's, which it routes to. */
+  GATEWAY_PORT: z.coerce.number().int().min(0).max(65535).default(4080),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Unset: readable lines in a terminal, JSON when piped or in production. */
+  LOG_FORMAT: z.preprocess((v) => (typeof v === 'string' && v.trim() === '' ? undefined : v), z.enum(['json', 'pretty']).optional()),
   DATA_DIR: z.string().default('./.data'),
   EMBEDDED_POSTGRES_PORT: z.coerce.number().int().min(1).max(65535).default(54329),
 
@@ -45,6 +49,8 @@ const schema = z.object({
   OIDC_ISSUER: optionalString,
   OIDC_AUDIENCE: optionalString,
   OIDC_JWKS_URL: optionalString,
+  /** Tokens from `npm run token` (src/auth/local-sign-in/policy.ts): auto = on the embedded defaults in development. */
+  LOCAL_SIGN_IN: z.enum(['auto', 'on', 'off']).default('auto'),
 
   ALLOW_TENANT_CREATION: bool.default(true),
   DEFAULT_TENANT_NAME: displayName.default('default'),
@@ -110,6 +116,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const isProduction = e.NODE_ENV === 'production';
   if (e.OIDC_AUDIENCE && !e.OIDC_ISSUER) throw new ConfigError('OIDC_AUDIENCE needs OIDC_ISSUER');
   if (e.OIDC_ISSUER && !e.OIDC_AUDIENCE) throw new ConfigError('OIDC_ISSUER needs OIDC_AUDIENCE');
+  // Asked for by name where it can never be on: say so rather than start without it.
+  if (e.LOCAL_SIGN_IN === 'on' && (isProduction || e.OIDC_ISSUER)) {
+    throw new ConfigError(`LOCAL_SIGN_IN=on is for development only: it cannot be combined with ${isProduction ? 'NODE_ENV=production' : 'OIDC_ISSUER'}`);
+  }
   return {
     ...e,
     isProduction,

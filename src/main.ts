@@ -1,9 +1,9 @@
 import { loadConfig } from './config.js';
-import { createLogger } from './logger.js';
+import { createConsoleLogger } from './logger.js';
 import { startRuntime } from './runtime.js';
 
 const config = loadConfig();
-const logger = createLogger(config.LOG_LEVEL);
+const logger = createConsoleLogger(config);
 
 try {
   const runtime = await startRuntime(config, logger);

@@ -1,9 +1,10 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import type { AddressInfo } from 'node:net';
 import { buildApp } from './app.js';
 import { createAuthenticator } from './auth/authenticate.js';
-import { createJwtVerifier } from './auth/jwt-verifier.js';
+import { identitySources } from './auth/identity-sources.js';
 import { bootstrap, type BootstrapResult } from './bootstrap/bootstrap.js';
 import type { Config } from './config.js';
 import { createDatabase, type DatabaseHandles } from './infra/db/database.js';
@@ -23,6 +24,7 @@ import { outboxBacklog } from './outbox/outbox.repository.js';
 import { outboxPort } from './outbox/outbox-port.js';
 import { createServices, serviceSettings, type Services } from './services.js';
 import { writeSchemaWhenReachable } from './infra/spicedb/schema-writer.js';
+import { localOrigin } from './shared/local-address.js';
 
 export interface Runtime {
   app: FastifyInstance;
@@ -107,13 +109,12 @@ export async function startRuntime(config: Config, logger: Logger, overrides: Ru
   }
   if (bootstrapped.adminApiKey) await announceBootstrapKey(bootstrapped.adminApiKey, config, embeddedPg !== undefined, logger);
 
-  const jwt = config.OIDC_ISSUER && config.OIDC_AUDIENCE
-    ? createJwtVerifier({ issuer: config.OIDC_ISSUER, audience: config.OIDC_AUDIENCE, jwksUrl: config.OIDC_JWKS_URL, logger })
-    : undefined;
-  const authenticator = createAuthenticator({ db: database.db, jwt, logger });
+  const signIn = await identitySources(config, logger);
+  const authenticator = createAuthenticator({ db: database.db, jwt: signIn.jwt, logger });
   let stopping = false;
   const { app } = await buildApp({
     config, logger, db: database.db, readDb: database.readDb, spicedb, authenticator, services, metrics, isStopping: () => stopping,
+    localSigningKey: signIn.localKey,
   });
   if (config.isProduction && !config.ROUTER_SECRET) {
     // _service { sdl } cannot be switched off (the router composes with it): only the secret keeps it private.
@@ -121,6 +122,7 @@ export async function startRuntime(config: Config, logger: Logger, overrides: Ru
   }
   const address = await app.listen({ host: config.HOST, port: config.PORT });
   const url = `${address.replace('[::1]', '127.0.0.1')}/graphql`;
+  signIn.listening(localOrigin(config.HOST, (app.server.address() as AddressInfo).port));
   logger.info({ event: 'server_started', url, startupMs: Date.now() - started, embeddedPostgres: !!embeddedPg, embeddedSpiceDb }, `iam-subgraph listening on ${url}`);
 
   return {

@@ -23,8 +23,8 @@ export interface JwtVerifierOptions {
   /** Compared exactly with `iss`, and the base of the discovery URL. */
   issuer: string;
   audience: string;
-  /** Skips discovery when set. */
-  jwksUrl?: string | undefined;
+  /** Skips discovery when set; a function when the URL is known only later (our own port, for the local issuer). */
+  jwksUrl?: string | (() => string) | undefined;
   logger: Logger;
   /** Minimum time between key-set fetches caused by an unknown `kid`. */
   jwksCooldownMs?: number;
@@ -72,7 +72,8 @@ export function createJwtVerifier(options: JwtVerifierOptions): JwtVerifier {
   // so the next request tries again.
   let keySet: Promise<RemoteJWKSet> | undefined;
   const loadKeySet = (): Promise<RemoteJWKSet> => {
-    keySet ??= (options.jwksUrl ? Promise.resolve(new URL(options.jwksUrl)) : discoverJwksUrl(issuer, timeoutMs))
+    const { jwksUrl } = options;
+    keySet ??= (jwksUrl ? Promise.resolve().then(() => new URL(typeof jwksUrl === 'function' ? jwksUrl() : jwksUrl)) : discoverJwksUrl(issuer, timeoutMs))
       .then((url) => {
         log.info({ jwksUrl: url.href }, 'oidc_configured');
         return createKeySet(url);

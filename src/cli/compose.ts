@@ -16,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { composeServices } from '@apollo/composition';
 import { GraphQLError, parse } from 'graphql';
 import { z } from 'zod';
+import { localOrigin } from '../shared/local-address.js';
 
 const subgraphEntry = z.object({
   name: z.string().regex(/^[A-Za-z][\w-]*$/, 'letters, digits, _ and -, starting with a letter'),
@@ -59,8 +60,6 @@ export function expandEnv(value: string, env: NodeJS.ProcessEnv = process.env): 
   });
 }
 
-const WILDCARD_HOSTS: Readonly<Record<string, string>> = { '0.0.0.0': '127.0.0.1', '::': '::1', '[::]': '::1' };
-
 /**
  * Where this service listens by its own settings (HOST, PORT, same defaults), as a local router
  * reaches it: a wildcard listen address becomes loopback. The default of IAM_SUBGRAPH_URL.
@@ -70,9 +69,7 @@ export function localSubgraphUrl(env: NodeJS.ProcessEnv = process.env): string {
   if (!/^\d+$/.test(port) || Number(port) < 1 || Number(port) > 65_535) {
     throw new ComposeError(`PORT=${port} gives no URL to route to; set IAM_SUBGRAPH_URL`);
   }
-  const given = env.HOST?.trim() || '127.0.0.1';
-  const host = WILDCARD_HOSTS[given] ?? given;
-  return `http://${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}/graphql`;
+  return `${localOrigin(env.HOST ?? '', port)}/graphql`;
 }
 
 function checkUrl(name: string, url: string): string {
@@ -169,28 +166,41 @@ export function composeSupergraph(subgraphs: readonly SubgraphSdl[]): ComposeRes
   return { ok: true, supergraphSdl: result.supergraphSdl, hints: result.hints.map((h) => `[${h.definition.code}] ${h.message}`) };
 }
 
-async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: { config: { type: 'string', default: 'supergraph.config.json' }, output: { type: 'string' } },
-  });
-  const configPath = path.resolve(values.config ?? 'supergraph.config.json');
+export interface ComposedFromFile {
+  config: ComposeConfig;
+  baseDir: string;
+  subgraphs: SubgraphSdl[];
+  result: ComposeResult;
+}
+
+/** Reads a supergraph.config.json, loads every subgraph's SDL (file or `_service`) and composes them. */
+export async function composeFromConfigFile(configPath: string, env: NodeJS.ProcessEnv = process.env): Promise<ComposedFromFile> {
   let raw: unknown;
   try {
     raw = JSON.parse(await readFile(configPath, 'utf8'));
   } catch (error) {
     throw new ComposeError(`cannot read ${configPath}: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const config = parseComposeConfig(raw);
+  const config = parseComposeConfig(raw, env);
   const baseDir = path.dirname(configPath);
   const subgraphs = await Promise.all(config.subgraphs.map((entry) => loadSubgraphSdl(entry, baseDir)));
-  const result = composeSupergraph(subgraphs);
-  if (!result.ok) {
-    console.error(`Composition failed with ${result.errors.length} error(s):`);
-    for (const error of result.errors) console.error(`  - ${error}`);
-    return 1;
-  }
-  for (const hint of result.hints) console.error(`hint: ${hint}`);
+  return { config, baseDir, subgraphs, result: composeSupergraph(subgraphs) };
+}
+
+/** Composition errors and hints, as lines for stderr. */
+export function describeComposition(result: ComposeResult): string[] {
+  if (!result.ok) return [`Composition failed with ${result.errors.length} error(s):`, ...result.errors.map((e) => `  - ${e}`)];
+  return result.hints.map((hint) => `hint: ${hint}`);
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: { config: { type: 'string', default: 'supergraph.config.json' }, output: { type: 'string' } },
+  });
+  const { config, baseDir, subgraphs, result } = await composeFromConfigFile(path.resolve(values.config ?? 'supergraph.config.json'));
+  for (const line of describeComposition(result)) console.error(line);
+  if (!result.ok) return 1;
   const output = path.resolve(values.output ?? path.resolve(baseDir, config.output));
   await writeFile(output, result.supergraphSdl.endsWith('\n') ? result.supergraphSdl : `${result.supergraphSdl}\n`);
   const shown = path.relative(process.cwd(), output);

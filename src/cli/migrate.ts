@@ -1,12 +1,12 @@
 import { loadConfig } from '../config.js';
 import { createPool } from '../infra/db/database.js';
 import { migrate } from '../infra/db/migrator.js';
-import { createLogger } from '../logger.js';
+import { createConsoleLogger } from '../logger.js';
 import { openDatabaseTarget } from './database-target.js';
 
 /** `npm run migrate`: applies migrations/ to DATABASE_URL, or to the embedded PostgreSQL under DATA_DIR (running or not). */
 const config = loadConfig();
-const logger = createLogger(config.LOG_LEVEL, process.stderr);
+const logger = createConsoleLogger(config, 'stderr');
 const target = await openDatabaseTarget(config, logger);
 const pool = createPool(target.url, 1, logger);
 try {

@@ -7,7 +7,7 @@
  * runs. The running relay applies replayed events; nothing here talks to SpiceDB. See docs/outbox.md.
  */
 import { loadConfig } from '../config.js';
-import { createLogger } from '../logger.js';
+import { createConsoleLogger } from '../logger.js';
 import { openDatabaseTarget } from './database-target.js';
 import { isOutboxCommand, OUTBOX_USAGE, runOutboxCommand } from './outbox-command.js';
 
@@ -17,7 +17,7 @@ if (!isOutboxCommand(args)) {
   process.exitCode = 2;
 } else {
   const config = loadConfig();
-  const target = await openDatabaseTarget(config, createLogger(config.LOG_LEVEL, process.stderr));
+  const target = await openDatabaseTarget(config, createConsoleLogger(config, 'stderr'));
   try {
     process.exitCode = await runOutboxCommand(args, target.url, {
       log: (line) => console.log(line),

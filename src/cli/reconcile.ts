@@ -2,7 +2,7 @@ import { loadConfig } from '../config.js';
 import { createDatabase } from '../infra/db/database.js';
 import { connectRemoteSpiceDb, readSchemaFile, startEmbeddedSpiceDbProcess } from '../infra/spicedb/connect.js';
 import type { SpiceDb } from '../infra/spicedb/spicedb.js';
-import { createLogger } from '../logger.js';
+import { createConsoleLogger } from '../logger.js';
 import { reconcileSpiceDb } from '../relationships/reconcile.js';
 import { openDatabaseTarget } from './database-target.js';
 
@@ -14,7 +14,7 @@ import { openDatabaseTarget } from './database-target.js';
  */
 const dryRun = process.argv.includes('--dry-run');
 const config = loadConfig();
-const logger = createLogger(config.LOG_LEVEL, process.stderr);
+const logger = createConsoleLogger(config, 'stderr');
 if (!config.SPICEDB_ENDPOINT && config.SPICEDB_DATASTORE === 'memory') {
   console.error('The memory datastore lives inside the running server and is rebuilt at every start: nothing to reconcile from here.');
   process.exit(2);

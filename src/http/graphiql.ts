@@ -3,27 +3,7 @@ import type { IncomingMessage } from 'node:http';
 import { promisify } from 'node:util';
 import { brotliCompress, constants as zlibConstants, gzip } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-
-const DEFAULT_QUERY = `# Set X-API-Key in the Headers pane below, then run.
-# Bootstrap admin key: $DATA_DIR/bootstrap-admin-api-key
-query Hierarchy {
-  viewer {
-    user { username }
-    tenants {
-      nodes {
-        id
-        name
-        rootWorkspace {
-          id
-          name
-          children { nodes { id name } }
-        }
-      }
-    }
-  }
-}
-`;
-const DEFAULT_HEADERS = JSON.stringify({ 'X-API-Key': '' }, null, 2);
+import { graphiqlStart, type SignInHint } from './graphiql-start.js';
 
 type Encoding = 'br' | 'gzip' | 'identity';
 const ENCODINGS: readonly Encoding[] = ['br', 'gzip', 'identity'];
@@ -122,16 +102,17 @@ function memo<T>(fn: () => Promise<T>): () => Promise<T> {
  * GraphQL GETs and POSTs on the same path still reach Apollo. The 9 MB page is rendered on first
  * use (the module is not even loaded before), and each encoding is compressed once and kept.
  */
-export async function registerGraphiQL(app: FastifyInstance, endpoint: string): Promise<void> {
+export async function registerGraphiQL(app: FastifyInstance, endpoint: string, options: { title: string; signIn: SignInHint }): Promise<void> {
+  const start = graphiqlStart(options.signIn);
   const page = memo(async () => {
     const { renderGraphiQL } = await import('@graphql-yoga/render-graphiql');
     const body = Buffer.from(
       renderGraphiQL({
         endpoint,
-        title: 'iam-subgraph',
-        defaultQuery: DEFAULT_QUERY,
-        headers: DEFAULT_HEADERS,
-        defaultHeaders: DEFAULT_HEADERS,
+        title: options.title,
+        defaultQuery: start.query,
+        headers: start.headers,
+        defaultHeaders: start.headers,
         // Opens the headers pane, where the API key goes.
         defaultEditorToolsVisibility: 'headers',
       }),

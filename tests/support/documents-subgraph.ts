@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from 'node:http';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginInlineTraceDisabled } from '@apollo/server/plugin/disabled';
 import { startStandaloneServer } from '@apollo/server/standalone';
@@ -32,6 +33,8 @@ export interface DocumentsSubgraph {
   url: string;
   /** The ids `pinnedWorkspaces` returns; tests set them. */
   pinned: string[];
+  /** The headers of every request it received, oldest first (what a router or gateway forwarded). */
+  received: IncomingHttpHeaders[];
   stop(): Promise<void>;
 }
 
@@ -48,6 +51,13 @@ export async function startDocumentsSubgraph(): Promise<DocumentsSubgraph> {
     schema: buildSubgraphSchema({ typeDefs: parse(DOCUMENTS_SDL), resolvers }),
     plugins: [ApolloServerPluginInlineTraceDisabled()],
   });
-  const { url } = await startStandaloneServer(server, { listen: { host: '127.0.0.1', port: 0 } });
-  return { url, pinned, stop: () => server.stop() };
+  const received: IncomingHttpHeaders[] = [];
+  const { url } = await startStandaloneServer(server, {
+    listen: { host: '127.0.0.1', port: 0 },
+    context: async ({ req }) => {
+      received.push(req.headers);
+      return {};
+    },
+  });
+  return { url, pinned, received, stop: () => server.stop() };
 }

@@ -51,8 +51,8 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs `npm run <script> -- <args>` the way npm would (src/cli/<script>.ts under tsx). */
-export function runCli(script: 'migrate' | 'outbox', args: string[], env: Record<string, string>): Promise<CliResult> {
+/** Runs `npm run <script> -- <args>` the way npm would (src/cli/<script>.ts under tsx), without a terminal. */
+export function runCli(script: 'migrate' | 'outbox' | 'token', args: string[], env: Record<string, string>): Promise<CliResult> {
   const child = spawn(process.execPath, ['--import', 'tsx', `src/cli/${script}.ts`, ...args], {
     cwd: ROOT,
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
