@@ -103,6 +103,8 @@ export function createDatabase(url: string, readUrl: string | undefined, poolMax
     async close() {
       await db.destroy();
       if (readDb !== db) await readDb.destroy();
+      // Kysely ends a pool only if it ever used it; one read only through `pools` is ours to end.
+      await Promise.all(pools.filter((p) => !p.ending).map((p) => p.end()));
       await Promise.all(pools.map((p) => connectionsClosed(p)));
     },
   };

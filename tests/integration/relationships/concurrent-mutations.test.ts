@@ -13,7 +13,7 @@ import { startTestServer, type GraphQLResponse, type TestServer } from '../../su
  * Each round builds a small tenant, fires a random mix of every kind of mutation at it at once,
  * waits for the relay and asks reconcile for the difference: it must be nothing.
  */
-const ROUNDS = Number(process.env.RACE_ROUNDS ?? 40);
+const ROUNDS = Number(process.env.RACE_ROUNDS ?? 30);
 const MUTATIONS_PER_ROUND = 14;
 // Refusals a race may legitimately produce; anything else (INTERNAL_SERVER_ERROR above all) fails.
 const EXPECTED_REFUSALS = new Set(['NOT_FOUND', 'CONFLICT', 'BAD_USER_INPUT', 'FORBIDDEN']);
