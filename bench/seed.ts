@@ -6,6 +6,7 @@ import { upsertUserFromIdentity } from '../src/users/user.repository.js';
 import { createDatabase } from '../src/infra/db/database.js';
 import { startEmbeddedPostgres } from '../src/infra/db/embedded-postgres.js';
 import { migrate } from '../src/infra/db/migrator.js';
+import { MIGRATIONS } from '../migrations/index.js';
 import { createLogger } from '../src/logger.js';
 import { newId } from '../src/shared/ids.js';
 import { nameKey } from '../src/shared/names.js';
@@ -70,7 +71,7 @@ export async function seedTenant(dataDir: string, postgresPort: number, shape: T
   try {
     const pool = database.pools[0];
     if (!pool) throw new Error('no database pool');
-    await migrate(pool);
+    await migrate(pool, MIGRATIONS);
     // No relay runs while seeding: the service's start-up rebuilds SpiceDB from these tables.
     const services = createServices({ db: database.db, outbox: outboxPort(), logger, settings: serviceSettings(loadConfig({})) });
     const boot = await bootstrap(services, { tenantName: 'default', adminUsername: 'bootstrap-admin' }, logger);

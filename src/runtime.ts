@@ -10,6 +10,7 @@ import type { Config } from './config.js';
 import { createDatabase, type DatabaseHandles } from './infra/db/database.js';
 import { EMBEDDED_DATABASE, startEmbeddedPostgres, type EmbeddedPostgresHandle } from './infra/db/embedded-postgres.js';
 import { migrate } from './infra/db/migrator.js';
+import { MIGRATIONS } from '../migrations/index.js';
 import { connectRemoteSpiceDb, readSchemaFile, startEmbeddedSpiceDbProcess } from './infra/spicedb/connect.js';
 import type { EmbeddedSpiceDbProcess } from './infra/spicedb/embedded/embedded-process.js';
 import type { SpiceDb } from './infra/spicedb/spicedb.js';
@@ -62,7 +63,7 @@ export async function startRuntime(config: Config, logger: Logger, overrides: Ru
   const database = createDatabase(databaseUrl, config.DATABASE_READ_URL, config.DATABASE_POOL_MAX, logger);
   const primaryPool = database.pools[0];
   if (!primaryPool) throw new Error('no database pool');
-  const applied = await migrate(primaryPool, { logger });
+  const applied = await migrate(primaryPool, MIGRATIONS, { logger });
   if (applied.length > 0) logger.info({ event: 'migrations_applied', migrations: applied }, 'migrations applied');
 
   const schema = await readSchemaFile();

@@ -3,6 +3,7 @@ import pg from 'pg';
 import { ulid } from 'ulid';
 import { createDatabase, type DatabaseHandles } from '../../src/infra/db/database.js';
 import { migrate } from '../../src/infra/db/migrator.js';
+import { MIGRATIONS } from '../../migrations/index.js';
 
 export interface TestDatabase extends DatabaseHandles {
   url: string;
@@ -32,7 +33,7 @@ export async function createTestDatabase(options: { migrateTo?: string } = {}): 
   const handles = createDatabase(url, undefined, 10);
   const pool = handles.pools[0];
   if (!pool) throw new Error('no pool');
-  await migrate(pool, options.migrateTo === undefined ? {} : { target: options.migrateTo });
+  await migrate(pool, MIGRATIONS, options.migrateTo === undefined ? {} : { target: options.migrateTo });
   return {
     ...handles,
     url,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { disambiguateName, storedNameForm } from '../../src/infra/db/name-collisions.js';
+import { disambiguateName, storedNameForm } from '../../migrations/0002_name_keys.js';
 import { BadInputError } from '../../src/shared/errors.js';
 import { MAX_NAME_LENGTH, nameFilterKey, nameKey, validateName } from '../../src/shared/names.js';
 import { decodeCursor, encodeCursor } from '../../src/shared/pagination.js';

@@ -1,12 +1,8 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type pg from 'pg';
 import { ADVISORY_LOCKS } from './advisory-locks.js';
 import { createLogger, type Logger } from '../../logger.js';
-import { CODE_MIGRATIONS } from './code-migrations.js';
-
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../../migrations/', import.meta.url));
 
 /**
  * A migration that needs application code, e.g. to compute values PostgreSQL cannot (name keys).
@@ -18,9 +14,18 @@ export interface CodeMigration {
   up(client: pg.ClientBase, logger: Logger): Promise<void>;
 }
 
+/**
+ * Every migration of a database: the SQL files of `dir` and the code migrations, handed to the
+ * migrator by whoever runs it (migrations/index.ts is the service's), never imported by it.
+ */
+export interface MigrationSet {
+  dir: string;
+  code: readonly CodeMigration[];
+  /** Names released before numbers were checked that share a number with each other; no other may. */
+  sharedNumbers: readonly string[];
+}
+
 export interface MigrateOptions {
-  dir?: string;
-  code?: readonly CodeMigration[];
   logger?: Logger;
   /** Stops after the migration of this name (for tests that need an older schema). */
   target?: string;
@@ -32,12 +37,12 @@ interface Step {
 }
 
 /**
- * Applies migrations/*.sql and the code migrations in name order, each in its own transaction.
- * An advisory lock makes concurrent starts of several processes safe: the second waits, then finds nothing to do.
+ * Applies the set's migrations in name order, each in its own transaction. An advisory lock makes
+ * concurrent starts of several processes safe: the second waits, then finds nothing to do.
  */
-export async function migrate(pool: pg.Pool, options: MigrateOptions = {}): Promise<string[]> {
+export async function migrate(pool: pg.Pool, migrations: MigrationSet, options: MigrateOptions = {}): Promise<string[]> {
   const logger = options.logger ?? createLogger('silent');
-  const steps = await loadSteps(options.dir ?? MIGRATIONS_DIR, options.code ?? CODE_MIGRATIONS, logger);
+  const steps = await loadSteps(migrations, logger);
   const last = options.target === undefined ? steps.length : steps.findIndex((s) => s.name === options.target) + 1;
   if (last === 0) throw new Error(`Unknown migration ${options.target}`);
   const client = await pool.connect();
@@ -68,7 +73,8 @@ export async function migrate(pool: pg.Pool, options: MigrateOptions = {}): Prom
   return applied;
 }
 
-async function loadSteps(dir: string, code: readonly CodeMigration[], logger: Logger): Promise<Step[]> {
+async function loadSteps(migrations: MigrationSet, logger: Logger): Promise<Step[]> {
+  const { dir, code } = migrations;
   const files = (await readdir(dir)).filter((f) => f.endsWith('.sql'));
   const steps: Step[] = [
     ...files.map((file) => ({
@@ -82,8 +88,31 @@ async function loadSteps(dir: string, code: readonly CodeMigration[], logger: Lo
       run: (client: pg.ClientBase) => migration.up(client, logger.child({ migration: migration.name })),
     })),
   ];
-  const names = steps.map((s) => s.name);
-  const duplicate = names.find((name, i) => names.indexOf(name) !== i);
-  if (duplicate) throw new Error(`Two migrations are named ${duplicate}`);
+  checkNumbering(
+    steps.map((s) => s.name),
+    migrations.sharedNumbers,
+  );
   return steps.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+const NUMBERED = /^(\d{4})_[a-z0-9_]+(\.sql)?$/;
+
+/**
+ * Every migration is named `NNNN_words` (`.sql` for files) and takes a number of its own: the next
+ * one of either kind takes the next free number. Two with one number would run in an order only
+ * their names decide; a deployment that applied one of them first cannot tell. Throws otherwise.
+ */
+export function checkNumbering(names: readonly string[], sharedNumbers: readonly string[]): void {
+  const byNumber = new Map<string, string[]>();
+  for (const name of names) {
+    const number = NUMBERED.exec(name)?.[1];
+    if (!number) throw new Error(`Migration ${name} is not named NNNN_words (lower case, digits and _)`);
+    byNumber.set(number, [...(byNumber.get(number) ?? []), name]);
+  }
+  const shared = new Set(sharedNumbers);
+  for (const [number, sharing] of byNumber) {
+    if (sharing.length > 1 && !sharing.every((name) => shared.has(name))) {
+      throw new Error(`Two migrations are numbered ${number} (${sharing.sort().join(', ')}): give the newer one the next free number`);
+    }
+  }
 }

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MIGRATIONS } from '../../../migrations/index.js';
 import { migrate } from '../../../src/infra/db/migrator.js';
 import type { SpiceDb } from '../../../src/infra/spicedb/spicedb.js';
 import { reconcileSpiceDb } from '../../../src/relationships/reconcile.js';
@@ -61,7 +62,7 @@ describe('migration 0006: root grants written with the tenant admin role', () =>
   it('removes exactly the creation-time grants, with outbox events that take them out of SpiceDB', async () => {
     expect(await spiceDbTuples(spicedb)).toContain('workspace:R1#admin@user:creator');
     const { logger, lines } = captureLogs('info');
-    expect(await migrate(database.pool, { logger })).toContain('0006_creator_root_grants');
+    expect(await migrate(database.pool, MIGRATIONS, { logger })).toContain('0006_creator_root_grants');
 
     expect(await rootGrants(database)).toEqual(['R1:later:admin', 'R2:regranted:admin']);
     const events = await database.pool.query<{ event_type: string; payload: { workspaceId: string; subject: { id: string } } }>(

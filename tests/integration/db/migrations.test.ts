@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MIGRATIONS } from '../../../migrations/index.js';
 import { migrate } from '../../../src/infra/db/migrator.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 
@@ -10,7 +11,7 @@ describe('migrations', () => {
   afterAll(async () => database.drop());
 
   it('records every migration once and is a no-op when run again, also concurrently', async () => {
-    const again = await Promise.all([migrate(database.pool), migrate(database.pool)]);
+    const again = await Promise.all([migrate(database.pool, MIGRATIONS), migrate(database.pool, MIGRATIONS)]);
     expect(again).toEqual([[], []]);
     const rows = await database.pool.query<{ name: string }>('SELECT name FROM schema_migrations ORDER BY name');
     expect(rows.rows.map((r) => r.name)).toContain('0001_init.sql');

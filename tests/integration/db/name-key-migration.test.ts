@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MIGRATIONS } from '../../../migrations/index.js';
 import { migrate } from '../../../src/infra/db/migrator.js';
 import { nameKey } from '../../../src/shared/names.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
@@ -112,7 +113,7 @@ describe('migration 0002_name_keys on a database with names that now collide', (
       );
     }
     before = await rows('old');
-    applied = await migrate(database.pool, { logger: logs.logger });
+    applied = await migrate(database.pool, MIGRATIONS, { logger: logs.logger });
   });
   afterAll(async () => database.drop());
 

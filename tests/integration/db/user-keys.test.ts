@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MIGRATIONS } from '../../../migrations/index.js';
 import { migrate } from '../../../src/infra/db/migrator.js';
 import { upsertUserFromIdentity } from '../../../src/users/user.repository.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
@@ -15,7 +16,7 @@ describe('user keys (migration 0004 and provisioning)', () => {
          ('U1', 'i', 'u1', 'Łukasz', 'Łukasz Straße', 'Lukasz@Example.COM'),
          ('U2', 'i', 'u2', 'ｂｏｂ', NULL, NULL)`,
     );
-    await migrate(database.pool);
+    await migrate(database.pool, MIGRATIONS);
   });
   afterAll(async () => database.drop());
 

@@ -1,6 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADVISORY_LOCKS } from '../../../src/infra/db/advisory-locks.js';
+import { MIGRATIONS } from '../../../migrations/index.js';
 import { migrate } from '../../../src/infra/db/migrator.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 
@@ -32,7 +33,7 @@ describe('workspace ancestry', () => {
     await q(`INSERT INTO tenants (id, name, name_key) VALUES ('T1', 'one', 'one'), ('T2', 'two', 'two')`);
     for (const [id, parent, depth] of [['R', null, 0], ['A', 'R', 1], ['B', 'R', 1], ['A1', 'A', 2], ['A11', 'A1', 3], ['B1', 'B', 2]] as const) await add(id, parent, depth);
     await add('S', null, 0, 'T2');
-    await migrate(database.pool);
+    await migrate(database.pool, MIGRATIONS);
   });
   afterAll(async () => database.drop());
 

@@ -1,8 +1,7 @@
 import type pg from 'pg';
-import type { Logger } from '../../logger.js';
-import { nameKey } from '../../shared/names.js';
-import { disambiguateName, storedNameForm } from './name-collisions.js';
-import type { CodeMigration } from './migrator.js';
+import type { CodeMigration } from '../src/infra/db/migrator.js';
+import type { Logger } from '../src/logger.js';
+import { MAX_NAME_LENGTH, nameKey } from '../src/shared/names.js';
 
 /** A table whose names are unique within a scope, and the unique index that says so. */
 interface NamedTable {
@@ -27,7 +26,7 @@ const BATCH = 1000;
  * Moves name uniqueness from PostgreSQL's lower(name), which folds only ASCII under the "C" locale,
  * to `name_key` (src/shared/name-key.ts), computed here because no server function computes it.
  * One transaction: add the column, store every row's NFC name and key, resolve rows whose names
- * now collide, then enforce the key with the old indexes' names (pg-errors.ts maps them).
+ * now collide, then enforce the key with the old indexes' names (src/infra/db/pg-errors.ts maps them).
  *
  * Collisions ("École" and "école" were siblings): the oldest row (created_at, then id) keeps its
  * name; each later one gets the first free " (n)" suffix and a warning in the log. No row is
@@ -105,4 +104,24 @@ async function resolveCollisions(client: pg.ClientBase, t: NamedTable, logger: L
       );
     }
   }
+}
+
+/**
+ * A name for a row whose name now equals a sibling's (same key): the name with the smallest " (n)",
+ * n ≥ 2, whose key nobody in its scope holds. The name is shortened (by code points) when the
+ * suffix would make it longer than a name may be.
+ */
+export function disambiguateName(name: string, takenKeys: ReadonlySet<string>): string {
+  const chars = [...name];
+  for (let n = 2; ; n++) {
+    const suffix = ` (${n})`;
+    const candidate = `${chars.slice(0, MAX_NAME_LENGTH - suffix.length).join('').trimEnd()}${suffix}`;
+    if (!takenKeys.has(nameKey(candidate))) return candidate;
+  }
+}
+
+/** Existing names become NFC like new ones, unless that would make one longer than a name may be. */
+export function storedNameForm(name: string): string {
+  const nfc = name.normalize('NFC');
+  return [...nfc].length <= MAX_NAME_LENGTH ? nfc : name;
 }

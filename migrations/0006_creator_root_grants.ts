@@ -1,7 +1,7 @@
-import type { DomainEvent } from '../../events/domain-events.js';
-import { outboxRow } from '../../outbox/outbox.repository.js';
-import { ADVISORY_LOCKS } from './advisory-locks.js';
-import type { CodeMigration } from './migrator.js';
+import type { DomainEvent } from '../src/events/domain-events.js';
+import { ADVISORY_LOCKS } from '../src/infra/db/advisory-locks.js';
+import type { CodeMigration } from '../src/infra/db/migrator.js';
+import { outboxRow } from '../src/outbox/outbox.repository.js';
 
 /**
  * Removes the direct ADMIN grant on the root workspace that creating a tenant, and the bootstrap,

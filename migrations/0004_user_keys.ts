@@ -1,11 +1,11 @@
-import { userKeys } from '../../users/user-keys.js';
-import type { CodeMigration } from './migrator.js';
+import type { CodeMigration } from '../src/infra/db/migrator.js';
+import { userKeys } from '../src/users/user-keys.js';
 
 const BATCH = 1000;
 
 /**
  * Gives every user the keys that searching and ordering people compare (src/users/user-keys.ts):
- * `username_key`, `name_key` and `email_key`, folded like names (name-key.ts) because PostgreSQL's
+ * `username_key`, `name_key` and `email_key`, folded like names (src/shared/name-key.ts) because PostgreSQL's
  * lower() follows the server's locale. Provisioning writes them from now on; this fills existing
  * rows in batches. Stop older versions before it runs: they would insert users without keys.
  */
