@@ -1,7 +1,9 @@
 import { daysFromNow } from '../src/api-keys/api-key.js';
 import type pg from 'pg';
 import { bootstrap } from '../src/bootstrap/bootstrap.js';
-import { addTenantMember, addWorkspaceMember } from '../src/memberships/membership.repository.js';
+import { systemActor } from '../src/events/actor.js';
+import { insertTenantMember } from '../src/tenants/tenant-member.repository.js';
+import { insertGrant } from '../src/workspaces/workspace-member.repository.js';
 import { upsertUserFromIdentity } from '../src/users/user.repository.js';
 import { createDatabase } from '../src/infra/db/database.js';
 import { startEmbeddedPostgres } from '../src/infra/db/embedded-postgres.js';
@@ -95,13 +97,13 @@ export async function seedTenant(dataDir: string, postgresPort: number, shape: T
     const memberWith = (username: string, workspaceId: string, role: 'member' | 'admin') =>
       services.uow.run(async (tx) => {
         const user = await upsertUserFromIdentity(tx.trx, { issuer: 'https://bench.local', subject: username, username, name: null, email: null });
-        await addTenantMember(tx.trx, boot.tenantId, user.id, 'member');
+        await insertTenantMember(tx.trx, boot.tenantId, user.id, 'member');
         tx.emit({ type: 'TenantMemberAdded', tenantId: boot.tenantId, userId: user.id, role: 'member' });
         const subject = { type: 'user' as const, id: user.id };
-        await addWorkspaceMember(tx.trx, workspaceId, subject, role);
+        await insertGrant(tx.trx, workspaceId, subject, role);
         tx.emit({ type: 'WorkspaceMemberAdded', tenantId: boot.tenantId, workspaceId, subject, role });
         return (await services.apiKeys.issue(tx, { tenantId: boot.tenantId, ownerUserId: user.id, name: username, expiresAt: daysFromNow(30) })).secret;
-      });
+      }, { by: { actor: systemActor('bench-seed') } });
     const { value: memberKey } = await memberWith('bench-member', grant.id, 'member');
     const listerGrant = levels[1]?.at(-1);
     if (!listerGrant) throw new Error('the tree has no first level');

@@ -105,14 +105,14 @@ export async function revokeApiKeyRow(trx: Tx, id: string): Promise<ApiKey | nul
  * Revokes the user's active keys for a tenant (they are leaving it), so that re-adding them later
  * does not bring their keys back. Their relationships stay, as for any revoked key; returns the ids.
  */
-export async function revokeMemberApiKeys(trx: Tx, tenantId: string, ownerUserId: string): Promise<string[]> {
+export async function revokeMemberApiKeys(trx: Tx, tenantId: string, ownerUserId: string): Promise<{ id: string; prefix: string }[]> {
   const rows = await trx
     .updateTable('api_keys')
     .set({ revoked_at: sql<Date>`now()` })
     .where('tenant_id', '=', tenantId)
     .where('owner_user_id', '=', ownerUserId)
     .where('revoked_at', 'is', null)
-    .returning('id')
+    .returning(['id', 'prefix'])
     .execute();
-  return rows.map((r) => r.id);
+  return rows.map((r) => ({ id: r.id, prefix: r.prefix }));
 }

@@ -1,15 +1,14 @@
 import { authorize, viewable } from '../authz/access.js';
+import { apiKeyResource, tenantResource } from '../authz/permissions.js';
+import type { Committed, Transaction, UnitOfWork } from '../changes/unit-of-work.js';
 import type { Db } from '../infra/db/database.js';
-import type { Committed, Transaction, UnitOfWork } from '../infra/db/unit-of-work.js';
-import { ref } from '../infra/spicedb/relationships.js';
-import type { Logger } from '../logger.js';
-import { holdTenantMembership } from '../memberships/tenant-member.repository.js';
 import type { Caller } from '../request/caller.js';
 import { BadInputError, ConflictError, ForbiddenError, InternalError, NotFoundError } from '../shared/errors.js';
 import { newId, parseId } from '../shared/ids.js';
 import { requireId } from '../shared/input.js';
 import { validateName } from '../shared/names.js';
 import { pageRequest, toPage, type Page, type PageArgs, type Sorted } from '../shared/pagination.js';
+import { holdTenantMembership } from '../tenants/tenant-member.repository.js';
 import type { TenantService } from '../tenants/tenant.service.js';
 import type { Tenant } from '../tenants/tenant.js';
 import { userLoaders } from '../users/user.loaders.js';
@@ -36,12 +35,9 @@ export interface ApiKeyServiceDeps {
   db: Db;
   uow: UnitOfWork;
   tenants: TenantService;
-  logger: Logger;
 }
 
 type ListArgs = PageArgs & { includeInactive?: boolean | null };
-
-const apiKeyRef = (id: string) => ref('api_key', id);
 
 /** A leaked key must not mint its own successors, nor revoke the keys that could replace it. */
 function keysCannotManageKeys(caller: Caller): void {
@@ -70,7 +66,7 @@ export class ApiKeyService {
   /** The caller's own keys in the tenant; a tenant admin's list holds every member's keys. */
   async listForTenant(caller: Caller, tenantId: string, args: ListArgs): Promise<Page<Sorted<ApiKey>>> {
     const page = pageRequest(args.first, args.after);
-    const admin = await this.deps.tenants.can(caller, tenantId, 'administrate');
+    const admin = await caller.permissions.can(tenantResource(tenantId), 'administrate');
     const ownerUserId = admin ? undefined : caller.principal.userId;
     return this.list(caller, { tenantIds: [tenantId], ownerUserId, activeOnly: !args.includeInactive }, page);
   }
@@ -111,21 +107,18 @@ export class ApiKeyService {
     }
     if (!(await this.deps.tenants.find(caller, tenantId))) throw new NotFoundError('Tenant not found', { extensions: { field: 'tenantId' } });
     keysCannotManageKeys(caller);
-    if (!(await this.deps.tenants.can(caller, tenantId, 'create_api_key'))) {
+    if (!(await caller.permissions.can(tenantResource(tenantId), 'create_api_key'))) {
       throw new ForbiddenError('You may not create API keys in this tenant', { reason: 'MISSING_CREATE_API_KEY_PERMISSION' });
     }
     const ownerUserId = caller.principal.userId;
-    const committed = await this.deps.uow.run(
+    return this.deps.uow.run(
       async (tx) => {
         // Held until commit: a removal of the owner running meanwhile waits, then revokes this key too.
         if (!(await holdTenantMembership(tx.trx, tenantId, ownerUserId))) throw new NotFoundError('Tenant not found', { extensions: { field: 'tenantId' } });
         return this.issue(tx, { tenantId, ownerUserId, name, expiresAt: daysFromNow(days) });
       },
-      { for: caller, tenant: { id: tenantId, lock: 'write' } },
+      { by: caller, tenant: { id: tenantId, lock: 'write' } },
     );
-    const { apiKey } = committed.value;
-    this.deps.logger.info({ event: 'api_key_created', apiKeyId: apiKey.id, prefix: apiKey.prefix, tenantId, principalId: ownerUserId }, 'API key created');
-    return committed;
   }
 
   async revoke(caller: Caller, input: { id: string }): Promise<Committed<ApiKey>> {
@@ -134,20 +127,16 @@ export class ApiKeyService {
     const key = await this.visible(caller, id, current);
     if (!key) throw new NotFoundError('API key not found');
     keysCannotManageKeys(caller);
-    await authorize(caller, apiKeyRef(id), Promise.resolve(key), 'revoke', 'API key');
-    const committed = await this.deps.uow.run(
-      async ({ trx }) => {
+    await authorize(caller, 'api_key', id, Promise.resolve(key), 'revoke', 'API key');
+    return this.deps.uow.run(
+      async ({ trx, emit }) => {
         const revoked = await revokeApiKeyRow(trx, id);
         if (!revoked) throw new ConflictError('The API key is already revoked', { reason: 'ALREADY_REVOKED' });
+        emit({ type: 'ApiKeyRevoked', tenantId: revoked.tenantId, apiKeyId: id, ownerUserId: revoked.ownerUserId, prefix: revoked.prefix });
         return revoked;
       },
-      { for: caller, tenant: { id: key.tenantId, lock: 'write' } },
+      { by: caller, tenant: { id: key.tenantId, lock: 'write' } },
     );
-    this.deps.logger.info(
-      { event: 'api_key_revoked', apiKeyId: id, prefix: key.prefix, tenantId: key.tenantId, ownerUserId: key.ownerUserId, principalId: caller.principal.userId },
-      'API key revoked',
-    );
-    return committed;
   }
 
   /**
@@ -175,7 +164,7 @@ export class ApiKeyService {
   }
 
   private async visible(caller: Caller, id: string, row: Promise<ApiKey | null>): Promise<ApiKey | null> {
-    const key = await viewable(caller, apiKeyRef(id), row);
+    const key = await viewable(caller, 'api_key', id, row);
     return key && (await this.deps.tenants.find(caller, key.tenantId)) ? key : null;
   }
 
@@ -183,7 +172,7 @@ export class ApiKeyService {
     const found = await listApiKeys(await caller.reads(), filter, page);
     caller.budget.spend(found.length);
     // Listed keys are keys the caller may view (their own, or an admin's tenant): say so to later checks.
-    for (const { node } of found) caller.authz.prime(apiKeyRef(node.id), 'view', true);
+    for (const { node } of found) caller.permissions.prime(apiKeyResource(node), 'view', true);
     return toPage(
       found.map((item) => ({ ...item, sortKey: item.node.id })),
       page.first,

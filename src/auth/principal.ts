@@ -1,6 +1,7 @@
 /**
  * Who is calling. Users authenticate with an OIDC bearer token; API keys act as their owner,
- * confined to the key's tenant (`tenantScope`): anything outside it is treated as not found.
+ * confined to the key's tenant (`tenantScope`): anything outside it is treated as not found
+ * (src/authz/permission-door.ts applies it).
  */
 export interface Principal {
   userId: string;
@@ -8,8 +9,4 @@ export interface Principal {
   via: 'oidc' | 'api_key' | 'bootstrap';
   apiKeyId?: string;
   tenantScope?: string;
-}
-
-export function isInScope(principal: Principal, tenantId: string): boolean {
-  return principal.tenantScope === undefined || principal.tenantScope === tenantId;
 }

@@ -1,10 +1,9 @@
 import DataLoader from 'dataloader';
-import { ref, type ObjectRef, type SubjectRef } from '../infra/spicedb/relationships.js';
+import type { ObjectRef, SubjectRef } from '../infra/spicedb/relationships.js';
 import type { SpiceDb } from '../infra/spicedb/spicedb.js';
 import type { AnswerCache, AnswerGeneration } from './answer-cache.js';
 import type { Concealment } from './concealment.js';
-
-export type Permission = 'view' | 'edit' | 'manage' | 'create_child' | 'administrate' | 'create_api_key' | 'create_group' | 'revoke';
+import type { Permission } from './permissions.js';
 
 interface CheckKey {
   resource: ObjectRef;
@@ -28,7 +27,8 @@ export interface RequestAuthzDeps {
 }
 
 /**
- * One per request. Every `can()` made in the same tick becomes one CheckBulkPermissions call, so a
+ * One per request, behind the request's PermissionDoor (permission-door.ts), which is the only
+ * thing that asks it. Every `can()` made in the same tick becomes one CheckBulkPermissions call, so a
  * query walking d levels of the tree costs O(d) SpiceDB calls at most; questions asked before at
  * the same freshness token, by any request, cost none (answer-cache.ts).
  */
@@ -79,22 +79,19 @@ export class RequestAuthz {
     return this.checks.load({ resource, permission });
   }
 
-  /**
-   * `view` on a workspace of `tenantId`. schema.zed grants it to every admin of the workspace's
-   * tenant (`view = … + tenant->administrate`, a plain union: tests/unit/schema-zed.test.ts), so
-   * a true `administrate` on the tenant, asked once per freshness token, settles `view` on all of
-   * its workspaces without walking the tree in SpiceDB.
-   */
-  async canViewWorkspace(workspaceId: string, tenantId: string): Promise<boolean> {
-    if (this.inheritedView.has(workspaceId)) return true;
-    const resource = ref('workspace', workspaceId);
-    const tenant = ref('tenant', tenantId);
-    const admin = this.deps.answers.get(await this.deps.generation(), this.cacheKey({ resource: tenant, permission: 'administrate' }));
-    if (admin === false) return this.can(resource, 'view');
-    // Unknown yet: both questions in one bulk call.
-    const [isAdmin, canView] = await Promise.all([this.can(tenant, 'administrate'), admin ? true : this.can(resource, 'view')]);
-    if (isAdmin) this.prime(resource, 'view', true);
-    return isAdmin || canView;
+  /** Whether `workspaceId` is viewable by inheritance, recorded this request. */
+  inherits(workspaceId: string): boolean {
+    return this.inheritedView.has(workspaceId);
+  }
+
+  /** Resolves once the request's token is known (read once per request, again after a write). */
+  async settle(): Promise<void> {
+    await this.deps.generation();
+  }
+
+  /** The answer shared across requests at this request's token, if any request asked it: no SpiceDB call. */
+  async known(resource: ObjectRef, permission: Permission): Promise<boolean | undefined> {
+    return this.deps.answers.get(await this.deps.generation(), this.cacheKey({ resource, permission }));
   }
 
   private cacheKey(k: CheckKey): string {

@@ -1,8 +1,9 @@
 import { daysFromNow, MAX_EXPIRES_IN_DAYS } from '../api-keys/api-key.js';
+import { systemActor } from '../events/actor.js';
 import { ADVISORY_LOCKS } from '../infra/db/advisory-locks.js';
 import type { Logger } from '../logger.js';
-import { tenantHasAdmin } from '../memberships/membership.repository.js';
 import type { Services } from '../services.js';
+import { tenantHasAdmin } from '../tenants/tenant-member.repository.js';
 import { findTenantByName } from '../tenants/tenant.repository.js';
 import { upsertUserFromIdentity } from '../users/user.repository.js';
 import { findRootWorkspaces } from '../workspaces/workspace.repository.js';
@@ -36,10 +37,10 @@ export async function bootstrap(services: Services, options: BootstrapOptions, l
       let tenant = await findTenantByName(tx.trx, options.tenantName);
       let root = tenant ? (await findRootWorkspaces(tx.trx, [tenant.id])).get(tenant.id) : undefined;
       if (!tenant) {
-        ({ tenant, root } = await services.tenants.insertWithRoot(tx, { name: options.tenantName, adminUserId: null }));
+        ({ tenant, root } = await services.tenantCreation.insertWithRoot(tx, { name: options.tenantName, adminUserId: null }));
         created.tenant = created.rootWorkspace = true;
       } else if (!root) {
-        root = await services.tenants.insertRoot(tx, tenant.id);
+        root = await services.workspaces.insertRoot(tx, tenant.id);
         created.rootWorkspace = true;
       }
       let adminApiKey: string | undefined;
@@ -51,7 +52,7 @@ export async function bootstrap(services: Services, options: BootstrapOptions, l
           name: 'Bootstrap admin',
           email: null,
         });
-        await services.tenants.grantAdmin(tx, tenant.id, admin.id);
+        await services.tenantMembers.insertAdmin(tx, tenant.id, admin.id);
         // The longest lifetime there is: without OIDC this key is the only way in, and keys cannot mint keys.
         const issued = await services.apiKeys.issue(tx, { tenantId: tenant.id, ownerUserId: admin.id, name: 'bootstrap', expiresAt: daysFromNow(MAX_EXPIRES_IN_DAYS) });
         adminApiKey = issued.secret;
@@ -59,7 +60,7 @@ export async function bootstrap(services: Services, options: BootstrapOptions, l
       }
       return { tenantId: tenant.id, rootWorkspaceId: root.id, created, ...(adminApiKey ? { adminApiKey } : {}) };
     },
-    { lock: ADVISORY_LOCKS.bootstrap },
+    { by: { actor: systemActor('bootstrap') }, lock: ADVISORY_LOCKS.bootstrap },
   );
   const result = { ...committed.value, authorizationSynced: committed.authorizationSynced };
   logger.info({ event: 'bootstrap_completed', tenantId: result.tenantId, rootWorkspaceId: result.rootWorkspaceId, created: result.created }, 'bootstrap completed');

@@ -1,81 +1,45 @@
 import type { TupleUpdate } from '../infra/spicedb/relationships.js';
-import type { GroupRole } from '../groups/group.table.js';
-import type { TenantRole, WorkspaceRole } from '../memberships/membership.table.js';
-
-/** A subject that can hold a workspace role: a user, or every member of a group. */
-export type WorkspaceSubject = { type: 'user'; id: string } | { type: 'group'; id: string };
+import { apiKeyEvents } from './api-key-events.js';
+import type { AggregateRef, EventEntry } from './event-entry.js';
+import { groupEvents } from './group-events.js';
+import { outboxEvents } from './outbox-events.js';
+import { tenantEvents } from './tenant-events.js';
+import { workspaceEvents } from './workspace-events.js';
 
 /**
- * Domain events written to the outbox in the same transaction as the change they describe.
- * The relay turns each into relationship updates (src/relationships/event-relationships.ts); payloads are plain JSON.
+ * Every event type, by name: the vocabulary every change is recorded in. A change's events are
+ * written to the outbox in the same transaction as the change (src/changes/unit-of-work.ts), and
+ * the relay turns each into its relationship updates; payloads are plain JSON.
  */
-export type DomainEvent =
-  | { type: 'TenantCreated'; tenantId: string; name: string }
-  | { type: 'TenantDeleted'; tenantId: string; members: { userId: string; role: TenantRole }[] }
-  | { type: 'TenantMemberAdded'; tenantId: string; userId: string; role: TenantRole }
-  | { type: 'TenantMemberRemoved'; tenantId: string; userId: string; role: TenantRole }
-  /** One event, so SpiceDB drops the old role and gains the new one in one write: never neither, never both. */
-  | { type: 'TenantMemberRoleChanged'; tenantId: string; userId: string; role: TenantRole; previousRole: TenantRole }
-  | { type: 'WorkspaceCreated'; tenantId: string; workspaceId: string; parentId: string | null; name: string }
-  | { type: 'WorkspaceRenamed'; tenantId: string; workspaceId: string; name: string; previousName: string }
-  | {
-      type: 'WorkspaceDeleted';
-      tenantId: string;
-      workspaceId: string;
-      parentId: string | null;
-      members: { subject: WorkspaceSubject; role: WorkspaceRole }[];
-    }
-  | { type: 'WorkspaceMemberAdded'; tenantId: string; workspaceId: string; subject: WorkspaceSubject; role: WorkspaceRole }
-  | { type: 'WorkspaceMemberRemoved'; tenantId: string; workspaceId: string; subject: WorkspaceSubject; role: WorkspaceRole }
-  | {
-      type: 'WorkspaceMemberRoleChanged';
-      tenantId: string;
-      workspaceId: string;
-      subject: WorkspaceSubject;
-      role: WorkspaceRole;
-      previousRole: WorkspaceRole;
-    }
-  | { type: 'GroupCreated'; tenantId: string; groupId: string; name: string }
-  | { type: 'GroupRenamed'; tenantId: string; groupId: string; name: string; previousName: string }
-  /** Its workspace grants are removed by WorkspaceMemberRemoved events before it. */
-  | { type: 'GroupDeleted'; tenantId: string; groupId: string; members: { userId: string; role: GroupRole }[] }
-  | { type: 'GroupMemberAdded'; tenantId: string; groupId: string; userId: string; role: GroupRole }
-  | { type: 'GroupMemberRemoved'; tenantId: string; groupId: string; userId: string; role: GroupRole }
-  | { type: 'GroupMemberRoleChanged'; tenantId: string; groupId: string; userId: string; role: GroupRole; previousRole: GroupRole }
-  | { type: 'ApiKeyCreated'; tenantId: string; apiKeyId: string; ownerUserId: string }
-  | { type: 'ApiKeyDeleted'; tenantId: string; apiKeyId: string; ownerUserId: string }
-  /** Written only by replay.ts: what is left of a parked event's updates, re-appended at the tail. */
-  | { type: 'ReplayOfParked'; tenantId: string | null; replayOf: string; updates: TupleUpdate[] };
+export const EVENTS = { ...tenantEvents, ...workspaceEvents, ...groupEvents, ...apiKeyEvents, ...outboxEvents };
 
-export type DomainEventType = DomainEvent['type'];
+type Registry = typeof EVENTS;
+type PayloadOf<T> = T extends EventEntry<infer E> ? E : never;
 
-/** Which aggregate an event belongs to; stored beside the payload for operators and replay. */
-export function aggregateOf(event: DomainEvent): { type: string; id: string } {
-  switch (event.type) {
-    case 'TenantCreated':
-    case 'TenantDeleted':
-    case 'TenantMemberAdded':
-    case 'TenantMemberRemoved':
-    case 'TenantMemberRoleChanged':
-      return { type: 'tenant', id: event.tenantId };
-    case 'WorkspaceCreated':
-    case 'WorkspaceRenamed':
-    case 'WorkspaceDeleted':
-    case 'WorkspaceMemberAdded':
-    case 'WorkspaceMemberRemoved':
-    case 'WorkspaceMemberRoleChanged':
-      return { type: 'workspace', id: event.workspaceId };
-    case 'GroupCreated':
-    case 'GroupRenamed':
-    case 'GroupDeleted':
-    case 'GroupMemberAdded':
-    case 'GroupMemberRemoved':
-    case 'GroupMemberRoleChanged':
-      return { type: 'group', id: event.groupId };
-    case 'ApiKeyCreated':
-    case 'ApiKeyDeleted':
-      return { type: 'api_key', id: event.apiKeyId };
-    case 'ReplayOfParked':
-      return { type: 'outbox', id: event.replayOf };
-  }
+export type DomainEventType = keyof Registry;
+export type DomainEvent = { [K in DomainEventType]: { type: K } & PayloadOf<Registry[K]> }[DomainEventType];
+export type EventOf<K extends DomainEventType> = Extract<DomainEvent, { type: K }>;
+
+export function isEventType(type: string): type is DomainEventType {
+  return Object.hasOwn(EVENTS, type);
+}
+
+/** The entry of an event (the compiler cannot relate a union's member to its key, hence the one cast). */
+export function entryOf(event: DomainEvent): EventEntry<DomainEvent> {
+  return EVENTS[event.type] as EventEntry<never> as EventEntry<DomainEvent>;
+}
+
+export function aggregateOf(event: DomainEvent): AggregateRef {
+  return entryOf(event).aggregate(event);
+}
+
+/** Whether the event goes to the outbox: every event but those only PostgreSQL reflects. */
+export function isSynced(event: DomainEvent): boolean {
+  return entryOf(event).relationships !== 'postgresql-only';
+}
+
+/** Pure: the SpiceDB updates that make the index agree with the fact an event records. */
+export function relationshipsOf(event: DomainEvent): TupleUpdate[] {
+  const relationships = entryOf(event).relationships;
+  return relationships === 'postgresql-only' ? [] : relationships(event);
 }

@@ -43,7 +43,7 @@ export function createContextFactory(deps: ContextDeps): (request: FastifyReques
       }
       const { principal, freshness } = authenticated;
       if (record) record.principal = { userId: principal.userId, via: principal.via };
-      caller = new Caller(principal, new RequestFreshness(deps.db, deps.readDb, freshness), deps.spicedb, shared, new RowBudget(deps.maxRows));
+      caller = new Caller(principal, new RequestFreshness(deps.db, deps.readDb, freshness), deps.spicedb, shared, new RowBudget(deps.maxRows), request.id);
     }
     return { requestId: request.id, caller, services: deps.services, record };
   };

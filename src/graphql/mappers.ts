@@ -1,21 +1,19 @@
 import type { ApiKey } from '../api-keys/api-key.js';
+import type { Resource } from '../authz/permissions.js';
 import type { Group, GroupMember } from '../groups/group.js';
-import type { TenantMember, WorkspaceMember } from '../memberships/membership.js';
-import type { Tenant } from '../tenants/tenant.js';
+import type { Tenant, TenantMember } from '../tenants/tenant.js';
 import type { User } from '../users/user.js';
+import type { WorkspaceMember } from '../workspaces/workspace-member.js';
 import type { Workspace } from '../workspaces/workspace.js';
 import type { Connection } from './connection.js';
 
-/** What resolvers pass down for the types below; codegen.ts maps the schema types to these. */
-export interface TenantPermissionsParent {
-  tenantId: string;
-}
-export interface WorkspacePermissionsParent {
-  workspaceId: string;
-}
-export interface GroupPermissionsParent {
-  groupId: string;
-}
+/**
+ * What resolvers pass down for the types below; codegen.ts maps the schema types to these. A
+ * `…Permissions` parent is the resource the caller asks about (the permission door needs its tenant too).
+ */
+export type TenantPermissionsParent = Resource<'tenant'>;
+export type WorkspacePermissionsParent = Resource<'workspace'>;
+export type GroupPermissionsParent = Resource<'group'>;
 export type TenantConnectionParent = Connection<Tenant>;
 export type WorkspaceConnectionParent = Connection<Workspace>;
 export type ApiKeyConnectionParent = Connection<ApiKey>;

@@ -3,7 +3,7 @@ import type { Executor, Tx } from '../infra/db/database.js';
 import type { PageRequest, Sorted } from '../shared/pagination.js';
 import { joinedUser, USER_COLUMNS } from '../users/user-rows.js';
 import type { User } from '../users/user.js';
-import type { GroupRole } from './group.table.js';
+import type { GroupRole } from '../events/roles.js';
 import type { GroupMember } from './group.js';
 
 /** A member as listed: the membership, and the user row it was joined with (primes the user loader). */

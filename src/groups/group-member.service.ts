@@ -1,14 +1,13 @@
-import type { Committed, UnitOfWork } from '../infra/db/unit-of-work.js';
-import type { Logger } from '../logger.js';
-import { holdTenantMembership } from '../memberships/tenant-member.repository.js';
+import type { Committed, UnitOfWork } from '../changes/unit-of-work.js';
+import type { GroupRole } from '../events/roles.js';
 import type { Caller } from '../request/caller.js';
 import { BadInputError, ConflictError, NotFoundError } from '../shared/errors.js';
 import { requireId } from '../shared/input.js';
 import { pageRequest, toPage, type Page, type PageArgs } from '../shared/pagination.js';
+import { holdTenantMembership } from '../tenants/tenant-member.repository.js';
 import { userLoaders } from '../users/user.loaders.js';
 import { groupLoaders } from './group.loaders.js';
 import type { GroupService } from './group.service.js';
-import type { GroupRole } from './group.table.js';
 import {
   countGroupAdmins,
   deleteGroupMember,
@@ -23,7 +22,6 @@ import type { Group, GroupMember } from './group.js';
 export interface GroupMemberServiceDeps {
   uow: UnitOfWork;
   groups: GroupService;
-  logger: Logger;
 }
 
 interface MemberInput {
@@ -55,7 +53,7 @@ export class GroupMemberService {
   async add(caller: Caller, input: MemberInput & { role: GroupRole }): Promise<Committed<{ member: GroupMember; group: Group }>> {
     const { groupId, userId } = this.ids(input);
     const target = await this.deps.groups.authorize(caller, groupId, 'manage');
-    const committed = await this.deps.uow.run(
+    return this.deps.uow.run(
       async ({ trx, emit }) => {
         const group = await this.lock(trx, groupId);
         if (!(await holdTenantMembership(trx, group.tenantId, userId))) {
@@ -66,17 +64,14 @@ export class GroupMemberService {
         emit({ type: 'GroupMemberAdded', tenantId: group.tenantId, groupId, userId, role: input.role });
         return { member, group };
       },
-      { for: caller, tenant: { id: target.tenantId, lock: 'write' } },
+      { by: caller, tenant: { id: target.tenantId, lock: 'write' } },
     );
-    this.log('group_member_added', caller, { groupId, userId }, { role: input.role });
-    return committed;
   }
 
   async changeRole(caller: Caller, input: MemberInput & { role: GroupRole }): Promise<Committed<{ member: GroupMember; group: Group }>> {
     const { groupId, userId } = this.ids(input);
     const target = await this.deps.groups.authorize(caller, groupId, 'manage');
-    let previousRole: GroupRole | undefined;
-    const committed = await this.deps.uow.run(
+    return this.deps.uow.run(
       async ({ trx, emit }) => {
         const group = await this.lock(trx, groupId);
         const current = await lockGroupMember(trx, groupId, userId);
@@ -84,21 +79,18 @@ export class GroupMemberService {
         if (current.role === input.role) return { member: current, group };
         if (current.role === 'admin' && (await countGroupAdmins(trx, groupId)) <= 1) throw lastAdmin();
         const member = await updateGroupMemberRole(trx, groupId, userId, input.role);
-        previousRole = current.role;
         emit({ type: 'GroupMemberRoleChanged', tenantId: group.tenantId, groupId, userId, role: input.role, previousRole: current.role });
         return { member, group };
       },
-      { for: caller, tenant: { id: target.tenantId, lock: 'write' } },
+      { by: caller, tenant: { id: target.tenantId, lock: 'write' } },
     );
-    if (previousRole) this.log('group_member_role_changed', caller, { groupId, userId }, { role: input.role, previousRole });
-    return committed;
   }
 
   /** Needs `manage`; any member may leave a group (`view` on it). The last admin cannot leave. */
   async remove(caller: Caller, input: MemberInput): Promise<Committed<Group>> {
     const { groupId, userId } = this.ids(input);
     const target = await this.deps.groups.authorize(caller, groupId, userId === caller.principal.userId ? 'view' : 'manage');
-    const committed = await this.deps.uow.run(
+    return this.deps.uow.run(
       async ({ trx, emit }) => {
         const group = await this.lock(trx, groupId);
         const current = await lockGroupMember(trx, groupId, userId);
@@ -108,10 +100,8 @@ export class GroupMemberService {
         emit({ type: 'GroupMemberRemoved', tenantId: group.tenantId, groupId, userId, role: current.role });
         return group;
       },
-      { for: caller, tenant: { id: target.tenantId, lock: 'write' } },
+      { by: caller, tenant: { id: target.tenantId, lock: 'write' } },
     );
-    this.log('group_member_removed', caller, { groupId, userId });
-    return committed;
   }
 
   private ids(input: MemberInput): MemberInput {
@@ -122,9 +112,5 @@ export class GroupMemberService {
     const group = await lockGroupForMemberChange(trx, groupId);
     if (!group) throw new NotFoundError('Group not found');
     return group;
-  }
-
-  private log(event: string, caller: Caller, input: MemberInput, extra: Record<string, unknown> = {}): void {
-    this.deps.logger.info({ event, groupId: input.groupId, userId: input.userId, ...extra, principalId: caller.principal.userId }, event.replaceAll('_', ' '));
   }
 }

@@ -1,40 +1,37 @@
 import { viewable, authorize } from '../authz/access.js';
-import type { Permission } from '../authz/request-authz.js';
+import { groupResource, tenantResource, type PermissionOf } from '../authz/permissions.js';
+import type { Committed, UnitOfWork } from '../changes/unit-of-work.js';
 import type { Db } from '../infra/db/database.js';
-import type { Committed, UnitOfWork } from '../infra/db/unit-of-work.js';
-import { ref } from '../infra/spicedb/relationships.js';
-import type { Logger } from '../logger.js';
-import { holdTenantMembership } from '../memberships/tenant-member.repository.js';
-import { deleteGrants } from '../memberships/workspace-member.repository.js';
 import type { Caller } from '../request/caller.js';
 import { NotFoundError } from '../shared/errors.js';
 import { newId, parseId } from '../shared/ids.js';
 import { requireId } from '../shared/input.js';
 import { nameFilterKey, validateName } from '../shared/names.js';
 import { pageRequest, toPage, type Page, type PageArgs, type Sorted } from '../shared/pagination.js';
+import { holdTenantMembership } from '../tenants/tenant-member.repository.js';
 import type { TenantService } from '../tenants/tenant.service.js';
 import type { Tenant } from '../tenants/tenant.js';
 import { groupLoaders } from './group.loaders.js';
-import { deleteGroupMembers, insertGroupMember } from './group-member.repository.js';
-import { deleteGroupRow, findGroupsByIds, insertGroup, listTenantGroupsPage, lockGroupForDeletion, renameGroupRow } from './group.repository.js';
+import { insertGroupMember } from './group-member.repository.js';
+import { findGroupsByIds, insertGroup, listTenantGroupsPage, renameGroupRow } from './group.repository.js';
 import type { Group } from './group.js';
 
 export interface GroupServiceDeps {
   db: Db;
   uow: UnitOfWork;
   tenants: TenantService;
-  logger: Logger;
 }
 
-const groupRef = (id: string) => ref('group', id);
-
-/** Groups: reads and writes, each opened by its access check (authz/access.ts). Members: group-member.service.ts. */
+/**
+ * Groups: reads and writes, each opened by its access check (authz/access.ts). Members:
+ * group-member.service.ts; deleting a group with its grants: src/lifecycle/group-deletion.ts.
+ */
 export class GroupService {
   constructor(private readonly deps: GroupServiceDeps) {}
 
   /** A group the caller may view (its members and tenant admins); null when missing or hidden. */
   find(caller: Caller, id: string): Promise<Group | null> {
-    return viewable(caller, groupRef(id), caller.state(groupLoaders).byId.load(id));
+    return viewable(caller, 'group', id, caller.state(groupLoaders).byId.load(id));
   }
 
   /**
@@ -56,13 +53,9 @@ export class GroupService {
     return id ? this.find(caller, id) : null;
   }
 
-  can(caller: Caller, groupId: string, permission: Permission): Promise<boolean> {
-    return caller.authz.can(groupRef(groupId), permission);
-  }
-
   /** The group, when the caller holds `permission` on it (read from the primary): NOT_FOUND when hidden, FORBIDDEN otherwise. */
-  authorize(caller: Caller, id: string, permission: Permission): Promise<Group> {
-    return authorize(caller, groupRef(id), findGroupsByIds(this.deps.db, [id]).then((found) => found.get(id)), permission, 'Group');
+  authorize(caller: Caller, id: string, permission: PermissionOf<'group'>): Promise<Group> {
+    return authorize(caller, 'group', id, findGroupsByIds(this.deps.db, [id]).then((found) => found.get(id)), permission, 'Group');
   }
 
   /** The group's tenant; like Workspace.tenant it needs `view` on the tenant (NOT_FOUND otherwise). */
@@ -80,13 +73,13 @@ export class GroupService {
   async listInTenant(caller: Caller, tenant: Tenant, args: PageArgs & { nameContains?: string | null }): Promise<Page<Sorted<Group>>> {
     const page = pageRequest(args.first, args.after);
     const nameKeyContains = nameFilterKey('nameContains', args.nameContains);
-    const [visible, administrate] = await Promise.all([this.deps.tenants.find(caller, tenant.id), this.deps.tenants.can(caller, tenant.id, 'administrate')]);
+    const [visible, administrate] = await Promise.all([this.deps.tenants.find(caller, tenant.id), caller.permissions.can(tenantResource(tenant.id), 'administrate')]);
     if (!visible) return { items: [], hasNextPage: false };
     const memberUserId = administrate ? undefined : caller.principal.userId;
     const found = await listTenantGroupsPage(await caller.reads(), { tenantId: tenant.id, nameKeyContains, memberUserId }, page);
     caller.budget.spend(found.length);
     // Listed as the caller's own groups: `group(id)` and nested fields need not ask SpiceDB again.
-    if (!administrate) for (const { node } of found) caller.authz.prime(groupRef(node.id), 'view', true);
+    if (!administrate) for (const { node } of found) caller.permissions.prime(groupResource(node), 'view', true);
     return toPage(found, page.first);
   }
 
@@ -96,7 +89,7 @@ export class GroupService {
     const name = validateName('name', input.name);
     await this.deps.tenants.authorize(caller, tenantId, 'create_group');
     const creatorId = caller.principal.userId;
-    const committed = await this.deps.uow.run(
+    return this.deps.uow.run(
       async ({ trx, emit }) => {
         // The creator may be leaving the tenant right now: the group must not outlive their membership.
         if (!(await holdTenantMembership(trx, tenantId, creatorId))) throw new NotFoundError('Tenant not found');
@@ -106,10 +99,8 @@ export class GroupService {
         emit({ type: 'GroupMemberAdded', tenantId, groupId: group.id, userId: creatorId, role: 'admin' });
         return group;
       },
-      { for: caller, tenant: { id: tenantId, lock: 'write' } },
+      { by: caller, tenant: { id: tenantId, lock: 'write' } },
     );
-    this.deps.logger.info({ event: 'group_created', groupId: committed.value.id, tenantId, principalId: creatorId }, 'group created');
-    return committed;
   }
 
   async rename(caller: Caller, input: { id: string; name: string }): Promise<Committed<Group>> {
@@ -117,40 +108,13 @@ export class GroupService {
     const name = validateName('name', input.name);
     const current = await this.authorize(caller, id, 'manage');
     if (current.name === name) return { value: current, authorizationSynced: true };
-    const committed = await this.deps.uow.run(
+    return this.deps.uow.run(
       async ({ trx, emit }) => {
         const renamed = await renameGroupRow(trx, id, name);
         emit({ type: 'GroupRenamed', tenantId: renamed.tenantId, groupId: id, name, previousName: current.name });
         return renamed;
       },
-      { for: caller, tenant: { id: current.tenantId, lock: 'write' } },
+      { by: caller, tenant: { id: current.tenantId, lock: 'write' } },
     );
-    this.deps.logger.info({ event: 'group_renamed', groupId: id, principalId: caller.principal.userId }, 'group renamed');
-    return committed;
-  }
-
-  /** Deletes the group, its memberships and its workspace grants (their relationships too). Needs `manage`. */
-  async delete(caller: Caller, input: { id: string }): Promise<Committed<string>> {
-    const id = requireId('id', input.id);
-    const target = await this.authorize(caller, id, 'manage');
-    let grants = 0;
-    const committed = await this.deps.uow.run(
-      async ({ trx, emit }) => {
-        // FOR UPDATE waits for grants being written to this group and keeps new ones out until commit.
-        const locked = await lockGroupForDeletion(trx, id);
-        if (!locked) throw new NotFoundError('Group not found');
-        // What the rows deleted say, not an earlier read: nothing is left to the cascade.
-        const held = await deleteGrants(trx, { groupId: id });
-        const members = (await deleteGroupMembers(trx, { groupId: id })).map((m) => ({ userId: m.userId, role: m.role }));
-        await deleteGroupRow(trx, id);
-        for (const g of held) emit({ type: 'WorkspaceMemberRemoved', tenantId: locked.tenantId, workspaceId: g.workspaceId, subject: g.subject, role: g.role });
-        emit({ type: 'GroupDeleted', tenantId: locked.tenantId, groupId: id, members });
-        grants = held.length;
-        return id;
-      },
-      { for: caller, tenant: { id: target.tenantId, lock: 'write' } },
-    );
-    this.deps.logger.info({ event: 'group_deleted', groupId: id, tenantId: target.tenantId, grants, principalId: caller.principal.userId }, 'group deleted');
-    return committed;
   }
 }

@@ -1,6 +1,5 @@
 import type { ColumnType, Selectable } from 'kysely';
-
-export type GroupRole = 'admin' | 'member';
+import type { GroupRole } from '../events/roles.js';
 
 export interface GroupTable {
   id: string;

@@ -1,4 +1,4 @@
-import type { GroupRole } from './group.table.js';
+import type { GroupRole } from '../events/roles.js';
 
 /** A named set of a tenant's members; a workspace role granted to it applies to each of them. */
 export interface Group {

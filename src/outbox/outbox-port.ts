@@ -1,4 +1,4 @@
-import type { OutboxPort } from '../infra/db/unit-of-work.js';
+import type { OutboxPort } from '../changes/unit-of-work.js';
 import type { ApplyWaiter } from './apply-waiter.js';
 import { appendEvents } from './outbox.repository.js';
 

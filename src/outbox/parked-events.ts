@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import type { Db, Executor } from '../infra/db/database.js';
 import { tupleKey, type TupleUpdate } from '../infra/spicedb/relationships.js';
-import { relationshipUpdates } from '../relationships/event-relationships.js';
+import { relationshipUpdates } from '../events/event-relationships.js';
 import type { DomainEvent } from '../events/domain-events.js';
 import { ADVISORY_LOCKS } from '../infra/db/advisory-locks.js';
 import { unsupersededUpdates } from './unsuperseded-updates.js';
@@ -50,7 +50,7 @@ export async function listParked(db: Db): Promise<ParkedEvent[]> {
  * Re-appends a parked event's still-relevant updates at the tail as a `ReplayOfParked` event and
  * marks the parked one `replayed`. Under the outbox append lock no event can commit in between, so
  * "later than the parked event" is complete and the new event's seq is after all of it: the replay
- * cannot reorder anything. See replay-filter.ts for which updates survive.
+ * cannot reorder anything. See unsuperseded-updates.ts for which updates survive.
  */
 export async function replayParked(db: Db, seq: string): Promise<ReplayResult> {
   const stored = await db.selectFrom('outbox').select(['event_type', 'payload']).where('seq', '=', seq).executeTakeFirst();

@@ -1,6 +1,6 @@
 import { tupleKey, type TupleUpdate } from '../infra/spicedb/relationships.js';
 import type { Logger } from '../logger.js';
-import { relationshipUpdates } from '../relationships/event-relationships.js';
+import { relationshipUpdates } from '../events/event-relationships.js';
 import { OUTBOX_PENDING_CHANNEL } from './outbox-channels.js';
 import { FailurePolicy, type Outcome } from './relay-failure.js';
 import { LeadershipLostError, RelayLeadership } from './relay-leader.js';

@@ -1,10 +1,10 @@
 /**
- * What each PostgreSQL fact means in SpiceDB: the relationships a row implies. The outbox relay
- * (event-relationships.ts) and the rebuild (desired-relationships.ts) both build on these, so they
- * cannot disagree about what a row means.
+ * What each PostgreSQL fact means in SpiceDB: the relationships a row implies. The events
+ * (src/events/*-events.ts, which the outbox relay applies) and the rebuild (desired-relationships.ts)
+ * both build on these, so they cannot disagree about what a row means.
  */
 import { ref, type SubjectRef, type Tuple } from '../infra/spicedb/relationships.js';
-import type { WorkspaceSubject } from '../events/domain-events.js';
+import type { WorkspaceSubject } from '../events/roles.js';
 
 const user = (id: string): SubjectRef => ({ type: 'user', id });
 

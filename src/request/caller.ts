@@ -1,7 +1,9 @@
 import type { Principal } from '../auth/principal.js';
 import type { AnswerCache } from '../authz/answer-cache.js';
 import type { Concealment } from '../authz/concealment.js';
+import { PermissionDoor } from '../authz/permission-door.js';
 import { RequestAuthz } from '../authz/request-authz.js';
+import type { UserActor } from '../events/actor.js';
 import type { Db } from '../infra/db/database.js';
 import type { SpiceDb } from '../infra/spicedb/spicedb.js';
 import type { RequestFreshness } from './request-freshness.js';
@@ -11,13 +13,15 @@ import type { RowBudget } from './row-budget.js';
 export type CallerState<T> = (caller: Caller) => T;
 
 /**
- * The authenticated caller of one request, as services see it: who they are, their permission
- * checks, where their reads go, and the per-request caches (loaders, answers) built for them.
- * The unit of work calls `wrote()` after committing for them, so nothing cached before a change is
- * served after it: a mutation cannot forget to refresh.
+ * The authenticated caller of one request, as services see it: who they are (the principal, and
+ * the actor their changes are recorded with), their permission checks (one door), where their
+ * reads go, and the per-request caches (loaders, answers) built for them. The unit of work calls
+ * `wrote()` after committing for them, so nothing cached before a change is served after it: a
+ * mutation cannot forget to refresh.
  */
 export class Caller {
-  readonly authz: RequestAuthz;
+  readonly permissions: PermissionDoor;
+  readonly actor: UserActor;
   private readonly states = new Map<CallerState<unknown>, unknown>();
 
   constructor(
@@ -27,14 +31,23 @@ export class Caller {
     shared: { concealment: Concealment; answers: AnswerCache },
     /** Rows this request may still load. */
     readonly budget: RowBudget,
+    requestId: string | null = null,
   ) {
-    this.authz = new RequestAuthz({
+    const authz = new RequestAuthz({
       spicedb,
       subject: { type: 'user', id: principal.userId },
       generation: () => freshness.generation(),
       answers: shared.answers,
       concealment: shared.concealment,
     });
+    this.permissions = new PermissionDoor(authz, principal);
+    this.actor = {
+      via: principal.via === 'api_key' ? 'api_key' : 'oidc',
+      userId: principal.userId,
+      username: principal.username,
+      apiKeyId: principal.apiKeyId ?? null,
+      requestId,
+    };
   }
 
   /** The database for this request's reads: the replica when it has caught up, else the primary. */
@@ -55,7 +68,7 @@ export class Caller {
   /** This request committed a change: later fields must see it, so drop what was cached before. */
   wrote(): void {
     this.freshness.wrote();
-    this.authz.forgetAnswers();
+    this.permissions.forgetAnswers();
     this.states.clear();
   }
 }

@@ -1,4 +1,5 @@
 import type { ColumnType, Selectable } from 'kysely';
+import type { TenantRole } from '../events/roles.js';
 
 export interface TenantTable {
   id: string;
@@ -9,3 +10,10 @@ export interface TenantTable {
   updated_at: ColumnType<Date, never, Date | string>;
 }
 export type TenantRow = Selectable<TenantTable>;
+
+export interface TenantMemberTable {
+  tenant_id: string;
+  user_id: string;
+  role: TenantRole;
+  created_at: ColumnType<Date, never, never>;
+}

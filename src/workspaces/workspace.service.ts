@@ -1,22 +1,18 @@
-import { isInScope } from '../auth/principal.js';
 import { authorize, viewable } from '../authz/access.js';
-import type { Permission } from '../authz/request-authz.js';
+import { tenantResource, workspaceResource, type PermissionOf } from '../authz/permissions.js';
+import type { Committed, Transaction, UnitOfWork } from '../changes/unit-of-work.js';
 import type { Db } from '../infra/db/database.js';
-import { ref } from '../infra/spicedb/relationships.js';
-import type { Committed, UnitOfWork } from '../infra/db/unit-of-work.js';
-import type { Logger } from '../logger.js';
-import { addWorkspaceMember } from '../memberships/membership.repository.js';
-import { deleteGrants } from '../memberships/workspace-member.repository.js';
-import { holdTenantMembership } from '../memberships/tenant-member.repository.js';
 import type { Caller } from '../request/caller.js';
 import { BadInputError, ConflictError, NotFoundError } from '../shared/errors.js';
 import { newId, parseId } from '../shared/ids.js';
 import { requireId } from '../shared/input.js';
 import { nameFilterKey, validateName } from '../shared/names.js';
 import { pageRequest, toPage, type Page, type PageArgs, type PageRequest, type Sorted } from '../shared/pagination.js';
+import { holdTenantMembership } from '../tenants/tenant-member.repository.js';
 import type { TenantService } from '../tenants/tenant.service.js';
 import type { Tenant } from '../tenants/tenant.js';
 import { listViewableTenantWorkspaces } from './viewable-workspaces.repository.js';
+import { deleteGrants, insertGrant } from './workspace-member.repository.js';
 import { workspaceLoaders } from './workspace.loaders.js';
 import { deleteWorkspaceRow, findWorkspacesByIds, hasChildren, holdParentWorkspace, insertWorkspace, listTenantWorkspaces, lockWorkspace, renameWorkspace } from './workspace.repository.js';
 import type { Workspace } from './workspace.js';
@@ -26,13 +22,9 @@ export interface WorkspaceServiceDeps {
   uow: UnitOfWork;
   tenants: TenantService;
   maxDepth: number;
-  logger: Logger;
+  /** The name of every tenant's root workspace when it is made (DEFAULT_WORKSPACE_NAME). */
+  rootName: string;
 }
-
-const workspaceRef = (id: string) => ref('workspace', id);
-
-/** `view` on a found workspace, settled by its tenant's `administrate` when true (request-authz.ts). */
-const viewWorkspace = (caller: Caller) => (w: Workspace) => caller.authz.canViewWorkspace(w.id, w.tenantId);
 
 export interface FindOptions {
   /** How many levels of `parent` the query asks for next: loaded with the row in one statement. */
@@ -68,7 +60,7 @@ export class WorkspaceService {
   find(caller: Caller, id: string, options: FindOptions = {}): Promise<Workspace | null> {
     const loaders = caller.state(workspaceLoaders);
     const row = options.parents ? loaders.lineage(id).then((l) => l?.workspace ?? null) : loaders.byId.load(id);
-    return viewable(caller, workspaceRef(id), row, viewWorkspace(caller));
+    return viewable(caller, 'workspace', id, row);
   }
 
   /** As `find`, for an id argument: a malformed one is BAD_USER_INPUT naming `field`. */
@@ -87,10 +79,6 @@ export class WorkspaceService {
     const workspace = await this.find(caller, id);
     if (!workspace) throw new NotFoundError('Workspace not found');
     return workspace;
-  }
-
-  can(caller: Caller, workspaceId: string, permission: Permission): Promise<boolean> {
-    return caller.authz.can(workspaceRef(workspaceId), permission);
   }
 
   /** The tenant's root, if the caller may view it. */
@@ -120,8 +108,8 @@ export class WorkspaceService {
   async children(caller: Caller, parent: Workspace, args: PageArgs, below: readonly PageArgs[] = []): Promise<Page<Sorted<Workspace>>> {
     const page = pageRequest(args.first, args.after);
     const rows = toPage(await caller.state(workspaceLoaders).childrenOf(parent, page, validPages(below)), page.first);
-    if (!(await caller.authz.canViewWorkspace(parent.id, parent.tenantId))) return { items: [], hasNextPage: rows.hasNextPage };
-    caller.authz.inheritView(rows.items.map((row) => row.node.id));
+    if (!(await caller.permissions.view(workspaceResource(parent)))) return { items: [], hasNextPage: rows.hasNextPage };
+    caller.permissions.inheritView(rows.items.map((row) => row.node.id));
     return rows;
   }
 
@@ -134,7 +122,7 @@ export class WorkspaceService {
   async parent(caller: Caller, workspace: Workspace, levels: number): Promise<Workspace | null> {
     if (!workspace.parentId) return null;
     const chain = await caller.state(workspaceLoaders).ancestorsOf(workspace.id);
-    await Promise.all(chain.slice(0, levels).map((a) => caller.authz.canViewWorkspace(a.id, a.tenantId)));
+    await Promise.all(chain.slice(0, levels).map((a) => caller.permissions.view(workspaceResource(a))));
     return this.find(caller, workspace.parentId);
   }
 
@@ -150,11 +138,9 @@ export class WorkspaceService {
     const page = pageRequest(args.first, args.after);
     const nameKeyContains = nameFilterKey('nameContains', args.nameContains);
     const notFound = (): NotFoundError => new NotFoundError('Tenant not found', { extensions: { field: 'tenantId' } });
-    // Both questions in one bulk call (and answered from the cache once asked at this token).
-    const inScope = isInScope(caller.principal, tenantId);
-    const [administrate, view] = inScope
-      ? await Promise.all([this.deps.tenants.can(caller, tenantId, 'administrate'), this.deps.tenants.can(caller, tenantId, 'view')])
-      : [false, false];
+    // Both questions in one bulk call (and answered from the cache once asked at this token); none outside an API key's tenant.
+    const tenant = tenantResource(tenantId);
+    const [administrate, view] = await Promise.all([caller.permissions.can(tenant, 'administrate'), caller.permissions.can(tenant, 'view')]);
     // Hidden, missing and out of scope look alike, in content and timing: find() decides and conceals.
     if (!view && !(await this.deps.tenants.find(caller, tenantId))) throw notFound();
     const reads = await caller.reads();
@@ -165,15 +151,15 @@ export class WorkspaceService {
     // A non-empty page proves the tenant exists (workspaces reference it): only an empty one needs its row.
     if (found.length === 0 && !(await this.deps.tenants.find(caller, tenantId))) throw notFound();
     // Listed through the caller's grants: viewable by the model, so nested fields need not ask again.
-    if (!administrate) caller.authz.inheritView(found.map((item) => item.node.id));
+    if (!administrate) caller.permissions.inheritView(found.map((item) => item.node.id));
     return toPage(found, page.first);
   }
 
   async create(caller: Caller, input: { parentId: string; name: string }): Promise<Committed<Workspace>> {
     const parentId = requireId('parentId', input.parentId);
     const name = validateName('name', input.name);
-    const authorized = await authorize(caller, workspaceRef(parentId), this.load(parentId), 'create_child', 'Parent workspace', viewWorkspace(caller));
-    const committed = await this.deps.uow.run(
+    const authorized = await authorize(caller, 'workspace', parentId, this.load(parentId), 'create_child', 'Parent workspace');
+    return this.deps.uow.run(
       async ({ trx, emit }) => {
         // The parent as it is now, held against deletion until commit: its depth is read here, not
         // from the row the check read, and a deletion of the parent waits for this child, then sees it.
@@ -186,42 +172,42 @@ export class WorkspaceService {
         if (!(await holdTenantMembership(trx, parent.tenantId, caller.principal.userId))) throw new NotFoundError('Parent workspace not found');
         const workspace = await insertWorkspace(trx, { id: newId(), tenantId: parent.tenantId, parentId: parent.id, name, depth: parent.depth + 1 });
         const creator = { type: 'user' as const, id: caller.principal.userId };
-        await addWorkspaceMember(trx, workspace.id, creator, 'admin');
+        await insertGrant(trx, workspace.id, creator, 'admin');
         emit({ type: 'WorkspaceCreated', tenantId: workspace.tenantId, workspaceId: workspace.id, parentId: parent.id, name });
         emit({ type: 'WorkspaceMemberAdded', tenantId: workspace.tenantId, workspaceId: workspace.id, subject: creator, role: 'admin' });
         return workspace;
       },
-      { for: caller, tenant: { id: authorized.tenantId, lock: 'write' } },
+      { by: caller, tenant: { id: authorized.tenantId, lock: 'write' } },
     );
-    this.deps.logger.info(
-      { event: 'workspace_created', workspaceId: committed.value.id, tenantId: committed.value.tenantId, parentId, principalId: caller.principal.userId },
-      'workspace created',
-    );
-    return committed;
+  }
+
+  /** The root workspace of a tenant that has none (a new tenant, or one a bootstrap finds without). */
+  async insertRoot({ trx, emit }: Transaction, tenantId: string): Promise<Workspace> {
+    const root = await insertWorkspace(trx, { id: newId(), tenantId, parentId: null, name: this.deps.rootName, depth: 0 });
+    emit({ type: 'WorkspaceCreated', tenantId, workspaceId: root.id, parentId: null, name: root.name });
+    return root;
   }
 
   async rename(caller: Caller, input: { id: string; name: string }): Promise<Committed<Workspace>> {
     const id = requireId('id', input.id);
     const name = validateName('name', input.name);
-    const current = await authorize(caller, workspaceRef(id), this.load(id), 'manage', 'Workspace', viewWorkspace(caller));
+    const current = await authorize(caller, 'workspace', id, this.load(id), 'manage', 'Workspace');
     if (current.name === name) return { value: current, authorizationSynced: true };
-    const committed = await this.deps.uow.run(
+    return this.deps.uow.run(
       async ({ trx, emit }) => {
         const renamed = await renameWorkspace(trx, id, name);
         emit({ type: 'WorkspaceRenamed', tenantId: renamed.tenantId, workspaceId: id, name, previousName: current.name });
         return renamed;
       },
-      { for: caller, tenant: { id: current.tenantId, lock: 'write' } },
+      { by: caller, tenant: { id: current.tenantId, lock: 'write' } },
     );
-    this.deps.logger.info({ event: 'workspace_renamed', workspaceId: id, principalId: caller.principal.userId }, 'workspace renamed');
-    return committed;
   }
 
   async delete(caller: Caller, input: { id: string }): Promise<Committed<string>> {
     const id = requireId('id', input.id);
-    const target = await authorize(caller, workspaceRef(id), this.load(id), 'manage', 'Workspace', viewWorkspace(caller));
+    const target = await authorize(caller, 'workspace', id, this.load(id), 'manage', 'Workspace');
     if (target.isRoot) throw new ConflictError('The root workspace cannot be deleted', { reason: 'CANNOT_DELETE_ROOT' });
-    const committed = await this.deps.uow.run(
+    return this.deps.uow.run(
       async ({ trx, emit }) => {
         const locked = await lockWorkspace(trx, id);
         if (!locked) throw new NotFoundError('Workspace not found');
@@ -238,15 +224,13 @@ export class WorkspaceService {
         });
         return id;
       },
-      { for: caller, tenant: { id: target.tenantId, lock: 'write' } },
+      { by: caller, tenant: { id: target.tenantId, lock: 'write' } },
     );
-    this.deps.logger.info({ event: 'workspace_deleted', workspaceId: id, tenantId: target.tenantId, principalId: caller.principal.userId }, 'workspace deleted');
-    return committed;
   }
 
   /** The workspace, when the caller holds `permission` on it: NOT_FOUND when hidden or missing, FORBIDDEN otherwise. */
-  authorize(caller: Caller, id: string, permission: Permission): Promise<Workspace> {
-    return authorize(caller, workspaceRef(id), this.load(id), permission, 'Workspace');
+  authorize(caller: Caller, id: string, permission: PermissionOf<'workspace'>): Promise<Workspace> {
+    return authorize(caller, 'workspace', id, this.load(id), permission, 'Workspace');
   }
 
   /** Writes decide on the primary's current row, never a replica's or a cached one. */

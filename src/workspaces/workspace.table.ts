@@ -1,4 +1,5 @@
 import type { ColumnType, Selectable } from 'kysely';
+import type { WorkspaceRole } from '../events/roles.js';
 
 export interface WorkspaceTable {
   id: string;
@@ -23,4 +24,13 @@ export interface WorkspaceAncestorTable {
   /** The workspace's name_key, so that one index range is a subtree in list order. */
   name_key: string;
   distance: number;
+}
+
+/** A direct grant: one role per subject (a user or a group, never both) and workspace. */
+export interface WorkspaceMemberTable {
+  workspace_id: string;
+  user_id: string | null;
+  group_id: string | null;
+  role: WorkspaceRole;
+  created_at: ColumnType<Date, never, never>;
 }

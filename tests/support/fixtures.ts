@@ -1,8 +1,10 @@
 import { daysFromNow } from '../../src/api-keys/api-key.js';
-import type { TenantRole, WorkspaceRole } from '../../src/memberships/membership.table.js';
-import { addTenantMember, addWorkspaceMember } from '../../src/memberships/membership.repository.js';
+import type { TenantRole, WorkspaceRole } from '../../src/events/roles.js';
+import { insertTenantMember } from '../../src/tenants/tenant-member.repository.js';
+import { insertGrant } from '../../src/workspaces/workspace-member.repository.js';
 import { upsertUserFromIdentity } from '../../src/users/user.repository.js';
 import type { TestServer } from './server.js';
+import { TEST_SETUP } from './services.js';
 
 export interface Member {
   userId: string;
@@ -35,16 +37,16 @@ export async function createMember(
   const { value: result } = await services.uow.run(async (tx) => {
     const user = await upsertUserFromIdentity(tx.trx, { issuer: 'https://fixtures.test', subject: input.username, username: input.username, name: null, email: null });
     const tenantRole = input.tenantRole ?? 'member';
-    await addTenantMember(tx.trx, input.tenantId, user.id, tenantRole);
+    await insertTenantMember(tx.trx, input.tenantId, user.id, tenantRole);
     tx.emit({ type: 'TenantMemberAdded', tenantId: input.tenantId, userId: user.id, role: tenantRole });
     for (const grant of input.workspaceRoles ?? []) {
       const subject = { type: 'user' as const, id: user.id };
-      await addWorkspaceMember(tx.trx, grant.workspaceId, subject, grant.role);
+      await insertGrant(tx.trx, grant.workspaceId, subject, grant.role);
       tx.emit({ type: 'WorkspaceMemberAdded', tenantId: input.tenantId, workspaceId: grant.workspaceId, subject, role: grant.role });
     }
     const key = await services.apiKeys.issue(tx, { tenantId: input.tenantId, ownerUserId: user.id, name: 'fixture', expiresAt: daysFromNow(30) });
     return { userId: user.id, apiKey: key.secret };
-  });
+  }, TEST_SETUP);
   await outboxSettled(server);
   return { ...result, username: input.username, headers: { 'x-api-key': result.apiKey } };
 }

@@ -4,7 +4,7 @@ import { createLogger, type Logger } from '../../src/logger.js';
 import { tupleKey, type TupleUpdate } from '../../src/infra/spicedb/relationships.js';
 import type { SpiceDb } from '../../src/infra/spicedb/spicedb.js';
 import type { Db } from '../../src/infra/db/database.js';
-import { relationshipUpdates } from '../../src/relationships/event-relationships.js';
+import { relationshipUpdates } from '../../src/events/event-relationships.js';
 import { PgNotifier } from '../../src/infra/db/pg-notifier.js';
 import { desiredTuples } from '../../src/relationships/desired-relationships.js';
 import { OutboxRelay, type OutboxRelayOptions } from '../../src/outbox/relay.js';

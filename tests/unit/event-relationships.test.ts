@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ref } from '../../src/infra/spicedb/relationships.js';
-import { decodeEvent, relationshipUpdates, UnprocessableEventError } from '../../src/relationships/event-relationships.js';
+import { decodeEvent, relationshipUpdates, UnprocessableEventError } from '../../src/events/event-relationships.js';
 
 const tuple = { resource: ref('tenant', 'T'), relation: 'member', subject: ref('user', 'U') };
 

@@ -12,14 +12,14 @@ function permission(definition: string, name: string): string {
 }
 
 describe('schema.zed', () => {
-  // src/graphql/visibility.ts lists a viewable workspace's children without checking each one.
+  // src/workspaces/workspace.service.ts lists a viewable workspace's children without checking each one.
   it('workspace view inherits to children unconditionally: a union including parent->view', () => {
     const view = permission('workspace', 'view');
     expect(view.split(/\s*\+\s*/)).toContain('parent->view');
     expect(view).not.toMatch(/(^|[^-])-(?!>)|&/);
   });
 
-  // src/authz/request-authz.ts settles `view` on every workspace of a tenant with one `administrate`
+  // src/authz/permission-door.ts settles `view` on every workspace of a tenant with one `administrate`
   // check on the tenant, joining the workspace to its tenant by the row's tenant_id.
   it('every tenant admin views every workspace of the tenant: a union including tenant->administrate', () => {
     const view = permission('workspace', 'view');

@@ -2,12 +2,12 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { Principal as PrincipalModel } from '../../auth/principal.js';
 import type { User as UserModel } from '../../users/user.js';
-import type { Tenant as TenantModel } from '../../tenants/tenant.js';
+import type { Tenant as TenantModel, TenantMember as TenantMemberModel } from '../../tenants/tenant.js';
 import type { Workspace as WorkspaceModel } from '../../workspaces/workspace.js';
 import type { TenantPermissionsParent as TenantPermissionsParentModel, WorkspacePermissionsParent as WorkspacePermissionsParentModel, TenantConnectionParent as TenantConnectionParentModel, WorkspaceConnectionParent as WorkspaceConnectionParentModel, ApiKeyConnectionParent as ApiKeyConnectionParentModel, GroupPermissionsParent as GroupPermissionsParentModel, UserConnectionParent as UserConnectionParentModel, TenantMemberConnectionParent as TenantMemberConnectionParentModel, GroupConnectionParent as GroupConnectionParentModel, GroupMemberConnectionParent as GroupMemberConnectionParentModel, WorkspaceMemberConnectionParent as WorkspaceMemberConnectionParentModel } from '../mappers.js';
 import type { ApiKey as ApiKeyModel } from '../../api-keys/api-key.js';
 import type { Group as GroupModel, GroupMember as GroupMemberModel } from '../../groups/group.js';
-import type { TenantMember as TenantMemberModel, WorkspaceMember as WorkspaceMemberModel } from '../../memberships/membership.js';
+import type { WorkspaceMember as WorkspaceMemberModel } from '../../workspaces/workspace-member.js';
 import type { GraphQLContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;

@@ -1,4 +1,4 @@
-import type { Committed } from '../../infra/db/unit-of-work.js';
+import type { Committed } from '../../changes/unit-of-work.js';
 import type { MutationResolvers } from '../generated/resolvers-types.js';
 import { callerOf } from '../context.js';
 import { withRole } from './roles.js';
@@ -18,8 +18,8 @@ function spread<T extends object>(committed: Committed<T>): T & { authorizationS
  * which also refreshes the caller's per-request caches, so later fields of the response see the change.
  */
 export const Mutation: MutationResolvers = {
-  createTenant: async (_, { input }, ctx) => payload('tenant', await ctx.services.tenants.create(callerOf(ctx), input)),
-  deleteTenant: async (_, { input }, ctx) => payload('deletedTenantId', await ctx.services.tenants.delete(callerOf(ctx), input)),
+  createTenant: async (_, { input }, ctx) => payload('tenant', await ctx.services.tenantCreation.create(callerOf(ctx), input)),
+  deleteTenant: async (_, { input }, ctx) => payload('deletedTenantId', await ctx.services.tenantDeletion.delete(callerOf(ctx), input)),
   createWorkspace: async (_, { input }, ctx) => payload('workspace', await ctx.services.workspaces.create(callerOf(ctx), input)),
   renameWorkspace: async (_, { input }, ctx) => payload('workspace', await ctx.services.workspaces.rename(callerOf(ctx), input)),
   deleteWorkspace: async (_, { input }, ctx) => payload('deletedWorkspaceId', await ctx.services.workspaces.delete(callerOf(ctx), input)),
@@ -30,10 +30,10 @@ export const Mutation: MutationResolvers = {
   revokeApiKey: async (_, { input }, ctx) => payload('apiKey', await ctx.services.apiKeys.revoke(callerOf(ctx), input)),
   addTenantMember: async (_, { input }, ctx) => payload('member', await ctx.services.tenantMembers.add(callerOf(ctx), withRole(input))),
   changeTenantMemberRole: async (_, { input }, ctx) => payload('member', await ctx.services.tenantMembers.changeRole(callerOf(ctx), withRole(input))),
-  removeTenantMember: async (_, { input }, ctx) => payload('removedUserId', await ctx.services.tenantMembers.remove(callerOf(ctx), input)),
+  removeTenantMember: async (_, { input }, ctx) => payload('removedUserId', await ctx.services.tenantDeparture.remove(callerOf(ctx), input)),
   createGroup: async (_, { input }, ctx) => payload('group', await ctx.services.groups.create(callerOf(ctx), input)),
   renameGroup: async (_, { input }, ctx) => payload('group', await ctx.services.groups.rename(callerOf(ctx), input)),
-  deleteGroup: async (_, { input }, ctx) => payload('deletedGroupId', await ctx.services.groups.delete(callerOf(ctx), input)),
+  deleteGroup: async (_, { input }, ctx) => payload('deletedGroupId', await ctx.services.groupDeletion.delete(callerOf(ctx), input)),
   addGroupMember: async (_, { input }, ctx) => spread(await ctx.services.groupMembers.add(callerOf(ctx), withRole(input))),
   changeGroupMemberRole: async (_, { input }, ctx) => spread(await ctx.services.groupMembers.changeRole(callerOf(ctx), withRole(input))),
   removeGroupMember: async (_, { input }, ctx) => payload('group', await ctx.services.groupMembers.remove(callerOf(ctx), input)),

@@ -1,3 +1,4 @@
+import { workspaceResource } from '../../authz/permissions.js';
 import type { WorkspacePermissionsResolvers, WorkspaceResolvers } from '../generated/resolvers-types.js';
 import { toConnection } from '../connection.js';
 import { callerOf } from '../context.js';
@@ -14,12 +15,12 @@ export const Workspace: WorkspaceResolvers = {
   // Loads as many levels of children in one statement as the query goes on to ask for.
   children: async (workspace, args, ctx, info) =>
     toConnection(await ctx.services.workspaces.children(callerOf(ctx), workspace, args, nestedPageArgs(info, 'children', ctx.services.workspaces.maxDepth))),
-  viewerPermissions: (workspace) => ({ workspaceId: workspace.id }),
+  viewerPermissions: (workspace) => workspaceResource(workspace),
   members: async (workspace, args, ctx) =>
     toConnection(await ctx.services.workspaceMembers.list(callerOf(ctx), workspace, args), (m) => m.subject.id),
 };
 
 export const WorkspacePermissions: WorkspacePermissionsResolvers = permissionChecks(
   { view: 'view', edit: 'edit', manage: 'manage', createChild: 'create_child' },
-  ({ workspaceId }: WorkspacePermissionsParent, permission, ctx) => ctx.services.workspaces.can(callerOf(ctx), workspaceId, permission),
+  (workspace: WorkspacePermissionsParent) => workspace,
 );

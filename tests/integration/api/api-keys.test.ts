@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { TenantRole } from '../../../src/memberships/membership.table.js';
+import type { TenantRole } from '../../../src/events/roles.js';
 import { startChildService, type ChildService } from '../../support/child-service.js';
 import { captureLogs, type CapturedLogs } from '../../support/logs.js';
 import { TestOidcProvider } from '../../support/oidc-provider.js';

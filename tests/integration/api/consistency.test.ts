@@ -111,7 +111,7 @@ describe('when the relay cannot reach SpiceDB', () => {
     const id = created.data?.createWorkspace.workspace.id ?? '';
     const row = await server.database.pool.query('SELECT name FROM workspaces WHERE id = $1', [id]);
     expect(row.rows).toEqual([{ name: 'while down' }]);
-    // The tenant admin sees it (PostgreSQL says it is in their tenant: request-authz.ts), but the
+    // The tenant admin sees it (PostgreSQL says it is in their tenant: src/authz/permission-door.ts), but the
     // new workspace's own relationships are not in SpiceDB yet, so nothing inherited counts.
     expect((await server.asAdmin(GET_WORKSPACE, { id })).data).toMatchObject({ workspace: { id, viewerPermissions: { manage: false } } });
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addWorkspaceMember } from '../../../src/memberships/membership.repository.js';
+import { insertGrant } from '../../../src/workspaces/workspace-member.repository.js';
 import { appendEvents } from '../../../src/outbox/outbox.repository.js';
 import { createMember, outboxSettled, type Member } from '../../support/fixtures.js';
 import { TestOidcProvider } from '../../support/oidc-provider.js';
@@ -43,7 +43,7 @@ describe('information hiding', () => {
     // A workspace grant without tenant membership, as an inconsistent or legacy grant would leave it.
     await server.database.db.transaction().execute(async (trx) => {
       const subject = { type: 'user' as const, id: userId };
-      await addWorkspaceMember(trx, workspaceId, subject, 'member');
+      await insertGrant(trx, workspaceId, subject, 'member');
       await appendEvents(trx, [{ type: 'WorkspaceMemberAdded', tenantId: server.runtime.bootstrap.tenantId, workspaceId, subject, role: 'member' }]);
     });
     await outboxSettled(server);

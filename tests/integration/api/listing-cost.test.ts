@@ -8,6 +8,7 @@ import { captureLogs, requestLine, type CapturedLogs } from '../../support/logs.
 import { TestOidcProvider } from '../../support/oidc-provider.js';
 import { CREATE_WORKSPACE, type CreatedWorkspace } from '../../support/operations.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
+import { TEST_SETUP } from '../../support/services.js';
 
 /*
  * A page of a tenant's workspaces, for a caller who is not a tenant admin, costs the same whatever
@@ -35,7 +36,7 @@ describe('the cost of a page of listings', () => {
     await server.runtime.services.uow.run(async ({ trx, emit }) => {
       await trx.insertInto('workspaces').values(rows.map((r) => ({ id: r.id, tenant_id: tenantId, parent_id: r.parentId, name: r.name, name_key: nameKey(r.name), depth: depth + 1 }))).execute();
       for (const r of rows) emit({ type: 'WorkspaceCreated', tenantId, workspaceId: r.id, parentId: r.parentId, name: r.name });
-    });
+    }, TEST_SETUP);
     return rows.map((r) => r.id);
   };
 

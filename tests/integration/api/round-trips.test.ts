@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { insertGroup } from '../../../src/groups/group.repository.js';
 import { insertGroupMember } from '../../../src/groups/group-member.repository.js';
-import { addTenantMember, addWorkspaceMember } from '../../../src/memberships/membership.repository.js';
+import { insertTenantMember } from '../../../src/tenants/tenant-member.repository.js';
+import { insertGrant } from '../../../src/workspaces/workspace-member.repository.js';
 import { newId } from '../../../src/shared/ids.js';
 import { upsertUserFromIdentity } from '../../../src/users/user.repository.js';
 import { outboxSettled } from '../../support/fixtures.js';
@@ -9,6 +10,7 @@ import { captureLogs, requestLine, type CapturedLogs } from '../../support/logs.
 import { CREATE_WORKSPACE, type CreatedWorkspace } from '../../support/operations.js';
 import { createMember } from '../../support/fixtures.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
+import { TEST_SETUP } from '../../support/services.js';
 
 /*
  * Walking d levels of the tree costs O(d) SQL statements and at most O(d) SpiceDB calls, whatever
@@ -122,11 +124,11 @@ describe('round trips per request', () => {
       for (let i = 0; i < users; i += 1) {
         const name = `${label}-user-${String(i).padStart(3, '0')}`;
         const user = await upsertUserFromIdentity(trx, { issuer: 'https://seed.test', subject: name, username: name, name: null, email: null });
-        await addTenantMember(trx, tenantId, user.id, 'member');
+        await insertTenantMember(trx, tenantId, user.id, 'member');
         emit({ type: 'TenantMemberAdded', tenantId, userId: user.id, role: 'member' });
         const subject = { type: 'user' as const, id: user.id };
         const on = i % 2 === 0 ? workspaceId : bootstrap.rootWorkspaceId;
-        await addWorkspaceMember(trx, on, subject, 'editor');
+        await insertGrant(trx, on, subject, 'editor');
         emit({ type: 'WorkspaceMemberAdded', tenantId, workspaceId: on, subject, role: 'editor' });
         await insertGroupMember(trx, group.id, user.id, 'member');
         emit({ type: 'GroupMemberAdded', tenantId, groupId: group.id, userId: user.id, role: 'member' });
@@ -135,11 +137,11 @@ describe('round trips per request', () => {
         const granted = await insertGroup(trx, { id: newId(), tenantId, name: `${label}-group-${i}` });
         emit({ type: 'GroupCreated', tenantId, groupId: granted.id, name: granted.name });
         const subject = { type: 'group' as const, id: granted.id };
-        await addWorkspaceMember(trx, workspaceId, subject, 'member');
+        await insertGrant(trx, workspaceId, subject, 'member');
         emit({ type: 'WorkspaceMemberAdded', tenantId, workspaceId, subject, role: 'member' });
       }
       return { workspaceId, groupId: group.id };
-    });
+    }, TEST_SETUP);
     await outboxSettled(server);
     return value;
   };

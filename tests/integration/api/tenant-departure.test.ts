@@ -6,6 +6,7 @@ import { outboxSettled } from '../../support/fixtures.js';
 import { TestOidcProvider } from '../../support/oidc-provider.js';
 import { CREATE_TENANT } from '../../support/operations.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
+import { TEST_SETUP } from '../../support/services.js';
 
 const EVERYTHING = `query($t: ID!, $a: ID!, $g: ID!, $h: ID!, $people: [ID!]) {
   tenant(id: $t) { id }
@@ -88,7 +89,7 @@ describe('leaving a tenant leaves nothing behind', () => {
     await access.addTenantMember(elsewhere.headers, otherTenant, { userId: dave.id });
     await access.grant(elsewhere.headers, other.createTenant.tenant.rootWorkspace.id, { userId: dave.id }, 'MEMBER');
     const { services } = server.runtime;
-    const issued = await services.uow.run((tx) => services.apiKeys.issue(tx, { tenantId: t, ownerUserId: dave.id, name: 'laptop', expiresAt: daysFromNow(30) }));
+    const issued = await services.uow.run((tx) => services.apiKeys.issue(tx, { tenantId: t, ownerUserId: dave.id, name: 'laptop', expiresAt: daysFromNow(30) }), TEST_SETUP);
     daveKey = issued.value.secret;
     await outboxSettled(server);
   });

@@ -5,6 +5,7 @@ import { outboxSettled } from '../../support/fixtures.js';
 import { TestOidcProvider } from '../../support/oidc-provider.js';
 import { CREATE_TENANT } from '../../support/operations.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
+import { TEST_SETUP } from '../../support/services.js';
 
 const USERS = `query($ids: [ID!], $search: String, $first: Int, $after: String) {
   users(ids: $ids, search: $search, first: $first, after: $after) { nodes { id username } pageInfo { hasNextPage endCursor } }
@@ -39,7 +40,7 @@ describe('finding people, and what outsiders and other tenants’ API keys see',
     (await ok<UsersPage>(server, headers, USERS, variables)).users.nodes.map((n) => n.username);
   const keyFor = async (tenantId: string, userId: string): Promise<Record<string, string>> => {
     const { services } = server.runtime;
-    const issued = await services.uow.run((tx) => services.apiKeys.issue(tx, { tenantId, ownerUserId: userId, name: `key ${tenantId}`, expiresAt: daysFromNow(30) }));
+    const issued = await services.uow.run((tx) => services.apiKeys.issue(tx, { tenantId, ownerUserId: userId, name: `key ${tenantId}`, expiresAt: daysFromNow(30) }), TEST_SETUP);
     await outboxSettled(server);
     return { 'x-api-key': issued.value.secret };
   };

@@ -7,7 +7,7 @@ import type { IssueApiKeyInput, IssuedApiKey } from '../../../src/api-keys/api-k
 import { createAuthenticator, type Authenticator } from '../../../src/auth/authenticate.js';
 import { runWithCounters } from '../../../src/shared/request-counters.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
-import { emitted, servicesFor } from '../../support/services.js';
+import { emitted, servicesFor, TEST_SETUP } from '../../support/services.js';
 import { addTenantMember, captureLogs, insertTenant, insertUser, type CapturedLogs } from './support.js';
 
 describe('authentication with an API key', () => {
@@ -34,7 +34,7 @@ describe('authentication with an API key', () => {
   /** Issues through the unit of work, which maps constraint violations to their stable errors. */
   async function issueKey(input: IssueApiKeyInput): Promise<IssuedApiKey> {
     const services = servicesFor(database);
-    return (await services.uow.run((tx) => services.apiKeys.issue(tx, input))).value;
+    return (await services.uow.run((tx) => services.apiKeys.issue(tx, input), TEST_SETUP)).value;
   }
   function issue(overrides: { tenantId?: string; ownerUserId?: string; expiresAt?: Date } = {}): Promise<IssuedApiKey> {
     counter += 1;

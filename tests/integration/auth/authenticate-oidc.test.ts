@@ -1,6 +1,6 @@
 import { daysFromNow } from '../../../src/api-keys/api-key.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { servicesFor } from '../../support/services.js';
+import { servicesFor, TEST_SETUP } from '../../support/services.js';
 import { createAuthenticator, type Authenticator } from '../../../src/auth/authenticate.js';
 import { createJwtVerifier } from '../../../src/auth/jwt-verifier.js';
 import { runWithCounters } from '../../../src/shared/request-counters.js';
@@ -39,7 +39,7 @@ describe('authentication with a bearer token', () => {
     const keyOwner = await insertUser(database, 'key-owner');
     await addTenantMember(database, tenantId, keyOwner);
     const services = servicesFor(database);
-    apiKey = (await services.uow.run((tx) => services.apiKeys.issue(tx, { tenantId, ownerUserId: keyOwner, name: 'ci', expiresAt: daysFromNow(30) }))).value.secret;
+    apiKey = (await services.uow.run((tx) => services.apiKeys.issue(tx, { tenantId, ownerUserId: keyOwner, name: 'ci', expiresAt: daysFromNow(30) }), TEST_SETUP)).value.secret;
   });
   afterAll(async () => {
     await auth.flush();

@@ -4,6 +4,7 @@ import { createMember, type Member } from '../../support/fixtures.js';
 import { captureLogs, requestLine, type CapturedLogs } from '../../support/logs.js';
 import { CREATE_WORKSPACE, type CreatedWorkspace } from '../../support/operations.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
+import { TEST_SETUP } from '../../support/services.js';
 
 /*
  * Permission answers are shared across requests for as long as the freshness token stays the same
@@ -42,7 +43,7 @@ describe('answers shared across requests', () => {
     const { authorizationSynced } = await server.runtime.services.uow.run(async ({ trx, emit }) => {
       await sql`DELETE FROM workspace_members WHERE workspace_id = ${workspaceId} AND user_id = ${member.userId}`.execute(trx);
       emit({ type: 'WorkspaceMemberRemoved', tenantId: server.runtime.bootstrap.tenantId, workspaceId, subject: { type: 'user', id: member.userId }, role: 'member' });
-    });
+    }, TEST_SETUP);
     expect(authorizationSynced).toBe(true);
 
     expect(await read()).toEqual({ visible: false, spicedb: 1 });
@@ -52,7 +53,7 @@ describe('answers shared across requests', () => {
     const { authorizationSynced } = await server.runtime.services.uow.run(async ({ trx, emit }) => {
       await sql`INSERT INTO workspace_members (workspace_id, user_id, role) VALUES (${workspaceId}, ${member.userId}, 'member')`.execute(trx);
       emit({ type: 'WorkspaceMemberAdded', tenantId: server.runtime.bootstrap.tenantId, workspaceId, subject: { type: 'user', id: member.userId }, role: 'member' });
-    });
+    }, TEST_SETUP);
     expect(authorizationSynced).toBe(true);
     expect((await read()).visible).toBe(true);
   });

@@ -4,7 +4,7 @@ import { mapDatabaseError } from '../../../src/infra/db/pg-errors.js';
 import { nameKey } from '../../../src/shared/names.js';
 import { insertTenant } from '../../../src/tenants/tenant.repository.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
-import { servicesFor } from '../../support/services.js';
+import { servicesFor, TEST_SETUP } from '../../support/services.js';
 
 /** Groups and API keys have no API yet; their uniqueness is checked where their rows are written. */
 describe('group and API key names are unique by name key', () => {
@@ -14,7 +14,7 @@ describe('group and API key names are unique by name key', () => {
 
   const issue = async (name: string, ownerUserId = 'U1') => {
     const services = servicesFor(database);
-    return (await services.uow.run((tx) => services.apiKeys.issue(tx, { tenantId, ownerUserId, name, expiresAt: daysFromNow(30) }))).value;
+    return (await services.uow.run((tx) => services.apiKeys.issue(tx, { tenantId, ownerUserId, name, expiresAt: daysFromNow(30) }), TEST_SETUP)).value;
   };
   const insertGroup = async (id: string, name: string) => {
     try {

@@ -5,6 +5,7 @@ import { DOCUMENTS_SDL, documentCountOf, startDocumentsSubgraph, type DocumentsS
 import { createMember, outboxSettled, type Member } from '../../support/fixtures.js';
 import { startGateway, type Gateway } from '../../support/gateway.js';
 import { startTestServer, type GraphQLResponse, type TestServer } from '../../support/server.js';
+import { TEST_SETUP } from '../../support/services.js';
 
 interface WorkspaceView {
   id: string;
@@ -51,7 +52,7 @@ describe('federation: iam + a second subgraph behind Apollo Gateway', () => {
     // the default tenant hides it. (An API key cannot create tenants, so rows go in directly.)
     const adminUserId = viewer.data?.viewer.user.id ?? '';
     const { services } = server.runtime;
-    ids.otherTenantRoot = (await services.uow.run(async (tx) => (await services.tenants.insertWithRoot(tx, { name: 'Other Corp', adminUserId })).root.id)).value;
+    ids.otherTenantRoot = (await services.uow.run(async (tx) => (await services.tenantCreation.insertWithRoot(tx, { name: 'Other Corp', adminUserId })).root.id, TEST_SETUP)).value;
     await outboxSettled(server);
 
     alice = await createMember(server, {

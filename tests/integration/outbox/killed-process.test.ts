@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connectRemoteSpiceDb } from '../../../src/infra/spicedb/connect.js';
 import { tupleKey } from '../../../src/infra/spicedb/relationships.js';
 import type { SpiceDb } from '../../../src/infra/spicedb/spicedb.js';
-import { relationshipUpdates } from '../../../src/relationships/event-relationships.js';
+import { relationshipUpdates } from '../../../src/events/event-relationships.js';
 import { createTestDatabase, type TestDatabase } from '../../support/database.js';
 import { OutboxScenario } from '../../support/outbox-scenario.js';
 import { pendingCount, postgresTuples, spiceDbTuples, startRelayProcess, type RelayProcess } from '../../support/outbox-relay.js';

@@ -1,51 +1,43 @@
+import type { Committed, Transaction, UnitOfWork } from '../changes/unit-of-work.js';
+import type { TenantRole } from '../events/roles.js';
 import type { Db } from '../infra/db/database.js';
-import type { Committed, Transaction, UnitOfWork } from '../infra/db/unit-of-work.js';
-import type { Logger } from '../logger.js';
 import type { Caller } from '../request/caller.js';
 import { BadInputError, ConflictError, NotFoundError } from '../shared/errors.js';
 import { requireId, requireOneOf, requireText } from '../shared/input.js';
 import { nameFilterKey, nameKey } from '../shared/names.js';
 import { pageRequest, toPage, type Page, type PageArgs } from '../shared/pagination.js';
-import type { TenantService } from '../tenants/tenant.service.js';
-import type { Tenant } from '../tenants/tenant.js';
 import { userLoaders } from '../users/user.loaders.js';
 import { findUserIdsByEmailKey, findUsersByIds } from '../users/user.repository.js';
-import { membershipLoaders } from './membership.loaders.js';
-import type { TenantRole } from './membership.table.js';
-import type { TenantMember } from './membership.js';
-import { removeFromTenant } from './tenant-departure.js';
-import {
-  countTenantAdmins,
-  insertTenantMember,
-  lockTenantMember,
-  updateTenantMemberRole,
-  type ListedTenantMember,
-} from './tenant-member.repository.js';
+import { tenantMemberLoaders } from './tenant-member.loaders.js';
+import { countTenantAdmins, insertTenantMember, lockTenantMember, updateTenantMemberRole, type ListedTenantMember } from './tenant-member.repository.js';
+import type { TenantService } from './tenant.service.js';
+import type { Tenant, TenantMember } from './tenant.js';
 
 export interface TenantMemberServiceDeps {
   db: Db;
   uow: UnitOfWork;
   tenants: TenantService;
-  logger: Logger;
 }
 
 // RFC 5321 limits a forward path to 256 octets; anything longer is no address anyone signed in with.
 const MAX_EMAIL_LENGTH = 320;
 
-const lastAdmin = () => new ConflictError('A tenant keeps at least one admin: make someone else admin first', { reason: 'LAST_TENANT_ADMIN' });
-const notATenantMember = () => new BadInputError('userId', 'The user is not a member of this tenant', 'NOT_A_TENANT_MEMBER');
+export const lastTenantAdmin = () => new ConflictError('A tenant keeps at least one admin: make someone else admin first', { reason: 'LAST_TENANT_ADMIN' });
+export const notATenantMember = () => new BadInputError('userId', 'The user is not a member of this tenant', 'NOT_A_TENANT_MEMBER');
+const alreadyMember = () => new ConflictError('The user already is a member of this tenant', { reason: 'ALREADY_MEMBER' });
 
 /**
  * A tenant's members. Every change takes the tenant's member lock first (the unit of work's `members` tenant lock),
  * so "a tenant always has an admin" is decided on a count no concurrent change can alter: two
- * admins removing each other at the same moment leave exactly one.
+ * admins removing each other at the same moment leave exactly one. Removing a member takes
+ * everything they hold along: src/lifecycle/tenant-departure.ts.
  */
 export class TenantMemberService {
   constructor(private readonly deps: TenantMemberServiceDeps) {}
 
   /** The caller's role in a tenant they can see; null when they are not a member. */
   async viewerRole(caller: Caller, tenant: Tenant): Promise<TenantRole | null> {
-    return caller.state(membershipLoaders).viewerRole.load(tenant.id);
+    return caller.state(tenantMemberLoaders).viewerRole.load(tenant.id);
   }
 
   /** Members of a tenant the caller may view, by username; none otherwise. */
@@ -53,7 +45,7 @@ export class TenantMemberService {
     const page = pageRequest(args.first, args.after);
     const searchKey = nameFilterKey('search', args.search);
     const [rows, visible] = await Promise.all([
-      caller.state(membershipLoaders).tenantMembers.load(tenant.id, { page, searchKey }),
+      caller.state(tenantMemberLoaders).tenantMembers.load(tenant.id, { page, searchKey }),
       this.deps.tenants.find(caller, tenant.id),
     ]);
     if (!visible) return { items: [], hasNextPage: false };
@@ -70,17 +62,16 @@ export class TenantMemberService {
     const emailKey = by === 'second' ? this.emailKey(input.email ?? '') : undefined;
     await this.deps.tenants.authorize(caller, tenantId, 'administrate');
     const targetId = userId ? await this.existingUser(userId) : await this.userWithEmail(emailKey ?? '');
-    const committed = await this.deps.uow.run(
-      async ({ trx, emit }) => {
-        const member = await insertTenantMember(trx, tenantId, targetId, input.role);
-        if (!member) throw new ConflictError('The user already is a member of this tenant', { reason: 'ALREADY_MEMBER' });
-        emit({ type: 'TenantMemberAdded', tenantId, userId: targetId, role: input.role });
-        return member;
-      },
-      { for: caller, tenant: { id: tenantId, lock: 'members' } },
-    );
-    this.log('tenant_member_added', caller, tenantId, targetId, { role: input.role, by: by === 'first' ? 'id' : 'email' });
-    return committed;
+    return this.deps.uow.run((tx) => this.insert(tx, tenantId, targetId, input.role), { by: caller, tenant: { id: tenantId, lock: 'members' } });
+  }
+
+  /**
+   * Makes a user admin of the tenant, and nothing more: the tenant role alone gives power over the
+   * whole tree (`manage = … + tenant->administrate`), so a demotion or a removal takes all of it
+   * away. A root grant written beside it would outlive the role (migration 0006 removed those).
+   */
+  insertAdmin(tx: Transaction, tenantId: string, userId: string): Promise<TenantMember> {
+    return this.insert(tx, tenantId, userId, 'admin');
   }
 
   /** Needs `administrate`; the last admin cannot be demoted. */
@@ -88,43 +79,25 @@ export class TenantMemberService {
     const tenantId = requireId('tenantId', input.tenantId);
     const userId = requireId('userId', input.userId);
     await this.deps.tenants.authorize(caller, tenantId, 'administrate');
-    let previousRole: TenantRole | undefined;
-    const committed = await this.deps.uow.run(
+    return this.deps.uow.run(
       async ({ trx, emit }) => {
         const current = await lockTenantMember(trx, tenantId, userId);
         if (!current) throw notATenantMember();
         if (current.role === input.role) return current;
-        if (current.role === 'admin' && (await countTenantAdmins(trx, tenantId)) <= 1) throw lastAdmin();
-        previousRole = current.role;
+        if (current.role === 'admin' && (await countTenantAdmins(trx, tenantId)) <= 1) throw lastTenantAdmin();
         emit({ type: 'TenantMemberRoleChanged', tenantId, userId, role: input.role, previousRole: current.role });
         return updateTenantMemberRole(trx, tenantId, userId, input.role);
       },
-      { for: caller, tenant: { id: tenantId, lock: 'members' } },
+      { by: caller, tenant: { id: tenantId, lock: 'members' } },
     );
-    if (previousRole) this.log('tenant_member_role_changed', caller, tenantId, userId, { role: input.role, previousRole });
-    return committed;
   }
 
-  /**
-   * Removes a member with everything they hold in the tenant (tenant-departure.ts). Needs
-   * `administrate`, except to remove oneself (leave), which any member may. The last admin cannot go.
-   */
-  async remove(caller: Caller, input: { tenantId: string; userId: string }): Promise<Committed<string>> {
-    const tenantId = requireId('tenantId', input.tenantId);
-    const userId = requireId('userId', input.userId);
-    const leaving = userId === caller.principal.userId;
-    await this.deps.tenants.authorize(caller, tenantId, leaving ? 'view' : 'administrate');
-    const committed = await this.deps.uow.run(
-      async (tx: Transaction) => {
-        const current = await lockTenantMember(tx.trx, tenantId, userId);
-        if (!current) throw notATenantMember();
-        if (current.role === 'admin' && (await countTenantAdmins(tx.trx, tenantId)) <= 1) throw lastAdmin();
-        return { userId, removed: await removeFromTenant(tx, tenantId, userId, current.role) };
-      },
-      { for: caller, tenant: { id: tenantId, lock: 'members' } },
-    );
-    this.log(leaving ? 'tenant_member_left' : 'tenant_member_removed', caller, tenantId, userId, committed.value.removed);
-    return { value: userId, authorizationSynced: committed.authorizationSynced };
+  /** The one insert of a tenant membership. */
+  private async insert({ trx, emit }: Transaction, tenantId: string, userId: string, role: TenantRole): Promise<TenantMember> {
+    const member = await insertTenantMember(trx, tenantId, userId, role);
+    if (!member) throw alreadyMember();
+    emit({ type: 'TenantMemberAdded', tenantId, userId, role });
+    return member;
   }
 
   private emailKey(raw: string): string {
@@ -146,10 +119,6 @@ export class TenantMemberService {
     const [id] = ids;
     if (!id) throw userNotFound('email');
     return id;
-  }
-
-  private log(event: string, caller: Caller, tenantId: string, userId: string, extra: object): void {
-    this.deps.logger.info({ event, tenantId, userId, ...extra, principalId: caller.principal.userId }, event.replaceAll('_', ' '));
   }
 }
 

@@ -1,12 +1,4 @@
-import type { WorkspaceSubject } from '../events/domain-events.js';
-import type { TenantRole, WorkspaceRole } from './membership.table.js';
-
-export interface TenantMember {
-  tenantId: string;
-  userId: string;
-  role: TenantRole;
-  addedAt: Date;
-}
+import type { WorkspaceRole, WorkspaceSubject } from '../events/roles.js';
 
 /** A direct grant as a workspace's member list shows it: on the workspace itself or on an ancestor. */
 export interface WorkspaceMember {

@@ -4,8 +4,8 @@ import { containsPattern } from '../infra/db/like.js';
 import type { PageRequest, Sorted } from '../shared/pagination.js';
 import { joinedUser, USER_COLUMNS } from '../users/user-rows.js';
 import type { User } from '../users/user.js';
-import type { TenantRole } from './membership.table.js';
-import type { TenantMember } from './membership.js';
+import type { TenantRole } from '../events/roles.js';
+import type { TenantMember } from './tenant.js';
 
 export interface ListedTenantMember extends Sorted<TenantMember> {
   user: User;
@@ -15,6 +15,11 @@ export interface TenantMemberListShape {
   page: PageRequest;
   /** A folded filter (nameFilterKey) the username, name or email key must contain. */
   searchKey?: string | undefined;
+}
+
+export interface TenantMembership {
+  userId: string;
+  role: TenantRole;
 }
 
 /** One statement for a page of members of many tenants, each ordered by (username_key, user id). */
@@ -106,4 +111,15 @@ export async function updateTenantMemberRole(trx: Tx, tenantId: string, userId: 
 
 export async function deleteTenantMember(trx: Tx, tenantId: string, userId: string): Promise<void> {
   await trx.deleteFrom('tenant_members').where('tenant_id', '=', tenantId).where('user_id', '=', userId).execute();
+}
+
+/** Deletes every membership of a tenant (tenant deletion) and returns exactly the rows deleted. */
+export async function deleteTenantMembers(trx: Tx, tenantId: string): Promise<TenantMembership[]> {
+  const rows = await trx.deleteFrom('tenant_members').where('tenant_id', '=', tenantId).returning(['user_id', 'role']).execute();
+  return rows.map((r) => ({ userId: r.user_id, role: r.role }));
+}
+
+export async function tenantHasAdmin(db: Executor, tenantId: string): Promise<boolean> {
+  const row = await db.selectFrom('tenant_members').select('user_id').where('tenant_id', '=', tenantId).where('role', '=', 'admin').limit(1).executeTakeFirst();
+  return row !== undefined;
 }

@@ -1,15 +1,19 @@
 import { sql } from 'kysely';
-import type { WorkspaceSubject } from '../events/domain-events.js';
+import type { WorkspaceRole, WorkspaceSubject } from '../events/roles.js';
 import { toGroup } from '../groups/group.repository.js';
 import type { Group } from '../groups/group.js';
 import type { Executor, Tx } from '../infra/db/database.js';
 import type { Sorted } from '../shared/pagination.js';
 import { joinedUser, type JoinedUserRow } from '../users/user-rows.js';
 import type { User } from '../users/user.js';
-import type { WorkspaceMembership } from './membership.repository.js';
-import type { WorkspaceRole } from './membership.table.js';
-import type { WorkspaceMember } from './membership.js';
-import { workspaceMemberSortKey, type WorkspaceMemberCursor } from './member-cursor.js';
+import type { WorkspaceMember } from './workspace-member.js';
+import { workspaceMemberSortKey, type WorkspaceMemberCursor } from './workspace-member-cursor.js';
+
+export interface WorkspaceMembership {
+  workspaceId: string;
+  subject: WorkspaceSubject;
+  role: WorkspaceRole;
+}
 
 /** Where a listed workspace's members come from: itself, and (inherited) each ancestor the caller may view. */
 export interface GrantScope {
@@ -108,6 +112,7 @@ export async function lockDirectGrant(trx: Tx, workspaceId: string, subject: Wor
   return row ? { role: row.role, grantedAt: row.created_at } : undefined;
 }
 
+/** The one insert of a grant (creating a workspace grants its creator ADMIN through it too). */
 export async function insertGrant(trx: Tx, workspaceId: string, subject: WorkspaceSubject, role: WorkspaceRole): Promise<Date> {
   const row = await trx
     .insertInto('workspace_members')

@@ -1,13 +1,20 @@
 import { sql } from 'kysely';
-import type { DomainEvent } from '../../events/domain-events.js';
-import type { Db, Tx } from './database.js';
-import { NotFoundError } from '../../shared/errors.js';
-import { mapDatabaseError } from './pg-errors.js';
+import type { Actor } from '../events/actor.js';
+import { isSynced, type DomainEvent } from '../events/domain-events.js';
+import type { Db, Tx } from '../infra/db/database.js';
+import { mapDatabaseError } from '../infra/db/pg-errors.js';
+import type { Logger } from '../logger.js';
+import { NotFoundError } from '../shared/errors.js';
+import { logChange, type RecordedEvent } from './change-log.js';
 
-/** What a service's work gets inside the transaction: the transaction, and where to put its events. */
+/** What a change's work gets inside the transaction: the transaction, who makes the change, and where its events go. */
 export interface Transaction {
   trx: Tx;
+  actor: Actor;
+  /** Records an event the change makes (the first one heads its log line). */
   emit(event: DomainEvent): void;
+  /** Records an event the change causes: what a removal or deletion took along (a grant, a membership, a key). */
+  emitConsequence(event: DomainEvent): void;
 }
 
 /** The outbox as the unit of work needs it (src/outbox implements it). */
@@ -18,9 +25,11 @@ export interface OutboxPort {
   waitApplied(seqs: readonly string[], timeoutMs: number): Promise<'applied' | 'pending'>;
 }
 
-/** Whoever a change is made for; told after the commit so their request stops serving older reads. */
-export interface WriteObserver {
-  wrote(): void;
+/** Whoever a change is made by: its actor, and, for a request, what to refresh once it committed. */
+export interface Author {
+  readonly actor: Actor;
+  /** Told after the commit so the request stops serving older reads (Caller). */
+  wrote?(): void;
 }
 
 export interface Committed<T> {
@@ -42,8 +51,8 @@ export type TenantLock = 'write' | 'members' | 'delete';
 const TENANT_LOCK_CLAUSE: Record<TenantLock, string> = { write: 'FOR KEY SHARE', members: 'FOR NO KEY UPDATE', delete: 'FOR UPDATE' };
 
 export interface RunOptions {
-  /** The caller the change is made for: their request's caches and freshness are reset after commit. */
-  for?: WriteObserver;
+  /** Who makes the change: every write has an actor. */
+  by: Author;
   /** A transaction-level advisory lock taken first (ADVISORY_LOCKS), to serialise check-then-create. */
   lock?: number;
   /** The tenant the change is made in, locked first; NOT_FOUND when it is gone (a deletion won). */
@@ -51,34 +60,43 @@ export interface RunOptions {
 }
 
 /**
- * The one way anything is written: the work and its domain events in one transaction (events
- * appended to the outbox as the last statement), database constraint violations mapped to stable
- * errors, then a bounded wait until the relay has applied the events to SpiceDB, which gives the
- * caller read-your-writes in its next request to any process.
+ * The one way anything is written: a change by an actor, its work and its domain events in one
+ * transaction (events appended to the outbox as the last statement), database constraint
+ * violations mapped to stable errors; after the commit the author's request is refreshed, the
+ * change's one log line written (change-log.ts), then a bounded wait until the relay has applied the
+ * events to SpiceDB, which gives the caller read-your-writes in its next request to any process.
  */
 export class UnitOfWork {
   constructor(
     private readonly db: Db,
     private readonly outbox: OutboxPort,
     private readonly waitMs: number,
+    private readonly logger: Logger,
   ) {}
 
-  async run<T>(work: (tx: Transaction) => Promise<T>, options: RunOptions = {}): Promise<Committed<T>> {
-    const events: DomainEvent[] = [];
+  async run<T>(work: (tx: Transaction) => Promise<T>, options: RunOptions): Promise<Committed<T>> {
+    const { actor } = options.by;
+    const recorded: RecordedEvent[] = [];
     let seqs: string[] = [];
     let value: T;
     try {
       value = await this.db.transaction().execute(async (trx) => {
         if (options.lock !== undefined) await sql`SELECT pg_advisory_xact_lock(${options.lock})`.execute(trx);
         if (options.tenant) await lockTenant(trx, options.tenant.id, options.tenant.lock);
-        const result = await work({ trx, emit: (event) => void events.push(event) });
-        seqs = await this.outbox.append(trx, events);
+        const result = await work({
+          trx,
+          actor,
+          emit: (event) => void recorded.push({ event, consequence: false }),
+          emitConsequence: (event) => void recorded.push({ event, consequence: true }),
+        });
+        seqs = await this.outbox.append(trx, recorded.map((r) => r.event).filter(isSynced));
         return result;
       });
     } catch (error) {
       throw mapDatabaseError(error);
     }
-    options.for?.wrote();
+    options.by.wrote?.();
+    logChange(this.logger, actor, recorded);
     if (seqs.length === 0) return { value, authorizationSynced: true };
     const outcome = await this.outbox.waitApplied(seqs, this.waitMs);
     return { value, authorizationSynced: outcome === 'applied' };

@@ -1,29 +1,26 @@
-import type { WorkspaceSubject } from '../events/domain-events.js';
+import { groupResource, workspaceResource } from '../authz/permissions.js';
+import type { Committed, Transaction, UnitOfWork } from '../changes/unit-of-work.js';
+import type { WorkspaceRole, WorkspaceSubject } from '../events/roles.js';
 import { groupLoaders } from '../groups/group.loaders.js';
 import { lockGroupAgainstDeletion } from '../groups/group.repository.js';
-import type { Committed, Transaction, UnitOfWork } from '../infra/db/unit-of-work.js';
-import { ref } from '../infra/spicedb/relationships.js';
-import type { Logger } from '../logger.js';
 import type { Caller } from '../request/caller.js';
 import { BadInputError, NotFoundError } from '../shared/errors.js';
 import { requireId, requireOneOf } from '../shared/input.js';
 import { pageRequest, toPage, type Page, type PageArgs } from '../shared/pagination.js';
+import { holdTenantMembership } from '../tenants/tenant-member.repository.js';
 import { userLoaders } from '../users/user.loaders.js';
-import { workspaceLoaders } from '../workspaces/workspace.loaders.js';
-import { lockWorkspaceForMemberChange } from '../workspaces/workspace.repository.js';
-import type { WorkspaceService } from '../workspaces/workspace.service.js';
-import type { Workspace } from '../workspaces/workspace.js';
-import { grantScopeKey, membershipLoaders } from './membership.loaders.js';
-import type { WorkspaceRole } from './membership.table.js';
-import type { WorkspaceMember } from './membership.js';
-import { holdTenantMembership } from './tenant-member.repository.js';
-import { decodeWorkspaceMemberCursor } from './member-cursor.js';
+import { decodeWorkspaceMemberCursor } from './workspace-member-cursor.js';
+import { grantScopeKey, workspaceMemberLoaders } from './workspace-member.loaders.js';
 import { deleteGrant, insertGrant, lockDirectGrant, updateGrantRole, type ListedWorkspaceMember } from './workspace-member.repository.js';
+import type { WorkspaceMember } from './workspace-member.js';
+import { workspaceLoaders } from './workspace.loaders.js';
+import { lockWorkspaceForMemberChange } from './workspace.repository.js';
+import type { WorkspaceService } from './workspace.service.js';
+import type { Workspace } from './workspace.js';
 
 export interface WorkspaceMemberServiceDeps {
   uow: UnitOfWork;
   workspaces: WorkspaceService;
-  logger: Logger;
 }
 
 interface SubjectInput {
@@ -36,7 +33,7 @@ interface SubjectInput {
  * Workspace roles: one direct role per subject (a user, or a group of the same tenant) and
  * workspace, applying to the whole subtree (schema.zed). Grants on one workspace are written under
  * its lock; a user's grant holds their tenant membership until commit, so a concurrent removal
- * from the tenant cannot leave it behind (tenant-departure.ts).
+ * from the tenant cannot leave it behind (src/lifecycle/tenant-departure.ts).
  */
 export class WorkspaceMemberService {
   constructor(private readonly deps: WorkspaceMemberServiceDeps) {}
@@ -51,10 +48,10 @@ export class WorkspaceMemberService {
     const includeInherited = args.includeInherited ?? false;
     const shape = { first: pageRequest(args.first, null).first, after: args.after ? decodeWorkspaceMemberCursor(args.after) : null, includeInherited };
     const chain = includeInherited ? await caller.state(workspaceLoaders).ancestorsOf(workspace.id) : [];
-    const checks = await Promise.all([workspace, ...chain].map((w) => this.deps.workspaces.can(caller, w.id, 'view')));
+    const checks = await Promise.all([workspace, ...chain].map((w) => caller.permissions.canDirectly(workspaceResource(w), 'view')));
     if (!checks[0]) return { items: [], hasNextPage: false };
     const scopes = [workspace, ...chain.filter((_, i) => checks[i + 1])].map((w) => ({ workspaceId: workspace.id, grantedOnId: w.id, depth: w.depth }));
-    const loaders = caller.state(membershipLoaders);
+    const loaders = caller.state(workspaceMemberLoaders);
     loaders.grantScopes.set(grantScopeKey(workspace.id, includeInherited), scopes);
     const rows = await loaders.workspaceMembers.load(workspace.id, shape);
     for (const row of rows) {
@@ -68,9 +65,9 @@ export class WorkspaceMemberService {
   async grant(caller: Caller, input: SubjectInput & { role: WorkspaceRole }): Promise<Committed<{ member: WorkspaceMember; workspace: Workspace }>> {
     const { workspaceId, subject } = this.parse(input);
     const target = await this.deps.workspaces.authorize(caller, workspaceId, 'manage');
-    if (subject.type === 'group' && !(await caller.authz.can(ref('group', subject.id), 'view'))) throw notATenantGroup();
-    let change: { previousRole: WorkspaceRole | null } | undefined;
-    const committed = await this.deps.uow.run(
+    // A group's tenant is known only from its row, read under lock below; the group must be the workspace's tenant's.
+    if (subject.type === 'group' && !(await caller.permissions.can(groupResource({ id: subject.id, tenantId: target.tenantId }), 'view'))) throw notATenantGroup();
+    return this.deps.uow.run(
       async (tx) => {
         const workspace = await this.lock(tx, workspaceId);
         await this.holdSubject(tx, workspace, subject);
@@ -84,35 +81,28 @@ export class WorkspaceMemberService {
           await updateGrantRole(tx.trx, workspaceId, subject, input.role);
           tx.emit({ type: 'WorkspaceMemberRoleChanged', ...event, previousRole: current.role });
         }
-        if (current?.role !== input.role) change = { previousRole: current?.role ?? null };
         const member: WorkspaceMember = { workspaceId, grantedOnId: workspaceId, inherited: false, subject, role: input.role, grantedAt: grantedAt ?? new Date() };
         return { member, workspace };
       },
-      { for: caller, tenant: { id: target.tenantId, lock: 'write' } },
+      { by: caller, tenant: { id: target.tenantId, lock: 'write' } },
     );
-    if (change) this.log('workspace_role_granted', caller, workspaceId, subject, { role: input.role, ...change });
-    return committed;
   }
 
   /** Removes the subject's direct role (inherited roles stay, as they come from elsewhere). Needs `manage`. */
   async revoke(caller: Caller, input: SubjectInput): Promise<Committed<Workspace>> {
     const { workspaceId, subject } = this.parse(input);
     const target = await this.deps.workspaces.authorize(caller, workspaceId, 'manage');
-    let role: WorkspaceRole | undefined;
-    const committed = await this.deps.uow.run(
+    return this.deps.uow.run(
       async (tx) => {
         const workspace = await this.lock(tx, workspaceId);
         const current = await lockDirectGrant(tx.trx, workspaceId, subject);
         if (!current) throw new BadInputError(subjectField(subject), 'The subject holds no role on this workspace itself', 'NO_DIRECT_ROLE');
         await deleteGrant(tx.trx, workspaceId, subject);
         tx.emit({ type: 'WorkspaceMemberRemoved', tenantId: workspace.tenantId, workspaceId, subject, role: current.role });
-        role = current.role;
         return workspace;
       },
-      { for: caller, tenant: { id: target.tenantId, lock: 'write' } },
+      { by: caller, tenant: { id: target.tenantId, lock: 'write' } },
     );
-    this.log('workspace_role_revoked', caller, workspaceId, subject, { role });
-    return committed;
   }
 
   private parse(input: SubjectInput): { workspaceId: string; subject: WorkspaceSubject } {
@@ -144,10 +134,6 @@ export class WorkspaceMemberService {
     }
     const group = await lockGroupAgainstDeletion(tx.trx, subject.id);
     if (group?.tenantId !== workspace.tenantId) throw notATenantGroup();
-  }
-
-  private log(event: string, caller: Caller, workspaceId: string, subject: WorkspaceSubject, extra: object): void {
-    this.deps.logger.info({ event, workspaceId, subject, ...extra, principalId: caller.principal.userId }, event.replaceAll('_', ' '));
   }
 }
 
