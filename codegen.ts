@@ -37,6 +37,8 @@ const config: CodegenConfig = {
           GroupConnection: '../mappers.js#GroupConnectionParent',
           GroupMemberConnection: '../mappers.js#GroupMemberConnectionParent',
           WorkspaceMemberConnection: '../mappers.js#WorkspaceMemberConnectionParent',
+          AuditEntry: '../../audit/audit-entry.js#AuditEntry',
+          AuditEntryConnection: '../mappers.js#AuditEntryConnectionParent',
         },
         scalars: { DateTime: 'Date' },
         enumsAsTypes: true,

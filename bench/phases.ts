@@ -12,6 +12,10 @@ export const PHASES = {
   'large-cold': '111,111 workspaces, answer cache off',
   /** 111,111 workspaces, as deployed: List50 by the tenant admin and by a member with a depth-1 grant. */
   'large-lists': '111,111 workspaces, as deployed',
+  /** 11,111 workspaces, as deployed: descendants from the root, a breadcrumb, moves of 111 and 1,111 nodes (bench/navigation.ts). */
+  navigation: '11,111 workspaces: descendants, breadcrumb, moves',
+  /** A service of its own: createWorkspace and grantWorkspaceRole at concurrency 1 and 16 (bench/mutations.ts). */
+  mutations: 'mutations, concurrency 1 and 16',
 } as const;
 
 export type Phase = keyof typeof PHASES;

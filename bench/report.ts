@@ -89,7 +89,7 @@ function find(result: BenchResult, operationName: string, phase?: string): Scena
 const pct = (a: number, b: number): string => `${Math.round((100 * a) / b)} %`;
 const fixed = (n: number | undefined, digits = 1): string => (n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(digits));
 
-/** One line per goal of issue 9 (1–7) and of issue 14 (8), from this run alone. */
+/** One line per goal of issue 9 (1–7), of issue 14 (8) and of issue 17 (9), from this run alone. */
 export function goalLines(result: BenchResult): string[] {
   const lines: string[] = [];
   const [main, coldSmall, coldLarge, listsLarge] = [PHASES.main, PHASES.cold, PHASES['large-cold'], PHASES['large-lists']];
@@ -128,6 +128,13 @@ export function goalLines(result: BenchResult): string[] {
     const c = ceilingLarge.load.requestsPerSecond;
     const figures = (s: ScenarioResult): string => `${fixed(cpuTotal(s), 2)} CPU ms/req, ${requestsPerSecond(s.load.requestsPerSecond)} req/s = ${pct(s.load.requestsPerSecond, c)}, SQL ${formatRange(s.log.sql)}, SpiceDB ${formatRange(s.log.spicedb)}`;
     lines.push(`8. \`workspaces(first: 50)\` at ${(result.seeds.large ?? 0).toLocaleString('en-US')} workspaces against \`{ __typename }\` with an API key (${requestsPerSecond(c)} req/s, ${fixed(cpuTotal(ceilingLarge), 2)} CPU ms/req): tenant admin ${figures(admin)}; member with ADMIN on a depth-1 workspace (${member.contains}) ${figures(member)}; member/admin CPU × ${fixed(cpuTotal(member) / cpuTotal(admin), 2)} (goal: ≤ × 1.5).`);
+  }
+  const ceilingNavigation = find(result, 'Ceiling', PHASES.navigation);
+  const reads = ['Descendants100', 'Breadcrumb'].map((op) => find(result, op, PHASES.navigation));
+  if (ceilingNavigation && reads.every((r) => r !== undefined)) {
+    const c = ceilingNavigation.load.requestsPerSecond;
+    const figures = (s: ScenarioResult): string => `${s.operationName} ${requestsPerSecond(s.load.requestsPerSecond)} req/s = ${pct(s.load.requestsPerSecond, c)} (SQL ${formatRange(s.log.sql)}, SpiceDB ${formatRange(s.log.spicedb)})`;
+    lines.push(`9. Tree navigation against \`{ __typename }\` with an API key (${requestsPerSecond(c)} req/s): ${reads.map((r) => (r ? figures(r) : '')).join('; ')} (goal: ≥ 50 % each).`);
   }
   return lines;
 }

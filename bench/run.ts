@@ -5,7 +5,7 @@
  * outbox relay (lag and drain), start-up and restart, and the reconcile. See docs/benchmarks.md.
  *
  * BENCH_DURATION (s, default 10), BENCH_WARMUP (s, default 2), BENCH_KEEP=1 keeps the data folders,
- * BENCH_LARGE=0 skips the 111,111-workspace tenant, BENCH_PHASES=main,cold,large-cold,large-lists runs
+ * BENCH_LARGE=0 skips the 111,111-workspace tenant, BENCH_PHASES=main,cold,navigation,large-cold,large-lists,mutations runs
  * only those (phases.ts), BENCH_CPU_PROF=<dir> writes CPU profiles of the service.
  */
 import { execFile } from 'node:child_process';
@@ -21,6 +21,8 @@ import { describeMachine } from './machine.js';
 import { measure, measureUnderLoad, type MeasureSettings, type ScenarioResult } from './measure.js';
 import { benchOutbox, type OutboxFigures } from './outbox-bench.js';
 import { failures, report, type BenchResult, type StartFigures } from './report.js';
+import { benchMutations, mutationTable } from './mutations.js';
+import { benchMoves, moveTable, navigationScenarios, type MoveFigures } from './navigation.js';
 import { PHASES, selectedPhases } from './phases.js';
 import { ceiling, coldScenarios, listScenarios, mainScenarios, underLoadScenarios } from './scenarios.js';
 import { seedTenant, type SeededTenant, type TreeShape } from './seed.js';
@@ -164,7 +166,7 @@ async function main(): Promise<BenchResult> {
     let postgresVersion = 'unknown';
     const seeds: BenchResult['seeds'] = {};
 
-    if (phases.has('main') || phases.has('cold')) {
+    if (phases.has('main') || phases.has('cold') || phases.has('navigation')) {
       const small = await prepare(SMALL);
       shapes.push(SMALL);
       seeds.small = small.seed.workspaces;
@@ -183,6 +185,13 @@ async function main(): Promise<BenchResult> {
         const under = underLoadScenarios(small.seed);
         record(await measureUnderLoad(under.foreground, under.background, service, target(service, small.seed), settings, PHASES.cold));
         for (const scenario of [ceiling(), ...coldScenarios(small.seed)]) record([await measure(scenario, service, target(service, small.seed), settings, PHASES.cold)]);
+      }
+      if (phases.has('navigation')) {
+        const service = await start();
+        for (const scenario of [ceiling(), ...navigationScenarios(small.seed)]) record([await measure(scenario, service, target(service, small.seed), settings, PHASES.navigation)]);
+        // Last in the phase: the moves change the tree the reads above walked.
+        moves = await benchMoves(service, small.seed);
+        log(`moves: ${moves.map((m) => `${m.subtree} nodes p50 ${m.p50Ms} ms`).join(', ')}`);
       }
       await small.services.stop();
     }
@@ -232,8 +241,11 @@ function problems(result: BenchResult): string[] {
   ]);
 }
 
+let moves: MoveFigures[] = [];
 const result = await main();
 await report(result, RESULTS);
+if (moves.length > 0) console.log(`\n## ${PHASES.navigation}: moves\n\n${moveTable(moves)}`);
+if (selectedPhases().has('mutations')) console.log(`\n## ${PHASES.mutations}\n\n${mutationTable(await benchMutations())}`);
 const found = problems(result);
 for (const problem of found) console.log(`PROBLEM: ${problem}`);
 if (found.length > 0) process.exitCode = 1;

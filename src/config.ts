@@ -68,6 +68,12 @@ const schema = z.object({
   OUTBOX_BACKOFF_BASE_MS: z.coerce.number().int().min(1).default(250),
   OUTBOX_BACKOFF_MAX_MS: z.coerce.number().int().min(1).default(60_000),
   AUTHZ_SYNC_WAIT_MS: z.coerce.number().int().min(0).default(5000),
+  /** How long audit entries are kept (GCP's figure for admin activity); the relay leader purges older ones daily. */
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).default(400),
+  /** At most this many DENIED entries per principal and minute: a loop of refusals cannot flood the log. */
+  AUDIT_DENIED_PER_MINUTE: z.coerce.number().int().min(0).default(30),
+  /** How long a deleted workspace stays in the trash, restorable, before the relay leader purges it. */
+  WORKSPACE_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
 
   // Defence in depth against expensive requests; docs/security.md explains each limit and its default.
   GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(100).default(5000),

@@ -46,6 +46,8 @@ export interface RuntimeOverrides {
   spicedb?: SpiceDb;
   /** Tests give the relay its own path to SpiceDB, to fail the relay's writes while checks still work. */
   relaySpiceDb?: SpiceDb;
+  /** Tests step the retention purges' clock forward. */
+  clock?: () => Date;
 }
 
 /**
@@ -100,7 +102,8 @@ export async function startRuntime(config: Config, logger: Logger, overrides: Ru
   const metrics = new RequestMetrics(() => relay.stats(), () => outboxBacklog(database.db), config.METRICS_MAX_OPERATIONS);
   relay.start();
   const waiter = new ApplyWaiter(primaryPool, notifier);
-  const services = createServices({ db: database.db, outbox: outboxPort(waiter), logger, settings: serviceSettings(config) });
+  const services = createServices({ db: database.db, outbox: outboxPort(waiter), logger, settings: serviceSettings(config), ...(overrides.clock ? { clock: overrides.clock } : {}) });
+  relay.assignLeaderDuty(() => services.retention.duty());
 
   const bootstrapped = await bootstrap(services, { tenantName: config.DEFAULT_TENANT_NAME, adminUsername: config.BOOTSTRAP_ADMIN_USERNAME }, logger);
   // The key we print must work in the very first request, so SpiceDB has to know the admin first:

@@ -1,18 +1,23 @@
 import { ApiKeyService } from './api-keys/api-key.service.js';
+import { AuditLogService } from './audit/audit-log.service.js';
 import { UnitOfWork, type OutboxPort } from './changes/unit-of-work.js';
 import type { Config } from './config.js';
 import { GroupMemberService } from './groups/group-member.service.js';
 import { GroupService } from './groups/group.service.js';
 import type { Db } from './infra/db/database.js';
 import { GroupDeletion } from './lifecycle/group-deletion.js';
+import { Retention } from './lifecycle/retention.js';
+import { WorkspaceTrash } from './lifecycle/workspace-trash.js';
 import { TenantCreation } from './lifecycle/tenant-creation.js';
 import { TenantDeletion } from './lifecycle/tenant-deletion.js';
 import { TenantDeparture } from './lifecycle/tenant-departure.js';
+import { WorkspaceMove } from './lifecycle/workspace-move.js';
 import type { Logger } from './logger.js';
 import { TenantMemberService } from './tenants/tenant-member.service.js';
 import { TenantService } from './tenants/tenant.service.js';
 import { UserService } from './users/user.service.js';
 import { WorkspaceMemberService } from './workspaces/workspace-member.service.js';
+import { WorkspaceNavigation } from './workspaces/workspace-navigation.service.js';
 import { WorkspaceService } from './workspaces/workspace.service.js';
 
 /**
@@ -25,15 +30,23 @@ export interface Services {
   tenantMembers: TenantMemberService;
   workspaces: WorkspaceService;
   workspaceMembers: WorkspaceMemberService;
+  /** Ancestors (breadcrumbs) and descendants (subtree listings). */
+  workspaceNavigation: WorkspaceNavigation;
   groups: GroupService;
   groupMembers: GroupMemberService;
   users: UserService;
   apiKeys: ApiKeyService;
+  audit: AuditLogService;
   /** Workflows that change several aggregates (src/lifecycle/). */
   tenantCreation: TenantCreation;
   tenantDeletion: TenantDeletion;
   tenantDeparture: TenantDeparture;
   groupDeletion: GroupDeletion;
+  workspaceMove: WorkspaceMove;
+  /** deleteWorkspace, restoreWorkspace, purgeWorkspace and the trash. */
+  workspaceTrash: WorkspaceTrash;
+  /** The retention purges the relay leader runs daily. */
+  retention: Retention;
 }
 
 export interface ServiceSettings {
@@ -42,29 +55,47 @@ export interface ServiceSettings {
   maxWorkspaceDepth: number;
   /** How long a mutation waits for SpiceDB before answering `authorizationSynced: false`. */
   authzSyncWaitMs: number;
+  /** AUDIT_DENIED_PER_MINUTE (default 30). */
+  auditDeniedPerMinute?: number;
+  /** AUDIT_RETENTION_DAYS (default 400). */
+  auditRetentionDays?: number;
+  /** WORKSPACE_RETENTION_DAYS (default 30). */
+  workspaceRetentionDays?: number;
 }
 
-export function createServices(deps: { db: Db; outbox: OutboxPort; logger: Logger; settings: ServiceSettings }): Services {
+export function createServices(deps: { db: Db; outbox: OutboxPort; logger: Logger; settings: ServiceSettings; clock?: () => Date }): Services {
   const { db, settings } = deps;
   const uow = new UnitOfWork(db, deps.outbox, settings.authzSyncWaitMs, deps.logger);
   const tenants = new TenantService({ db });
   const tenantMembers = new TenantMemberService({ db, uow, tenants });
   const workspaces = new WorkspaceService({ db, uow, tenants, maxDepth: settings.maxWorkspaceDepth, rootName: settings.rootWorkspaceName });
   const groups = new GroupService({ db, uow, tenants });
+  const workspaceTrash = new WorkspaceTrash({ db, uow, tenants, retentionDays: settings.workspaceRetentionDays ?? 30, maxDepth: settings.maxWorkspaceDepth });
   return {
     uow,
     tenants,
     tenantMembers,
     workspaces,
     workspaceMembers: new WorkspaceMemberService({ uow, workspaces }),
+    workspaceNavigation: new WorkspaceNavigation(),
     groups,
     groupMembers: new GroupMemberService({ uow, groups }),
     users: new UserService(),
     apiKeys: new ApiKeyService({ db, uow, tenants }),
+    audit: new AuditLogService({ db, tenants, workspaces, deniedPerMinute: settings.auditDeniedPerMinute ?? 30, logger: deps.logger }),
     tenantCreation: new TenantCreation({ uow, workspaces, tenantMembers, allowTenantCreation: settings.allowTenantCreation }),
     tenantDeletion: new TenantDeletion({ uow, tenants }),
     tenantDeparture: new TenantDeparture({ uow, tenants }),
     groupDeletion: new GroupDeletion({ uow, groups }),
+    workspaceMove: new WorkspaceMove({ db, uow, maxDepth: settings.maxWorkspaceDepth }),
+    workspaceTrash,
+    retention: new Retention({
+      uow,
+      auditRetentionDays: settings.auditRetentionDays ?? 400,
+      purgeTrash: (now) => workspaceTrash.purgeExpired(now),
+      logger: deps.logger,
+      ...(deps.clock ? { clock: deps.clock } : {}),
+    }),
   };
 }
 
@@ -74,5 +105,8 @@ export function serviceSettings(config: Config): ServiceSettings {
     rootWorkspaceName: config.DEFAULT_WORKSPACE_NAME,
     maxWorkspaceDepth: config.MAX_WORKSPACE_DEPTH,
     authzSyncWaitMs: config.AUTHZ_SYNC_WAIT_MS,
+    auditDeniedPerMinute: config.AUDIT_DENIED_PER_MINUTE,
+    auditRetentionDays: config.AUDIT_RETENTION_DAYS,
+    workspaceRetentionDays: config.WORKSPACE_RETENTION_DAYS,
   };
 }

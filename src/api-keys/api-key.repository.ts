@@ -50,9 +50,9 @@ export async function insertApiKey(trx: Tx, key: NewApiKey): Promise<ApiKey> {
 }
 
 /** Hard-deletes a tenant's keys (tenant deletion only); returns what the outbox needs to drop their relationships. */
-export async function deleteTenantApiKeys(trx: Tx, tenantId: string): Promise<{ id: string; ownerUserId: string }[]> {
-  const rows = await trx.deleteFrom('api_keys').where('tenant_id', '=', tenantId).returning(['id', 'owner_user_id']).execute();
-  return rows.map((r) => ({ id: r.id, ownerUserId: r.owner_user_id }));
+export async function deleteTenantApiKeys(trx: Tx, tenantId: string): Promise<{ id: string; ownerUserId: string; name: string }[]> {
+  const rows = await trx.deleteFrom('api_keys').where('tenant_id', '=', tenantId).returning(['id', 'owner_user_id', 'name']).execute();
+  return rows.map((r) => ({ id: r.id, ownerUserId: r.owner_user_id, name: r.name }));
 }
 
 const RETURNED = ['id', 'tenant_id', 'owner_user_id', 'name', 'prefix', 'created_at', 'expires_at', 'revoked_at', 'last_used_at'] as const;

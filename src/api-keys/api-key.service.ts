@@ -108,7 +108,10 @@ export class ApiKeyService {
     if (!(await this.deps.tenants.find(caller, tenantId))) throw new NotFoundError('Tenant not found', { extensions: { field: 'tenantId' } });
     keysCannotManageKeys(caller);
     if (!(await caller.permissions.can(tenantResource(tenantId), 'create_api_key'))) {
-      throw new ForbiddenError('You may not create API keys in this tenant', { reason: 'MISSING_CREATE_API_KEY_PERMISSION' });
+      throw new ForbiddenError('You may not create API keys in this tenant', {
+        reason: 'MISSING_CREATE_API_KEY_PERMISSION',
+        refusal: { resourceType: 'tenant', resourceId: tenantId, tenantId, permission: 'create_api_key' },
+      });
     }
     const ownerUserId = caller.principal.userId;
     return this.deps.uow.run(

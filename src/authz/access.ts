@@ -64,6 +64,7 @@ export async function authorize<R extends ResourceType, T extends Guarded>(
   if (verdict === 'forbidden') {
     throw new ForbiddenError(`You may not ${permission.replace('_', ' ')} this ${what.toLowerCase()}`, {
       reason: `MISSING_${permission.toUpperCase()}_PERMISSION`,
+      refusal: { resourceType: type, resourceId: id, tenantId: found?.tenantId ?? '', permission },
     });
   }
   throw new NotFoundError(`${what} not found`);

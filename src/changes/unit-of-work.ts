@@ -5,6 +5,7 @@ import type { Db, Tx } from '../infra/db/database.js';
 import { mapDatabaseError } from '../infra/db/pg-errors.js';
 import type { Logger } from '../logger.js';
 import { NotFoundError } from '../shared/errors.js';
+import { writeChangeEntries } from './audit-writer.js';
 import { logChange, type RecordedEvent } from './change-log.js';
 
 /** What a change's work gets inside the transaction: the transaction, who makes the change, and where its events go. */
@@ -60,8 +61,9 @@ export interface RunOptions {
 }
 
 /**
- * The one way anything is written: a change by an actor, its work and its domain events in one
- * transaction (events appended to the outbox as the last statement), database constraint
+ * The one way anything is written: a change by an actor, its work, its audit entries (one per
+ * event and per consequence, audit-writer.ts) and its domain events in one transaction (events
+ * appended to the outbox as the last statement), database constraint
  * violations mapped to stable errors; after the commit the author's request is refreshed, the
  * change's one log line written (change-log.ts), then a bounded wait until the relay has applied the
  * events to SpiceDB, which gives the caller read-your-writes in its next request to any process.
@@ -89,6 +91,8 @@ export class UnitOfWork {
           emit: (event) => void recorded.push({ event, consequence: false }),
           emitConsequence: (event) => void recorded.push({ event, consequence: true }),
         });
+        // The audit entries in the same transaction: a change without its entries cannot commit.
+        await writeChangeEntries(trx, actor, recorded);
         seqs = await this.outbox.append(trx, recorded.map((r) => r.event).filter(isSynced));
         return result;
       });

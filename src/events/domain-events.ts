@@ -1,5 +1,7 @@
 import type { TupleUpdate } from '../infra/spicedb/relationships.js';
 import { apiKeyEvents } from './api-key-events.js';
+import { auditEvents } from './audit-events.js';
+import type { AuditRecord } from './audit-record.js';
 import type { AggregateRef, EventEntry } from './event-entry.js';
 import { groupEvents } from './group-events.js';
 import { outboxEvents } from './outbox-events.js';
@@ -11,7 +13,7 @@ import { workspaceEvents } from './workspace-events.js';
  * written to the outbox in the same transaction as the change (src/changes/unit-of-work.ts), and
  * the relay turns each into its relationship updates; payloads are plain JSON.
  */
-export const EVENTS = { ...tenantEvents, ...workspaceEvents, ...groupEvents, ...apiKeyEvents, ...outboxEvents };
+export const EVENTS = { ...tenantEvents, ...workspaceEvents, ...groupEvents, ...apiKeyEvents, ...outboxEvents, ...auditEvents };
 
 type Registry = typeof EVENTS;
 type PayloadOf<T> = T extends EventEntry<infer E> ? E : never;
@@ -27,6 +29,12 @@ export function isEventType(type: string): type is DomainEventType {
 /** The entry of an event (the compiler cannot relate a union's member to its key, hence the one cast). */
 export function entryOf(event: DomainEvent): EventEntry<DomainEvent> {
   return EVENTS[event.type] as EventEntry<never> as EventEntry<DomainEvent>;
+}
+
+/** The audit entries an event makes (none for an operator's repair). */
+export function auditRecordsOf(event: DomainEvent): AuditRecord[] {
+  const audit = entryOf(event).audit;
+  return audit === 'not-audited' ? [] : audit(event);
 }
 
 export function aggregateOf(event: DomainEvent): AggregateRef {

@@ -1,9 +1,10 @@
 import type { Tuple, TupleUpdate } from '../infra/spicedb/relationships.js';
 import type { Actor } from './actor.js';
+import type { AuditRecord } from './audit-record.js';
 
 /** Which aggregate an event belongs to; stored beside the payload for operators and replay. */
 export interface AggregateRef {
-  type: 'tenant' | 'workspace' | 'group' | 'api_key' | 'outbox';
+  type: 'tenant' | 'workspace' | 'group' | 'api_key' | 'outbox' | 'audit_log';
   id: string;
 }
 
@@ -32,6 +33,12 @@ export interface EventEntry<E> {
    */
   relationships: ((event: E) => TupleUpdate[]) | 'postgresql-only';
   log: EventLog<E>;
+  /**
+   * The audit entries the event makes (src/changes/audit-entries.ts writes them in the change's
+   * transaction): the first is the event's own, any further ones what it took along (a deleted
+   * tenant's grants). `'not-audited'`: an operator's repair, not a change of a fact.
+   */
+  audit: ((event: E) => AuditRecord[]) | 'not-audited';
 }
 
 /** Declares the entry of events with payload E; every event names the tenant it happened in (null: none). */

@@ -8,5 +8,6 @@ export const outboxEvents = {
     aggregate: (e) => ({ type: 'outbox', id: e.replayOf }),
     relationships: (e) => e.updates,
     log: { name: 'parked_event_replayed', fields: (e) => ({ replayOf: e.replayOf, updates: e.updates.length }) },
+    audit: 'not-audited',
   }),
 };

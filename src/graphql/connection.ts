@@ -4,6 +4,8 @@ export interface Connection<T> {
   nodes: T[];
   edges: { node: T; cursor: string }[];
   pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  /** The list's total, for connections that offer one (Page.count); counted once, when asked. */
+  totalCount: () => Promise<number>;
 }
 
 /**
@@ -17,7 +19,9 @@ export function toConnection<T>(page: Page<Sorted<T>>, idOf: (node: T) => string
 export function toConnection<T>(page: Page<Sorted<T>>, idOf: (node: T) => string = (node) => (node as { id: string }).id): Connection<T> {
   const cursorOf = (item: Sorted<T>): string => encodeCursor({ key: item.sortKey, id: idOf(item.node) });
   let edges: { node: T; cursor: string }[] | undefined;
+  let total: Promise<number> | undefined;
   const last = page.items.at(-1);
+  const count = page.count;
   return {
     nodes: page.items.map((i) => i.node),
     get edges() {
@@ -29,6 +33,11 @@ export function toConnection<T>(page: Page<Sorted<T>>, idOf: (node: T) => string
       get endCursor() {
         return last ? cursorOf(last) : null;
       },
+    },
+    totalCount() {
+      if (!count) throw new Error('This list offers no totalCount');
+      total ??= count();
+      return total;
     },
   };
 }

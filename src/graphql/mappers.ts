@@ -1,4 +1,5 @@
 import type { ApiKey } from '../api-keys/api-key.js';
+import type { AuditEntry } from '../audit/audit-entry.js';
 import type { Resource } from '../authz/permissions.js';
 import type { Group, GroupMember } from '../groups/group.js';
 import type { Tenant, TenantMember } from '../tenants/tenant.js';
@@ -22,3 +23,4 @@ export type TenantMemberConnectionParent = Connection<TenantMember>;
 export type GroupConnectionParent = Connection<Group>;
 export type GroupMemberConnectionParent = Connection<GroupMember>;
 export type WorkspaceMemberConnectionParent = Connection<WorkspaceMember>;
+export type AuditEntryConnectionParent = Connection<AuditEntry>;

@@ -5,6 +5,7 @@ import { parse, type GraphQLSchema } from 'graphql';
 import { guardEntities } from './entities-guard.js';
 import type { Resolvers } from './generated/resolvers-types.js';
 import { ApiKey } from './resolvers/api-key.js';
+import { AuditEntry } from './resolvers/audit-entry.js';
 import { Group, GroupPermissions } from './resolvers/group.js';
 import { GroupMember } from './resolvers/group-member.js';
 import { Mutation } from './resolvers/mutation.js';
@@ -41,6 +42,7 @@ export const resolvers: Resolvers = {
   Group,
   GroupPermissions,
   GroupMember,
+  AuditEntry,
 };
 
 export function buildSchema(): GraphQLSchema {

@@ -91,8 +91,8 @@ export async function deleteGroupRow(trx: Tx, id: string): Promise<void> {
   await trx.deleteFrom('groups').where('id', '=', id).execute();
 }
 
-/** Deletes every group of a tenant, after their memberships and grants; returns their ids. */
-export async function deleteTenantGroups(trx: Tx, tenantId: string): Promise<string[]> {
-  const rows = await trx.deleteFrom('groups').where('tenant_id', '=', tenantId).returning('id').execute();
-  return rows.map((r) => r.id);
+/** Deletes every group of a tenant, after their memberships and grants; returns their ids and names. */
+export async function deleteTenantGroups(trx: Tx, tenantId: string): Promise<{ id: string; name: string }[]> {
+  const rows = await trx.deleteFrom('groups').where('tenant_id', '=', tenantId).returning(['id', 'name']).execute();
+  return rows.map((r) => ({ id: r.id, name: r.name }));
 }

@@ -31,7 +31,7 @@ export class GroupDeletion {
         await deleteGroupRow(trx, id);
         const tenantId = locked.tenantId;
         for (const g of held) emitConsequence({ type: 'WorkspaceMemberRemoved', tenantId, workspaceId: g.workspaceId, subject: g.subject, role: g.role });
-        emit({ type: 'GroupDeleted', tenantId, groupId: id, members });
+        emit({ type: 'GroupDeleted', tenantId, groupId: id, name: locked.name, members });
         return id;
       },
       { by: caller, tenant: { id: target.tenantId, lock: 'write' } },

@@ -48,14 +48,15 @@ export async function deleteTenantAndContents({ trx, emit, emitConsequence }: Tr
   const workspaces = await deleteTenantWorkspaces(trx, tenantId);
   const grantsOn = groupBy(grants, (g) => g.workspaceId, (g) => ({ subject: g.subject, role: g.role }));
   for (const w of workspaces) {
-    emitConsequence({ type: 'WorkspaceDeleted', tenantId, workspaceId: w.id, parentId: w.parentId, members: grantsOn.get(w.id) ?? [] });
+    emitConsequence({ type: 'WorkspaceDeleted', tenantId, workspaceId: w.id, parentId: w.parentId, name: w.name, members: grantsOn.get(w.id) ?? [] });
   }
   const groups = await deleteTenantGroups(trx, tenantId);
   const membersOf = groupBy(memberships, (m) => m.groupId, (m) => ({ userId: m.userId, role: m.role }));
-  for (const groupId of groups) emitConsequence({ type: 'GroupDeleted', tenantId, groupId, members: membersOf.get(groupId) ?? [] });
-  for (const k of apiKeys) emitConsequence({ type: 'ApiKeyDeleted', tenantId, apiKeyId: k.id, ownerUserId: k.ownerUserId });
-  emit({ type: 'TenantDeleted', tenantId, members: await deleteTenantMembers(trx, tenantId) });
-  await deleteTenantRow(trx, tenantId);
+  for (const g of groups) emitConsequence({ type: 'GroupDeleted', tenantId, groupId: g.id, name: g.name, members: membersOf.get(g.id) ?? [] });
+  for (const k of apiKeys) emitConsequence({ type: 'ApiKeyDeleted', tenantId, apiKeyId: k.id, ownerUserId: k.ownerUserId, name: k.name });
+  const members = await deleteTenantMembers(trx, tenantId);
+  const name = await deleteTenantRow(trx, tenantId);
+  emit({ type: 'TenantDeleted', tenantId, ...(name === null ? {} : { name }), members });
 }
 
 function groupBy<T, V>(items: readonly T[], key: (item: T) => string, value: (item: T) => V): Map<string, V[]> {

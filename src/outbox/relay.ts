@@ -49,6 +49,8 @@ export class OutboxRelay {
   private stopping = false;
   private wasLeader = false;
   private unsubscribe: (() => void)[] = [];
+  private duty: (() => Promise<void>) | null = null;
+  private dutyRun: Promise<void> | null = null;
 
   constructor(private readonly options: OutboxRelayOptions) {
     this.leadership = new RelayLeadership(options.connectionString, options.lockKey, () => this.wakeup.signal());
@@ -69,6 +71,15 @@ export class OutboxRelay {
     return { ...this.counters, leader: this.leadership.isLeader };
   }
 
+  /**
+   * A periodic job only the leader runs (the retention purges, src/lifecycle/retention.ts), started
+   * after a turn of the loop and never awaited by it: the job's own changes may wait for this very
+   * relay. One run at a time; the job decides whether it is due.
+   */
+  assignLeaderDuty(duty: () => Promise<void>): void {
+    this.duty = duty;
+  }
+
   start(): void {
     if (this.loop) return;
     this.stopping = false;
@@ -86,6 +97,7 @@ export class OutboxRelay {
     this.wakeup.signal();
     await this.loop;
     this.loop = null;
+    await this.dutyRun;
     for (const unsubscribe of this.unsubscribe.splice(0)) unsubscribe();
     await this.exclusive(async () => {
       if (this.leadership.isLeader) this.logger.info('outbox relay leadership released');
@@ -121,6 +133,7 @@ export class OutboxRelay {
       return await this.exclusive(async () => {
         if (!(await this.ensureLeader())) return poll;
         const batch = await this.runBatch();
+        this.startDuty();
         if (batch.more) return 0;
         return batch.headWaitMs === null ? poll : Math.min(poll, batch.headWaitMs);
       });
@@ -128,6 +141,16 @@ export class OutboxRelay {
       await this.exclusive(() => this.dropLeadership(error));
       return poll;
     }
+  }
+
+  private startDuty(): void {
+    const duty = this.duty;
+    if (!duty || this.dutyRun || this.stopping) return;
+    this.dutyRun = duty()
+      .catch((error: unknown) => this.logger.error({ err: error }, 'leader duty failed'))
+      .finally(() => {
+        this.dutyRun = null;
+      });
   }
 
   private async ensureLeader(): Promise<boolean> {

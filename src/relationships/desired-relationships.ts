@@ -15,8 +15,14 @@ export async function desiredTuples(db: Db): Promise<Tuple[]> {
     .execute(async (trx) => {
       const [tenantMembers, workspaces, workspaceMembers, groups, groupMembers, apiKeys] = await Promise.all([
         trx.selectFrom('tenant_members').select(['tenant_id', 'user_id', 'role']).orderBy('tenant_id').orderBy('user_id').execute(),
-        trx.selectFrom('workspaces').select(['id', 'tenant_id', 'parent_id']).orderBy('id').execute(),
-        trx.selectFrom('workspace_members').select(['workspace_id', 'user_id', 'group_id', 'role']).orderBy('workspace_id').execute(),
+        // A trashed workspace implies nothing: its rows and grants wait in PostgreSQL for a restore.
+        trx.selectFrom('workspaces').select(['id', 'tenant_id', 'parent_id']).where('deleted_at', 'is', null).orderBy('id').execute(),
+        trx
+          .selectFrom('workspace_members')
+          .select(['workspace_id', 'user_id', 'group_id', 'role'])
+          .where('workspace_id', 'not in', (eb) => eb.selectFrom('workspaces').select('id').where('deleted_at', 'is not', null))
+          .orderBy('workspace_id')
+          .execute(),
         trx.selectFrom('groups').select(['id', 'tenant_id']).orderBy('id').execute(),
         trx.selectFrom('group_members').select(['group_id', 'user_id', 'role']).orderBy('group_id').orderBy('user_id').execute(),
         trx.selectFrom('api_keys').select(['id', 'tenant_id', 'owner_user_id']).orderBy('id').execute(),

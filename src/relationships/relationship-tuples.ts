@@ -25,6 +25,11 @@ export function workspaceStructure(w: { tenantId: string; workspaceId: string; p
   return tuples;
 }
 
+/** The edge a move swaps: `workspace:child#parent@workspace:parent`. */
+export function workspaceParentTuple(workspaceId: string, parentId: string): Tuple {
+  return { resource: ref('workspace', workspaceId), relation: 'parent', subject: ref('workspace', parentId) };
+}
+
 export function workspaceMemberTuple(workspaceId: string, subject: WorkspaceSubject, role: string): Tuple {
   return { resource: ref('workspace', workspaceId), relation: role, subject: workspaceSubject(subject) };
 }

@@ -40,9 +40,25 @@ export class UnauthenticatedError extends AppError {
   readonly code = 'UNAUTHENTICATED' as const;
 }
 
+/** What a refusal for a missing permission names, for its DENIED audit entry (never shown to the client). */
+export interface Refusal {
+  resourceType: 'tenant' | 'workspace' | 'group' | 'api_key';
+  resourceId: string;
+  tenantId: string;
+  /** As schema.zed names it. */
+  permission: string;
+}
+
 export class ForbiddenError extends AppError {
   override name = 'ForbiddenError';
   readonly code = 'FORBIDDEN' as const;
+  /** Set when the caller could see the resource but lacked a permission on it (the DENIED audit entry). */
+  readonly refusal: Refusal | undefined;
+
+  constructor(message: string, options: { reason?: string; refusal?: Refusal } = {}) {
+    super(message, options.reason ? { reason: options.reason } : {});
+    this.refusal = options.refusal;
+  }
 }
 
 export class NotFoundError extends AppError {

@@ -1,5 +1,5 @@
 import { randomFillSync } from 'node:crypto';
-import { ulid } from 'ulid';
+import { monotonicFactory, ulid } from 'ulid';
 
 const ULID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
@@ -23,6 +23,13 @@ function randomFraction(): number {
 
 export function newId(): string {
   return ulid(undefined, randomFraction);
+}
+
+const monotonic = monotonicFactory(randomFraction);
+
+/** As newId, but strictly increasing within the process: entries written together keep their order. */
+export function newOrderedId(): string {
+  return monotonic();
 }
 
 /** ULIDs are case-insensitive by spec; we store them upper-case. Returns null when malformed. */

@@ -31,6 +31,8 @@ export interface Sorted<T> {
 export interface Page<T> {
   items: T[];
   hasNextPage: boolean;
+  /** Every item the list's arguments select, ignoring first and after; asked only when a query wants it. */
+  count?: () => Promise<number>;
 }
 
 export function encodeCursor(cursor: Cursor): string {

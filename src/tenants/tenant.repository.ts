@@ -33,8 +33,10 @@ export async function insertTenant(trx: Tx, tenant: { id: string; name: string }
   return toTenant(row);
 }
 
-export async function deleteTenantRow(trx: Tx, id: string): Promise<void> {
-  await trx.deleteFrom('tenants').where('id', '=', id).execute();
+/** Deletes the tenant's row; returns its name (for the audit entry), or null when it was gone. */
+export async function deleteTenantRow(trx: Tx, id: string): Promise<string | null> {
+  const row = await trx.deleteFrom('tenants').where('id', '=', id).returning('name').executeTakeFirst();
+  return row?.name ?? null;
 }
 
 /** Which tenants a page lists: one (an API key's), or every tenant the user belongs to. */

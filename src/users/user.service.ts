@@ -34,6 +34,14 @@ export class UserService {
     return user;
   }
 
+  /**
+   * A user named by a record the caller may read (an audit entry's actor, who moved a workspace to
+   * the trash): shown whether or not they still share a tenant with the caller; null once gone.
+   */
+  actor(caller: Caller, userId: string): Promise<User | null> {
+    return caller.state(userLoaders).byId.load(userId);
+  }
+
   /** A user the caller may see; null otherwise, or when the id is malformed (federation references). */
   async byReference(caller: Caller, rawId: string): Promise<User | null> {
     const id = parseId(rawId);

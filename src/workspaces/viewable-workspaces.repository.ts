@@ -32,7 +32,11 @@ type PageRow = Omit<WorkspaceRow, 'created_at' | 'updated_at'> & { created_at: R
  */
 export async function listViewableTenantWorkspaces(db: Executor, filter: ViewableWorkspaceFilter, page: PageRequest): Promise<Sorted<Workspace>[]> {
   const limit = page.first + 1;
-  const conditions: Expression<SqlBool>[] = [sql<SqlBool>`a.ancestor_id = roots.id`];
+  // Trashed workspaces stay in workspace_ancestors; one probe of a small partial index keeps them out.
+  const conditions: Expression<SqlBool>[] = [
+    sql<SqlBool>`a.ancestor_id = roots.id`,
+    sql<SqlBool>`NOT EXISTS (SELECT 1 FROM workspaces t WHERE t.id = a.workspace_id AND t.deleted_at IS NOT NULL)`,
+  ];
   if (page.after) conditions.push(sql<SqlBool>`(a.name_key, a.workspace_id) > (${page.after.key} COLLATE "C", ${page.after.id})`);
   if (filter.nameKeyContains) conditions.push(sql<SqlBool>`a.name_key LIKE ${containsPattern(filter.nameKeyContains)}`);
   const { rows } = await sql<PageRow>`${sql.raw(PREPARED_RAW_TIMESTAMPS)}
@@ -42,7 +46,7 @@ export async function listViewableTenantWorkspaces(db: Executor, filter: Viewabl
       SELECT m.workspace_id FROM group_members g JOIN workspace_members m ON m.group_id = g.group_id WHERE g.user_id = ${filter.userId}
     ), roots AS (
       SELECT w.id FROM workspaces w
-       WHERE w.id IN (SELECT workspace_id FROM granted) AND w.tenant_id = ${filter.tenantId}
+       WHERE w.id IN (SELECT workspace_id FROM granted) AND w.tenant_id = ${filter.tenantId} AND w.deleted_at IS NULL
          AND NOT EXISTS (SELECT 1 FROM workspace_ancestors up
                           WHERE up.workspace_id = w.id AND up.distance > 0 AND up.ancestor_id IN (SELECT workspace_id FROM granted))
     )
@@ -56,4 +60,28 @@ export async function listViewableTenantWorkspaces(db: Executor, filter: Viewabl
       JOIN workspaces w ON w.id = below.workspace_id
      ORDER BY below.name_key, below.workspace_id LIMIT ${limit}`.execute(db);
   return rows.map((r) => ({ node: new StoredWorkspace(r.id, r.tenant_id, r.parent_id, r.name, r.depth, r.created_at, r.updated_at), sortKey: r.name_key }));
+}
+
+/**
+ * How many workspaces of a tenant a user views through grants (see listViewableTenantWorkspaces):
+ * the sizes of their disjoint subtrees, each an index range of workspace_ancestors, so it grows
+ * with what they can view.
+ */
+export async function countViewableTenantWorkspaces(db: Executor, filter: ViewableWorkspaceFilter): Promise<number> {
+  const pattern = filter.nameKeyContains ? containsPattern(filter.nameKeyContains) : null;
+  const { rows } = await sql<{ count: number }>`
+    WITH granted AS (
+      SELECT workspace_id FROM workspace_members WHERE user_id = ${filter.userId}
+      UNION
+      SELECT m.workspace_id FROM group_members g JOIN workspace_members m ON m.group_id = g.group_id WHERE g.user_id = ${filter.userId}
+    ), roots AS (
+      SELECT w.id FROM workspaces w
+       WHERE w.id IN (SELECT workspace_id FROM granted) AND w.tenant_id = ${filter.tenantId} AND w.deleted_at IS NULL
+         AND NOT EXISTS (SELECT 1 FROM workspace_ancestors up
+                          WHERE up.workspace_id = w.id AND up.distance > 0 AND up.ancestor_id IN (SELECT workspace_id FROM granted))
+    )
+    SELECT count(*)::int AS count FROM roots JOIN workspace_ancestors a ON a.ancestor_id = roots.id
+     WHERE (${pattern}::text IS NULL OR a.name_key LIKE ${pattern})
+       AND NOT EXISTS (SELECT 1 FROM workspaces t WHERE t.id = a.workspace_id AND t.deleted_at IS NOT NULL)`.execute(db);
+  return rows[0]?.count ?? 0;
 }

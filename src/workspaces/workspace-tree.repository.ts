@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
-import type { Executor } from '../infra/db/database.js';
+import { ADVISORY_LOCKS } from '../infra/db/advisory-locks.js';
+import type { Executor, Tx } from '../infra/db/database.js';
 import { PREPARED_RAW_TIMESTAMPS } from '../infra/db/prepared-statements.js';
 import type { PageRequest, Sorted } from '../shared/pagination.js';
 import { StoredWorkspace, type RawTimestamp } from './stored-workspace.js';
@@ -44,7 +45,7 @@ export async function listChildLevels(
       SELECT ${CHILD_COLUMNS}, rank FROM (
         SELECT ${CHILD_COLUMNS}, row_number() OVER (PARTITION BY parent_id ORDER BY name_key, id)::int AS rank
           FROM workspaces
-         WHERE parent_id = ${under}
+         WHERE parent_id = ${under} AND deleted_at IS NULL
            AND (${page.after === null}::boolean OR (name_key, id) > (${page.after?.key ?? ''} COLLATE "C", ${page.after?.id ?? ''}))
       ) ranked
       WHERE rank <= ${page.first + 1}
@@ -76,4 +77,15 @@ function placeLevels(rows: readonly ChildRow[], parents: readonly ChildParent[],
     known = next;
     return level;
   });
+}
+
+/**
+ * A tenant's tree lock (ADVISORY_LOCKS.workspaceTree) until commit: `exclusive` for a move,
+ * `shared` for every other change of the tree's rows (create, rename, delete). Taken right after
+ * the tenant's row and before any workspace row, so a move and the changes it rewrites queue in
+ * one order: a create reads its parent's depth, a rename its ancestry rows, after a move committed.
+ */
+export async function holdWorkspaceTree(trx: Tx, tenantId: string, mode: 'shared' | 'exclusive'): Promise<void> {
+  const fn = sql.raw(mode === 'shared' ? 'pg_advisory_xact_lock_shared' : 'pg_advisory_xact_lock');
+  await sql`SELECT ${fn}(${ADVISORY_LOCKS.workspaceTree}::int, hashtext(${tenantId}))`.execute(trx);
 }

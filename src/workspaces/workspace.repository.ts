@@ -37,7 +37,7 @@ function afterCursor(after: Cursor): Expression<SqlBool> {
 
 export async function findWorkspacesByIds(db: Executor, ids: readonly string[]): Promise<Map<string, Workspace>> {
   if (ids.length === 0) return new Map();
-  const rows = await db.selectFrom('workspaces').selectAll().where('id', '=', anyOf(ids)).execute();
+  const rows = await db.selectFrom('workspaces').selectAll().where('id', '=', anyOf(ids)).where('deleted_at', 'is', null).execute();
   return new Map(rows.map((r) => [r.id, toWorkspace(r)]));
 }
 
@@ -60,7 +60,7 @@ export async function findWithAncestors(db: Executor, ids: readonly string[]): P
   const rows = await sql<WorkspaceRow & { start_id: string }>`${prepared}
     WITH RECURSIVE chain AS (
       SELECT w.id AS start_id, ${sql.raw('w.id, w.tenant_id, w.parent_id, w.name, w.name_key, w.depth, w.created_at, w.updated_at')}
-        FROM workspaces w WHERE w.id = ANY(${[...ids]}::text[])
+        FROM workspaces w WHERE w.id = ANY(${[...ids]}::text[]) AND w.deleted_at IS NULL
       UNION ALL
       SELECT c.start_id, ${sql.raw('p.id, p.tenant_id, p.parent_id, p.name, p.name_key, p.depth, p.created_at, p.updated_at')}
         FROM chain c JOIN workspaces p ON p.id = c.parent_id
@@ -98,7 +98,7 @@ export interface TenantWorkspaceFilter {
  * read (StoredWorkspace).
  */
 export async function listTenantWorkspaces(db: Executor, filter: TenantWorkspaceFilter, page: PageRequest): Promise<Sorted<Workspace>[]> {
-  const conditions: Expression<SqlBool>[] = [sql<SqlBool>`tenant_id = ${filter.tenantId}`];
+  const conditions: Expression<SqlBool>[] = [sql<SqlBool>`tenant_id = ${filter.tenantId}`, sql<SqlBool>`deleted_at IS NULL`];
   if (page.after) conditions.push(afterCursor(page.after));
   if (filter.nameKeyContains) conditions.push(sql<SqlBool>`name_key LIKE ${containsPattern(filter.nameKeyContains)}`);
   const { rows } = await sql<Omit<WorkspaceRow, 'created_at' | 'updated_at'> & { created_at: RawTimestamp; updated_at: RawTimestamp }>`${sql.raw(PREPARED_RAW_TIMESTAMPS)}
@@ -108,8 +108,9 @@ export async function listTenantWorkspaces(db: Executor, filter: TenantWorkspace
   return rows.map((r) => ({ node: new StoredWorkspace(r.id, r.tenant_id, r.parent_id, r.name, r.depth, r.created_at, r.updated_at), sortKey: r.name_key }));
 }
 
+/** A live workspace, locked FOR UPDATE (re-read after the wait: one trashed meanwhile is not found). */
 export async function lockWorkspace(trx: Tx, id: string): Promise<Workspace | undefined> {
-  const row = await trx.selectFrom('workspaces').selectAll().where('id', '=', id).forUpdate().executeTakeFirst();
+  const row = await trx.selectFrom('workspaces').selectAll().where('id', '=', id).where('deleted_at', 'is', null).forUpdate().executeTakeFirst();
   return row ? toWorkspace(row) : undefined;
 }
 
@@ -119,12 +120,13 @@ export async function lockWorkspace(trx: Tx, id: string): Promise<Workspace | un
  * (FOR UPDATE) and this insert queue in one order instead of deadlocking.
  */
 export async function holdParentWorkspace(trx: Tx, id: string): Promise<Workspace | undefined> {
-  const row = await trx.selectFrom('workspaces').selectAll().where('id', '=', id).forKeyShare().executeTakeFirst();
+  const row = await trx.selectFrom('workspaces').selectAll().where('id', '=', id).where('deleted_at', 'is', null).forKeyShare().executeTakeFirst();
   return row ? toWorkspace(row) : undefined;
 }
 
+/** Whether a live child exists (children in the trash do not keep a parent from the trash). */
 export async function hasChildren(trx: Tx, id: string): Promise<boolean> {
-  const row = await trx.selectFrom('workspaces').select('id').where('parent_id', '=', id).limit(1).executeTakeFirst();
+  const row = await trx.selectFrom('workspaces').select('id').where('parent_id', '=', id).where('deleted_at', 'is', null).limit(1).executeTakeFirst();
   return row !== undefined;
 }
 
@@ -150,17 +152,13 @@ export async function renameWorkspace(trx: Tx, id: string, name: string): Promis
   return toWorkspace(row);
 }
 
-export async function deleteWorkspaceRow(trx: Tx, id: string): Promise<void> {
-  await trx.deleteFrom('workspaces').where('id', '=', id).execute();
-}
-
 /**
  * Deletes every workspace of a tenant, after their grants, in one statement (the parent key's
  * RESTRICT is checked at its end, when children and parents are gone alike); returns what it deleted.
  */
-export async function deleteTenantWorkspaces(trx: Tx, tenantId: string): Promise<{ id: string; parentId: string | null }[]> {
-  const rows = await trx.deleteFrom('workspaces').where('tenant_id', '=', tenantId).returning(['id', 'parent_id']).execute();
-  return rows.map((r) => ({ id: r.id, parentId: r.parent_id })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+export async function deleteTenantWorkspaces(trx: Tx, tenantId: string): Promise<{ id: string; parentId: string | null; name: string }[]> {
+  const rows = await trx.deleteFrom('workspaces').where('tenant_id', '=', tenantId).returning(['id', 'parent_id', 'name']).execute();
+  return rows.map((r) => ({ id: r.id, parentId: r.parent_id, name: r.name })).sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 /**
@@ -169,6 +167,63 @@ export async function deleteTenantWorkspaces(trx: Tx, tenantId: string): Promise
  * merely reference the workspace (children, grants elsewhere) unblocked; deletion waits.
  */
 export async function lockWorkspaceForMemberChange(trx: Tx, id: string): Promise<Workspace | undefined> {
-  const row = await trx.selectFrom('workspaces').selectAll().where('id', '=', id).forNoKeyUpdate().executeTakeFirst();
+  const row = await trx.selectFrom('workspaces').selectAll().where('id', '=', id).where('deleted_at', 'is', null).forNoKeyUpdate().executeTakeFirst();
   return row ? toWorkspace(row) : undefined;
+}
+
+/** How many children a workspace has: one range of workspaces_children_order_idx. */
+export async function countChildren(db: Executor, parentId: string): Promise<number> {
+  const row = await db
+    .selectFrom('workspaces')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('parent_id', '=', parentId)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  return Number(row?.count ?? 0);
+}
+
+/** How many workspaces a tenant has that match the filter: what its admins' listing counts. */
+export async function countTenantWorkspaces(db: Executor, filter: TenantWorkspaceFilter): Promise<number> {
+  let query = db
+    .selectFrom('workspaces')
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .where('tenant_id', '=', filter.tenantId)
+    .where('deleted_at', 'is', null);
+  if (filter.nameKeyContains) query = query.where(sql<SqlBool>`name_key LIKE ${containsPattern(filter.nameKeyContains)}`);
+  const row = await query.executeTakeFirst();
+  return Number(row?.count ?? 0);
+}
+
+/**
+ * Puts a workspace under a new parent at the depth below it. The move trigger
+ * (migrations/0007_workspace_moves.sql) rewrites the subtree's ancestry and depths in the same
+ * statement, under the tenant's tree lock.
+ */
+export async function reparentWorkspace(trx: Tx, id: string, parent: { id: string; depth: number }): Promise<Workspace> {
+  const row = await trx
+    .updateTable('workspaces')
+    .set({ parent_id: parent.id, depth: parent.depth + 1, updated_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toWorkspace(row);
+}
+
+/** Whether `ancestorId` is `id` or lies above it: a move of `ancestorId` under `id` would close a cycle. */
+export async function isAncestorOrSelf(db: Executor, ancestorId: string, id: string): Promise<boolean> {
+  const row = await db.selectFrom('workspace_ancestors').select('distance').where('workspace_id', '=', id).where('ancestor_id', '=', ancestorId).executeTakeFirst();
+  return row !== undefined;
+}
+
+/** Whether a child of `parentId` already has this name's key (other than `exceptId`). */
+export async function siblingNameTaken(db: Executor, parentId: string, name: string, exceptId: string): Promise<boolean> {
+  const row = await db
+    .selectFrom('workspaces')
+    .select('id')
+    .where('parent_id', '=', parentId)
+    .where('name_key', '=', nameKey(name))
+    .where('id', '!=', exceptId)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  return row !== undefined;
 }

@@ -3,7 +3,7 @@ import { tenantResource, workspaceResource, type PermissionOf } from '../authz/p
 import type { Committed, Transaction, UnitOfWork } from '../changes/unit-of-work.js';
 import type { Db } from '../infra/db/database.js';
 import type { Caller } from '../request/caller.js';
-import { BadInputError, ConflictError, NotFoundError } from '../shared/errors.js';
+import { BadInputError, NotFoundError } from '../shared/errors.js';
 import { newId, parseId } from '../shared/ids.js';
 import { requireId } from '../shared/input.js';
 import { nameFilterKey, validateName } from '../shared/names.js';
@@ -11,10 +11,11 @@ import { pageRequest, toPage, type Page, type PageArgs, type PageRequest, type S
 import { holdTenantMembership } from '../tenants/tenant-member.repository.js';
 import type { TenantService } from '../tenants/tenant.service.js';
 import type { Tenant } from '../tenants/tenant.js';
-import { listViewableTenantWorkspaces } from './viewable-workspaces.repository.js';
-import { deleteGrants, insertGrant } from './workspace-member.repository.js';
+import { countViewableTenantWorkspaces, listViewableTenantWorkspaces } from './viewable-workspaces.repository.js';
+import { holdWorkspaceTree } from './workspace-tree.repository.js';
+import { insertGrant } from './workspace-member.repository.js';
 import { workspaceLoaders } from './workspace.loaders.js';
-import { deleteWorkspaceRow, findWorkspacesByIds, hasChildren, holdParentWorkspace, insertWorkspace, listTenantWorkspaces, lockWorkspace, renameWorkspace } from './workspace.repository.js';
+import { countChildren, countTenantWorkspaces, findWorkspacesByIds, holdParentWorkspace, insertWorkspace, listTenantWorkspaces, renameWorkspace } from './workspace.repository.js';
 import type { Workspace } from './workspace.js';
 
 export interface WorkspaceServiceDeps {
@@ -47,7 +48,7 @@ function validPages(below: readonly PageArgs[]): PageRequest[] {
   return pages;
 }
 
-/** The workspace tree: every read and write, each opened by its access check (authz/access.ts). */
+/** The workspace tree: every read and write, each opened by its access check (authz/access.ts); deletion is the trash's (lifecycle/workspace-trash.ts). */
 export class WorkspaceService {
   constructor(private readonly deps: WorkspaceServiceDeps) {}
 
@@ -108,9 +109,9 @@ export class WorkspaceService {
   async children(caller: Caller, parent: Workspace, args: PageArgs, below: readonly PageArgs[] = []): Promise<Page<Sorted<Workspace>>> {
     const page = pageRequest(args.first, args.after);
     const rows = toPage(await caller.state(workspaceLoaders).childrenOf(parent, page, validPages(below)), page.first);
-    if (!(await caller.permissions.view(workspaceResource(parent)))) return { items: [], hasNextPage: rows.hasNextPage };
+    if (!(await caller.permissions.view(workspaceResource(parent)))) return { items: [], hasNextPage: rows.hasNextPage, count: () => Promise.resolve(0) };
     caller.permissions.inheritView(rows.items.map((row) => row.node.id));
-    return rows;
+    return { ...rows, count: async () => countChildren(await caller.reads(), parent.id) };
   }
 
   /**
@@ -152,7 +153,11 @@ export class WorkspaceService {
     if (found.length === 0 && !(await this.deps.tenants.find(caller, tenantId))) throw notFound();
     // Listed through the caller's grants: viewable by the model, so nested fields need not ask again.
     if (!administrate) caller.permissions.inheritView(found.map((item) => item.node.id));
-    return toPage(found, page.first);
+    const userId = caller.principal.userId;
+    const count = administrate
+      ? () => countTenantWorkspaces(reads, { tenantId, nameKeyContains })
+      : () => countViewableTenantWorkspaces(reads, { tenantId, userId, nameKeyContains });
+    return { ...toPage(found, page.first), count };
   }
 
   async create(caller: Caller, input: { parentId: string; name: string }): Promise<Committed<Workspace>> {
@@ -161,8 +166,10 @@ export class WorkspaceService {
     const authorized = await authorize(caller, 'workspace', parentId, this.load(parentId), 'create_child', 'Parent workspace');
     return this.deps.uow.run(
       async ({ trx, emit }) => {
-        // The parent as it is now, held against deletion until commit: its depth is read here, not
-        // from the row the check read, and a deletion of the parent waits for this child, then sees it.
+        // The parent as it is now, held against deletion until commit, and its depth read after any
+        // move in flight committed (the tree lock): not from the row the check read, and a deletion
+        // of the parent waits for this child, then sees it.
+        await holdWorkspaceTree(trx, authorized.tenantId, 'shared');
         const parent = await holdParentWorkspace(trx, parentId);
         if (!parent) throw new NotFoundError('Parent workspace not found');
         if (parent.depth + 1 > this.deps.maxDepth) {
@@ -195,36 +202,13 @@ export class WorkspaceService {
     if (current.name === name) return { value: current, authorizationSynced: true };
     return this.deps.uow.run(
       async ({ trx, emit }) => {
+        // Its ancestry rows carry the name's key: not while a move rewrites them.
+        await holdWorkspaceTree(trx, current.tenantId, 'shared');
         const renamed = await renameWorkspace(trx, id, name);
         emit({ type: 'WorkspaceRenamed', tenantId: renamed.tenantId, workspaceId: id, name, previousName: current.name });
         return renamed;
       },
       { by: caller, tenant: { id: current.tenantId, lock: 'write' } },
-    );
-  }
-
-  async delete(caller: Caller, input: { id: string }): Promise<Committed<string>> {
-    const id = requireId('id', input.id);
-    const target = await authorize(caller, 'workspace', id, this.load(id), 'manage', 'Workspace');
-    if (target.isRoot) throw new ConflictError('The root workspace cannot be deleted', { reason: 'CANNOT_DELETE_ROOT' });
-    return this.deps.uow.run(
-      async ({ trx, emit }) => {
-        const locked = await lockWorkspace(trx, id);
-        if (!locked) throw new NotFoundError('Workspace not found');
-        if (await hasChildren(trx, id)) throw new ConflictError('Delete the children of this workspace first', { reason: 'WORKSPACE_HAS_CHILDREN' });
-        // What the rows deleted say, not an earlier read: nothing is left to the cascade.
-        const members = await deleteGrants(trx, { workspaceId: id });
-        await deleteWorkspaceRow(trx, id);
-        emit({
-          type: 'WorkspaceDeleted',
-          tenantId: locked.tenantId,
-          workspaceId: id,
-          parentId: locked.parentId,
-          members: members.map((m) => ({ subject: m.subject, role: m.role })),
-        });
-        return id;
-      },
-      { by: caller, tenant: { id: target.tenantId, lock: 'write' } },
     );
   }
 

@@ -11,6 +11,9 @@ export interface WorkspaceTable {
   depth: number;
   created_at: ColumnType<Date, never, never>;
   updated_at: ColumnType<Date, never, Date | string>;
+  /** Set while the workspace is in the trash (migrations/0008_workspace_trash.sql); every read of live workspaces filters on it. */
+  deleted_at: ColumnType<Date | null, never, Date | string | null>;
+  deleted_by: ColumnType<string | null, never, string | null>;
 }
 export type WorkspaceRow = Selectable<WorkspaceTable>;
 

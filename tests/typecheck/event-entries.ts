@@ -1,6 +1,6 @@
 /*
- * An event type is one entry (src/events/*-events.ts): its payload, aggregate, relationships and
- * log wording. An entry missing a piece does not compile; each `@ts-expect-error` line fails
+ * An event type is one entry (src/events/*-events.ts): its payload, aggregate, relationships,
+ * log wording and audit entries. An entry missing a piece does not compile; each `@ts-expect-error` line fails
  * `npm run typecheck` the moment it would.
  */
 import { entry } from '../../src/events/event-entry.js';
@@ -36,6 +36,24 @@ export const fieldsOfAnotherPayload = entry<Renamed>({
   relationships: () => [],
   // @ts-expect-error the payload has no groupId
   log: { name: 'api_key_renamed', fields: (e) => ({ groupId: e.groupId }) },
+  audit: 'not-audited',
+});
+
+export const withoutAudit = entry<Renamed>(
+  // @ts-expect-error no decision about the audit log
+  {
+    aggregate: (e) => ({ type: 'api_key', id: e.apiKeyId }),
+    relationships: () => [],
+    log: { name: 'api_key_renamed', fields: (e) => ({ apiKeyId: e.apiKeyId }) },
+  },
+);
+
+export const auditOfAnUnknownAction = entry<Renamed>({
+  aggregate: (e) => ({ type: 'api_key', id: e.apiKeyId }),
+  relationships: () => [],
+  log: { name: 'api_key_renamed', fields: (e) => ({ apiKeyId: e.apiKeyId }) },
+  // @ts-expect-error an action the audit log does not name
+  audit: (e) => [{ action: 'API_KEY_RENAMED', target: { type: 'api_key', id: e.apiKeyId }, changes: [] }],
 });
 
 // @ts-expect-error every event names the tenant it happened in
@@ -43,4 +61,5 @@ export const withoutTenant = entry<{ apiKeyId: string }>({
   aggregate: (e) => ({ type: 'api_key', id: e.apiKeyId }),
   relationships: () => [],
   log: { name: 'x', fields: () => ({}) },
+  audit: 'not-audited',
 });

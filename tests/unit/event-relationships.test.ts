@@ -28,6 +28,14 @@ describe('relationshipUpdates', () => {
     ]);
   });
 
+  it('moves a workspace by swapping its one parent edge in one write, nothing else', () => {
+    const moved = { type: 'WorkspaceMoved', tenantId: 'T', workspaceId: 'W', previousParentId: 'OLD', parentId: 'NEW', name: 'w', subtreeSize: 3 };
+    expect(relationshipUpdates('WorkspaceMoved', moved)).toEqual([
+      { op: 'delete', tuple: { resource: ref('workspace', 'W'), relation: 'parent', subject: ref('workspace', 'OLD') } },
+      { op: 'touch', tuple: { resource: ref('workspace', 'W'), relation: 'parent', subject: ref('workspace', 'NEW') } },
+    ]);
+  });
+
   it('translates group events to the group relationships the rebuild writes', () => {
     expect(relationshipUpdates('GroupCreated', { type: 'GroupCreated', tenantId: 'T', groupId: 'G', name: 'g' })).toEqual([
       { op: 'touch', tuple: { resource: ref('group', 'G'), relation: 'tenant', subject: ref('tenant', 'T') } },

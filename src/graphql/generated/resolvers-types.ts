@@ -4,10 +4,11 @@ import type { Principal as PrincipalModel } from '../../auth/principal.js';
 import type { User as UserModel } from '../../users/user.js';
 import type { Tenant as TenantModel, TenantMember as TenantMemberModel } from '../../tenants/tenant.js';
 import type { Workspace as WorkspaceModel } from '../../workspaces/workspace.js';
-import type { TenantPermissionsParent as TenantPermissionsParentModel, WorkspacePermissionsParent as WorkspacePermissionsParentModel, TenantConnectionParent as TenantConnectionParentModel, WorkspaceConnectionParent as WorkspaceConnectionParentModel, ApiKeyConnectionParent as ApiKeyConnectionParentModel, GroupPermissionsParent as GroupPermissionsParentModel, UserConnectionParent as UserConnectionParentModel, TenantMemberConnectionParent as TenantMemberConnectionParentModel, GroupConnectionParent as GroupConnectionParentModel, GroupMemberConnectionParent as GroupMemberConnectionParentModel, WorkspaceMemberConnectionParent as WorkspaceMemberConnectionParentModel } from '../mappers.js';
+import type { TenantPermissionsParent as TenantPermissionsParentModel, WorkspacePermissionsParent as WorkspacePermissionsParentModel, TenantConnectionParent as TenantConnectionParentModel, WorkspaceConnectionParent as WorkspaceConnectionParentModel, ApiKeyConnectionParent as ApiKeyConnectionParentModel, GroupPermissionsParent as GroupPermissionsParentModel, UserConnectionParent as UserConnectionParentModel, TenantMemberConnectionParent as TenantMemberConnectionParentModel, GroupConnectionParent as GroupConnectionParentModel, GroupMemberConnectionParent as GroupMemberConnectionParentModel, WorkspaceMemberConnectionParent as WorkspaceMemberConnectionParentModel, AuditEntryConnectionParent as AuditEntryConnectionParentModel } from '../mappers.js';
 import type { ApiKey as ApiKeyModel } from '../../api-keys/api-key.js';
 import type { Group as GroupModel, GroupMember as GroupMemberModel } from '../../groups/group.js';
 import type { WorkspaceMember as WorkspaceMemberModel } from '../../workspaces/workspace-member.js';
+import type { AuditEntry as AuditEntryModel } from '../../audit/audit-entry.js';
 import type { GraphQLContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;
@@ -75,9 +76,98 @@ export type ApiKeyStatus =
   | 'EXPIRED'
   | 'REVOKED';
 
+/** What an audit entry records: one action per mutation and per consequence (what a removal took along). */
+export type AuditAction =
+  | 'API_KEY_CREATED'
+  | 'API_KEY_DELETED'
+  | 'API_KEY_REVOKED'
+  /** The retention purge (SYSTEM): `changes` says how many entries it removed. */
+  | 'AUDIT_LOG_PURGED'
+  | 'GROUP_CREATED'
+  | 'GROUP_DELETED'
+  | 'GROUP_MEMBER_ADDED'
+  | 'GROUP_MEMBER_REMOVED'
+  | 'GROUP_MEMBER_ROLE_CHANGED'
+  | 'GROUP_RENAMED'
+  | 'TENANT_CREATED'
+  | 'TENANT_DELETED'
+  | 'TENANT_MEMBER_ADDED'
+  | 'TENANT_MEMBER_REMOVED'
+  | 'TENANT_MEMBER_ROLE_CHANGED'
+  | 'WORKSPACE_CREATED'
+  | 'WORKSPACE_DELETED'
+  | 'WORKSPACE_MOVED'
+  | 'WORKSPACE_PURGED'
+  | 'WORKSPACE_RENAMED'
+  | 'WORKSPACE_RESTORED'
+  /** grantWorkspaceRole: a new grant, or a new role for a subject that held another (see `changes`). */
+  | 'WORKSPACE_ROLE_GRANTED'
+  | 'WORKSPACE_ROLE_REVOKED';
+
+/** One changed field, as text; null where there was none (a grant's role before it existed). */
+export type AuditChange = {
+  __typename?: 'AuditChange';
+  after: Maybe<Scalars['String']['output']>;
+  before: Maybe<Scalars['String']['output']>;
+  field: Scalars['String']['output'];
+};
+
+/** One entry of the append-only audit log, written in the transaction of the change it records. */
+export type AuditEntry = {
+  __typename?: 'AuditEntry';
+  action: AuditAction;
+  /** Who made the change; null for SYSTEM, and once the user is gone (actorUsername stays). */
+  actor: Maybe<User>;
+  /** The actor's username as it was at the time. */
+  actorUsername: Maybe<Scalars['String']['output']>;
+  /** The API key the change was made with (via API_KEY). */
+  apiKeyId: Maybe<Scalars['ID']['output']>;
+  changes: Array<AuditChange>;
+  /** The entry of the mutation this one is part of (a consequence); null on that entry itself. */
+  headlineId: Maybe<Scalars['ID']['output']>;
+  id: Scalars['ID']['output'];
+  /** The database's clock when the change was made. */
+  occurredAt: Scalars['DateTime']['output'];
+  outcome: AuditOutcome;
+  /** DENIED only: the permission that was missing, as schema.zed names it. */
+  permission: Maybe<Scalars['String']['output']>;
+  /** The client's x-request-id when sane, else the id the service gave the request; shared by a change's entries. */
+  requestId: Maybe<Scalars['String']['output']>;
+  subjectId: Maybe<Scalars['ID']['output']>;
+  /** Whom a grant, membership or key was about: user or group. */
+  subjectType: Maybe<Scalars['String']['output']>;
+  targetId: Scalars['ID']['output'];
+  /** The target's name at the time. */
+  targetName: Maybe<Scalars['String']['output']>;
+  /** tenant, workspace, group, api_key or audit_log. */
+  targetType: Scalars['String']['output'];
+  tenantId: Maybe<Scalars['ID']['output']>;
+  via: AuthenticationMethod;
+};
+
+export type AuditEntryConnection = {
+  __typename?: 'AuditEntryConnection';
+  edges: Array<AuditEntryEdge>;
+  nodes: Array<AuditEntry>;
+  pageInfo: PageInfo;
+};
+
+export type AuditEntryEdge = {
+  __typename?: 'AuditEntryEdge';
+  cursor: Scalars['String']['output'];
+  node: AuditEntry;
+};
+
+export type AuditOutcome =
+  /** Refused with FORBIDDEN: the caller could see the target but lacked `permission`. */
+  | 'DENIED'
+  | 'SUCCEEDED';
+
 export type AuthenticationMethod =
   | 'API_KEY'
-  | 'OIDC';
+  | 'OIDC'
+  /** The service's own jobs (bootstrap, retention purges); only in the audit log. */
+  | 'SYSTEM';
 
 export type ChangeGroupMemberRoleInput = {
   groupId: Scalars['ID']['input'];
@@ -249,6 +339,20 @@ export type GroupRole =
   | 'ADMIN'
   | 'MEMBER';
 
+export type MoveWorkspaceInput = {
+  /** The workspace to move, with its subtree. */
+  id: Scalars['ID']['input'];
+  /** Its new parent, in the same tenant. */
+  newParentId: Scalars['ID']['input'];
+};
+
+export type MoveWorkspacePayload = MutationPayload & {
+  __typename?: 'MoveWorkspacePayload';
+  authorizationSynced: Scalars['Boolean']['output'];
+  /** The workspace under its new parent (depth and parent as they are now). */
+  workspace: Workspace;
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
   /** Adds a tenant member to a group. Needs `manage` on the group. */
@@ -271,13 +375,28 @@ export type Mutation = {
   deleteGroup: DeleteGroupPayload;
   /** Deletes a tenant with all its workspaces, groups and API keys. Needs `administrate`. */
   deleteTenant: DeleteTenantPayload;
-  /** Deletes a workspace without children. Needs `manage`; the root cannot be deleted. */
+  /**
+   * Moves a workspace without live children to the trash. Needs `manage`; the root cannot be deleted.
+   * It disappears at once from every query and permission check; its name is free for a new sibling.
+   * Restorable for WORKSPACE_RETENTION_DAYS (default 30) with `restoreWorkspace`.
+   */
   deleteWorkspace: DeleteWorkspacePayload;
   /**
    * Sets the single direct role of a user or group on a workspace, replacing any other; it applies to
    * the whole subtree. Needs `manage` on the workspace. The subject must belong to the workspace's tenant.
    */
   grantWorkspaceRole: WorkspaceMemberPayload;
+  /**
+   * Moves a workspace, with its whole subtree, under a new parent in the same tenant. Needs `manage`
+   * on its current parent and `createChild` on the new one (so a subtree's own admins cannot pull it
+   * out from under the admins above it). The subtree keeps its ids, names, children and direct grants;
+   * what it inherited comes from the new parent's chain from the caller's next request on.
+   * Refused with CONFLICT: CANNOT_MOVE_ROOT, WOULD_CREATE_CYCLE, WORKSPACE_TOO_DEEP,
+   * WORKSPACE_NAME_TAKEN (in this order). Moving to the current parent changes nothing.
+   */
+  moveWorkspace: MoveWorkspacePayload;
+  /** Erases a workspace in the trash now, with what lies below it. Tenant admins only; a live workspace is CONFLICT `WORKSPACE_NOT_DELETED`. */
+  purgeWorkspace: PurgeWorkspacePayload;
   /** Removes a member from a group. Needs `manage` (any member may remove themselves); the last admin cannot be removed. */
   removeGroupMember: RemoveGroupMemberPayload;
   /**
@@ -290,6 +409,13 @@ export type Mutation = {
   renameGroup: GroupPayload;
   /** Renames a workspace. Needs `manage`. */
   renameWorkspace: RenameWorkspacePayload;
+  /**
+   * Brings a workspace back from the trash under its old parent, with its grants (those of people who
+   * left the tenant, or of groups deleted, meanwhile do not come back). Needs `manage` on the parent.
+   * CONFLICT `PARENT_DELETED` while the parent is in the trash (restore it first);
+   * `WORKSPACE_NAME_TAKEN` when a sibling took the name: pass `newName`.
+   */
+  restoreWorkspace: RestoreWorkspacePayload;
   /** Revokes a key: its owner or a tenant admin. It fails authentication from the next request on. Not through an API key. */
   revokeApiKey: RevokeApiKeyPayload;
   /** Removes the direct role of a user or group on a workspace. Needs `manage` on the workspace. */
@@ -357,6 +483,16 @@ export type MutationGrantWorkspaceRoleArgs = {
 };
 
 
+export type MutationMoveWorkspaceArgs = {
+  input: MoveWorkspaceInput;
+};
+
+
+export type MutationPurgeWorkspaceArgs = {
+  input: PurgeWorkspaceInput;
+};
+
+
 export type MutationRemoveGroupMemberArgs = {
   input: RemoveGroupMemberInput;
 };
@@ -374,6 +510,11 @@ export type MutationRenameGroupArgs = {
 
 export type MutationRenameWorkspaceArgs = {
   input: RenameWorkspaceInput;
+};
+
+
+export type MutationRestoreWorkspaceArgs = {
+  input: RestoreWorkspaceInput;
 };
 
 
@@ -400,6 +541,16 @@ export type PageInfo = {
   /** Pass as `after` to get the next page; null when the page is empty. */
   endCursor: Maybe<Scalars['String']['output']>;
   hasNextPage: Scalars['Boolean']['output'];
+};
+
+export type PurgeWorkspaceInput = {
+  id: Scalars['ID']['input'];
+};
+
+export type PurgeWorkspacePayload = MutationPayload & {
+  __typename?: 'PurgeWorkspacePayload';
+  authorizationSynced: Scalars['Boolean']['output'];
+  purgedWorkspaceId: Scalars['ID']['output'];
 };
 
 export type Query = {
@@ -499,6 +650,18 @@ export type RenameWorkspacePayload = MutationPayload & {
   workspace: Workspace;
 };
 
+export type RestoreWorkspaceInput = {
+  id: Scalars['ID']['input'];
+  /** A new name, when a sibling took the old one meanwhile. */
+  newName?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type RestoreWorkspacePayload = MutationPayload & {
+  __typename?: 'RestoreWorkspacePayload';
+  authorizationSynced: Scalars['Boolean']['output'];
+  workspace: Workspace;
+};
+
 export type RevokeApiKeyInput = {
   id: Scalars['ID']['input'];
 };
@@ -526,7 +689,11 @@ export type Tenant = {
   __typename?: 'Tenant';
   /** The caller's own keys in this tenant; tenant admins see every member's keys. Newest first. */
   apiKeys: ApiKeyConnection;
+  /** The tenant's audit log, newest first. Tenant admins only (FORBIDDEN for other members). */
+  auditLog: AuditEntryConnection;
   createdAt: Scalars['DateTime']['output'];
+  /** The trash: deleted workspaces that can still be restored, newest first. Tenant admins only. */
+  deletedWorkspaces: WorkspaceConnection;
   /** Groups of the tenant the caller can view (tenant admins: all), ordered by name then id. */
   groups: GroupConnection;
   id: Scalars['ID']['output'];
@@ -546,6 +713,24 @@ export type TenantApiKeysArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   includeInactive?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+
+export type TenantAuditLogArgs = {
+  action?: InputMaybe<AuditAction>;
+  actorId?: InputMaybe<Scalars['ID']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  outcome?: InputMaybe<AuditOutcome>;
+  since?: InputMaybe<Scalars['DateTime']['input']>;
+  targetId?: InputMaybe<Scalars['ID']['input']>;
+  until?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+
+export type TenantDeletedWorkspacesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -670,11 +855,31 @@ export type ViewerTenantsArgs = {
 
 export type Workspace = {
   __typename?: 'Workspace';
+  /**
+   * The chain from the root down to the parent, root first; an ancestor the caller cannot view is
+   * null. The root's is []. One statement and one bulk check whatever the depth: a breadcrumb.
+   */
+  ancestors: Array<Maybe<Workspace>>;
+  /** The audit log of this workspace and its subtree, newest first. Needs `manage` on it. */
+  auditLog: AuditEntryConnection;
   /** Children the caller can view, ordered by name then id. */
   children: WorkspaceConnection;
   createdAt: Scalars['DateTime']['output'];
+  /** When it was moved to the trash; null on a live workspace. */
+  deletedAt: Maybe<Scalars['DateTime']['output']>;
+  /** Who moved it to the trash; null on a live workspace, and once that user is gone. */
+  deletedBy: Maybe<User>;
   /** Distance from the root; the root is 0. */
   depth: Scalars['Int']['output'];
+  /**
+   * Every descendant the caller can view, in tree order (pre-order; siblings by name, then id).
+   * maxDepth counts from this workspace: 1 = its children only (at least 1; absent = every level).
+   * nameContains keeps the descendants whose name contains it (case-insensitive), still in tree order.
+   * All of them when the caller can view this workspace (view inherits down the tree), none otherwise.
+   * A page costs the same whatever the subtree holds; with nameContains it grows with the
+   * descendants passed over that do not match.
+   */
+  descendants: WorkspaceConnection;
   id: Scalars['ID']['output'];
   isRoot: Scalars['Boolean']['output'];
   /**
@@ -685,15 +890,36 @@ export type Workspace = {
   name: Scalars['String']['output'];
   /** Null for the root, and when the caller cannot view the parent. */
   parent: Maybe<Workspace>;
+  /** When the retention will erase it; null on a live workspace. */
+  purgeAfter: Maybe<Scalars['DateTime']['output']>;
   tenant: Tenant;
   updatedAt: Scalars['DateTime']['output'];
   viewerPermissions: WorkspacePermissions;
 };
 
 
+export type WorkspaceAuditLogArgs = {
+  action?: InputMaybe<AuditAction>;
+  actorId?: InputMaybe<Scalars['ID']['input']>;
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  outcome?: InputMaybe<AuditOutcome>;
+  since?: InputMaybe<Scalars['DateTime']['input']>;
+  until?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+
 export type WorkspaceChildrenArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type WorkspaceDescendantsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  maxDepth?: InputMaybe<Scalars['Int']['input']>;
+  nameContains?: InputMaybe<Scalars['String']['input']>;
 };
 
 
@@ -708,6 +934,12 @@ export type WorkspaceConnection = {
   edges: Array<WorkspaceEdge>;
   nodes: Array<Workspace>;
   pageInfo: PageInfo;
+  /**
+   * Every workspace the caller can view that the other arguments select (nameContains, maxDepth),
+   * ignoring first and after. Counted only when asked for: an index range of the subtree or the
+   * children, or of the tenant for its admins; a non-admin's tenant listing sums their subtrees.
+   */
+  totalCount: Scalars['Int']['output'];
 };
 
 export type WorkspaceEdge = {
@@ -891,9 +1123,12 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
     | ( DeleteWorkspacePayload )
     | ( Omit<GroupMemberPayload, 'group' | 'member'> & { group: _RefType['Group'], member: _RefType['GroupMember'] } )
     | ( Omit<GroupPayload, 'group'> & { group: _RefType['Group'] } )
+    | ( Omit<MoveWorkspacePayload, 'workspace'> & { workspace: _RefType['Workspace'] } )
+    | ( PurgeWorkspacePayload )
     | ( Omit<RemoveGroupMemberPayload, 'group'> & { group: _RefType['Group'] } )
     | ( RemoveTenantMemberPayload )
     | ( Omit<RenameWorkspacePayload, 'workspace'> & { workspace: _RefType['Workspace'] } )
+    | ( Omit<RestoreWorkspacePayload, 'workspace'> & { workspace: _RefType['Workspace'] } )
     | ( Omit<RevokeApiKeyPayload, 'apiKey'> & { apiKey: _RefType['ApiKey'] } )
     | ( Omit<RevokeWorkspaceRolePayload, 'workspace'> & { workspace: _RefType['Workspace'] } )
     | ( Omit<TenantMemberPayload, 'member'> & { member: _RefType['TenantMember'] } )
@@ -911,6 +1146,12 @@ export type ResolversTypes = {
   ApiKeyConnection: ResolverTypeWrapper<ApiKeyConnectionParentModel>;
   ApiKeyEdge: ResolverTypeWrapper<Omit<ApiKeyEdge, 'node'> & { node: ResolversTypes['ApiKey'] }>;
   ApiKeyStatus: ApiKeyStatus;
+  AuditAction: AuditAction;
+  AuditChange: ResolverTypeWrapper<AuditChange>;
+  AuditEntry: ResolverTypeWrapper<AuditEntryModel>;
+  AuditEntryConnection: ResolverTypeWrapper<AuditEntryConnectionParentModel>;
+  AuditEntryEdge: ResolverTypeWrapper<Omit<AuditEntryEdge, 'node'> & { node: ResolversTypes['AuditEntry'] }>;
+  AuditOutcome: AuditOutcome;
   AuthenticationMethod: AuthenticationMethod;
   ChangeGroupMemberRoleInput: ChangeGroupMemberRoleInput;
   ChangeTenantMemberRoleInput: ChangeTenantMemberRoleInput;
@@ -941,9 +1182,13 @@ export type ResolversTypes = {
   GroupPayload: ResolverTypeWrapper<Omit<GroupPayload, 'group'> & { group: ResolversTypes['Group'] }>;
   GroupPermissions: ResolverTypeWrapper<GroupPermissionsParentModel>;
   GroupRole: GroupRole;
+  MoveWorkspaceInput: MoveWorkspaceInput;
+  MoveWorkspacePayload: ResolverTypeWrapper<Omit<MoveWorkspacePayload, 'workspace'> & { workspace: ResolversTypes['Workspace'] }>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   MutationPayload: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['MutationPayload']>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  PurgeWorkspaceInput: PurgeWorkspaceInput;
+  PurgeWorkspacePayload: ResolverTypeWrapper<PurgeWorkspacePayload>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RemoveGroupMemberInput: RemoveGroupMemberInput;
   RemoveGroupMemberPayload: ResolverTypeWrapper<Omit<RemoveGroupMemberPayload, 'group'> & { group: ResolversTypes['Group'] }>;
@@ -952,6 +1197,8 @@ export type ResolversTypes = {
   RenameGroupInput: RenameGroupInput;
   RenameWorkspaceInput: RenameWorkspaceInput;
   RenameWorkspacePayload: ResolverTypeWrapper<Omit<RenameWorkspacePayload, 'workspace'> & { workspace: ResolversTypes['Workspace'] }>;
+  RestoreWorkspaceInput: RestoreWorkspaceInput;
+  RestoreWorkspacePayload: ResolverTypeWrapper<Omit<RestoreWorkspacePayload, 'workspace'> & { workspace: ResolversTypes['Workspace'] }>;
   RevokeApiKeyInput: RevokeApiKeyInput;
   RevokeApiKeyPayload: ResolverTypeWrapper<Omit<RevokeApiKeyPayload, 'apiKey'> & { apiKey: ResolversTypes['ApiKey'] }>;
   RevokeWorkspaceRoleInput: RevokeWorkspaceRoleInput;
@@ -990,6 +1237,10 @@ export type ResolversParentTypes = {
   ApiKey: ApiKeyModel;
   ApiKeyConnection: ApiKeyConnectionParentModel;
   ApiKeyEdge: Omit<ApiKeyEdge, 'node'> & { node: ResolversParentTypes['ApiKey'] };
+  AuditChange: AuditChange;
+  AuditEntry: AuditEntryModel;
+  AuditEntryConnection: AuditEntryConnectionParentModel;
+  AuditEntryEdge: Omit<AuditEntryEdge, 'node'> & { node: ResolversParentTypes['AuditEntry'] };
   ChangeGroupMemberRoleInput: ChangeGroupMemberRoleInput;
   ChangeTenantMemberRoleInput: ChangeTenantMemberRoleInput;
   CreateApiKeyInput: CreateApiKeyInput;
@@ -1018,9 +1269,13 @@ export type ResolversParentTypes = {
   GroupMemberPayload: Omit<GroupMemberPayload, 'group' | 'member'> & { group: ResolversParentTypes['Group'], member: ResolversParentTypes['GroupMember'] };
   GroupPayload: Omit<GroupPayload, 'group'> & { group: ResolversParentTypes['Group'] };
   GroupPermissions: GroupPermissionsParentModel;
+  MoveWorkspaceInput: MoveWorkspaceInput;
+  MoveWorkspacePayload: Omit<MoveWorkspacePayload, 'workspace'> & { workspace: ResolversParentTypes['Workspace'] };
   Mutation: Record<PropertyKey, never>;
   MutationPayload: ResolversInterfaceTypes<ResolversParentTypes>['MutationPayload'];
   PageInfo: PageInfo;
+  PurgeWorkspaceInput: PurgeWorkspaceInput;
+  PurgeWorkspacePayload: PurgeWorkspacePayload;
   Query: Record<PropertyKey, never>;
   RemoveGroupMemberInput: RemoveGroupMemberInput;
   RemoveGroupMemberPayload: Omit<RemoveGroupMemberPayload, 'group'> & { group: ResolversParentTypes['Group'] };
@@ -1029,6 +1284,8 @@ export type ResolversParentTypes = {
   RenameGroupInput: RenameGroupInput;
   RenameWorkspaceInput: RenameWorkspaceInput;
   RenameWorkspacePayload: Omit<RenameWorkspacePayload, 'workspace'> & { workspace: ResolversParentTypes['Workspace'] };
+  RestoreWorkspaceInput: RestoreWorkspaceInput;
+  RestoreWorkspacePayload: Omit<RestoreWorkspacePayload, 'workspace'> & { workspace: ResolversParentTypes['Workspace'] };
   RevokeApiKeyInput: RevokeApiKeyInput;
   RevokeApiKeyPayload: Omit<RevokeApiKeyPayload, 'apiKey'> & { apiKey: ResolversParentTypes['ApiKey'] };
   RevokeWorkspaceRoleInput: RevokeWorkspaceRoleInput;
@@ -1079,6 +1336,44 @@ export type ApiKeyConnectionResolvers<ContextType = GraphQLContext, ParentType e
 export type ApiKeyEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ApiKeyEdge'] = ResolversParentTypes['ApiKeyEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType>;
+};
+
+export type AuditChangeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditChange'] = ResolversParentTypes['AuditChange']> = {
+  after?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  before?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  field?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
+export type AuditEntryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditEntry'] = ResolversParentTypes['AuditEntry']> = {
+  action?: Resolver<ResolversTypes['AuditAction'], ParentType, ContextType>;
+  actor?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  actorUsername?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  apiKeyId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  changes?: Resolver<Array<ResolversTypes['AuditChange']>, ParentType, ContextType>;
+  headlineId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  occurredAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['AuditOutcome'], ParentType, ContextType>;
+  permission?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  requestId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  subjectId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  subjectType?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  targetId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  targetName?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  targetType?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  tenantId?: Resolver<Maybe<ResolversTypes['ID']>, ParentType, ContextType>;
+  via?: Resolver<ResolversTypes['AuthenticationMethod'], ParentType, ContextType>;
+};
+
+export type AuditEntryConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditEntryConnection'] = ResolversParentTypes['AuditEntryConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['AuditEntryEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['AuditEntry']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+};
+
+export type AuditEntryEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AuditEntryEdge'] = ResolversParentTypes['AuditEntryEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['AuditEntry'], ParentType, ContextType>;
 };
 
 export type CreateApiKeyPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['CreateApiKeyPayload'] = ResolversParentTypes['CreateApiKeyPayload']> = {
@@ -1180,6 +1475,12 @@ export type GroupPermissionsResolvers<ContextType = GraphQLContext, ParentType e
   view?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
+export type MoveWorkspacePayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MoveWorkspacePayload'] = ResolversParentTypes['MoveWorkspacePayload']> = {
+  authorizationSynced?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  workspace?: Resolver<ResolversTypes['Workspace'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
   addGroupMember?: Resolver<ResolversTypes['GroupMemberPayload'], ParentType, ContextType, RequireFields<MutationAddGroupMemberArgs, 'input'>>;
   addTenantMember?: Resolver<ResolversTypes['TenantMemberPayload'], ParentType, ContextType, RequireFields<MutationAddTenantMemberArgs, 'input'>>;
@@ -1193,21 +1494,30 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   deleteTenant?: Resolver<ResolversTypes['DeleteTenantPayload'], ParentType, ContextType, RequireFields<MutationDeleteTenantArgs, 'input'>>;
   deleteWorkspace?: Resolver<ResolversTypes['DeleteWorkspacePayload'], ParentType, ContextType, RequireFields<MutationDeleteWorkspaceArgs, 'input'>>;
   grantWorkspaceRole?: Resolver<ResolversTypes['WorkspaceMemberPayload'], ParentType, ContextType, RequireFields<MutationGrantWorkspaceRoleArgs, 'input'>>;
+  moveWorkspace?: Resolver<ResolversTypes['MoveWorkspacePayload'], ParentType, ContextType, RequireFields<MutationMoveWorkspaceArgs, 'input'>>;
+  purgeWorkspace?: Resolver<ResolversTypes['PurgeWorkspacePayload'], ParentType, ContextType, RequireFields<MutationPurgeWorkspaceArgs, 'input'>>;
   removeGroupMember?: Resolver<ResolversTypes['RemoveGroupMemberPayload'], ParentType, ContextType, RequireFields<MutationRemoveGroupMemberArgs, 'input'>>;
   removeTenantMember?: Resolver<ResolversTypes['RemoveTenantMemberPayload'], ParentType, ContextType, RequireFields<MutationRemoveTenantMemberArgs, 'input'>>;
   renameGroup?: Resolver<ResolversTypes['GroupPayload'], ParentType, ContextType, RequireFields<MutationRenameGroupArgs, 'input'>>;
   renameWorkspace?: Resolver<ResolversTypes['RenameWorkspacePayload'], ParentType, ContextType, RequireFields<MutationRenameWorkspaceArgs, 'input'>>;
+  restoreWorkspace?: Resolver<ResolversTypes['RestoreWorkspacePayload'], ParentType, ContextType, RequireFields<MutationRestoreWorkspaceArgs, 'input'>>;
   revokeApiKey?: Resolver<ResolversTypes['RevokeApiKeyPayload'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'input'>>;
   revokeWorkspaceRole?: Resolver<ResolversTypes['RevokeWorkspaceRolePayload'], ParentType, ContextType, RequireFields<MutationRevokeWorkspaceRoleArgs, 'input'>>;
 };
 
 export type MutationPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MutationPayload'] = ResolversParentTypes['MutationPayload']> = {
-  __resolveType: TypeResolveFn<'CreateApiKeyPayload' | 'CreateTenantPayload' | 'CreateWorkspacePayload' | 'DeleteGroupPayload' | 'DeleteTenantPayload' | 'DeleteWorkspacePayload' | 'GroupMemberPayload' | 'GroupPayload' | 'RemoveGroupMemberPayload' | 'RemoveTenantMemberPayload' | 'RenameWorkspacePayload' | 'RevokeApiKeyPayload' | 'RevokeWorkspaceRolePayload' | 'TenantMemberPayload' | 'WorkspaceMemberPayload', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'CreateApiKeyPayload' | 'CreateTenantPayload' | 'CreateWorkspacePayload' | 'DeleteGroupPayload' | 'DeleteTenantPayload' | 'DeleteWorkspacePayload' | 'GroupMemberPayload' | 'GroupPayload' | 'MoveWorkspacePayload' | 'PurgeWorkspacePayload' | 'RemoveGroupMemberPayload' | 'RemoveTenantMemberPayload' | 'RenameWorkspacePayload' | 'RestoreWorkspacePayload' | 'RevokeApiKeyPayload' | 'RevokeWorkspaceRolePayload' | 'TenantMemberPayload' | 'WorkspaceMemberPayload', ParentType, ContextType>;
 };
 
 export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+};
+
+export type PurgeWorkspacePayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PurgeWorkspacePayload'] = ResolversParentTypes['PurgeWorkspacePayload']> = {
+  authorizationSynced?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  purgedWorkspaceId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
@@ -1238,6 +1548,12 @@ export type RenameWorkspacePayloadResolvers<ContextType = GraphQLContext, Parent
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type RestoreWorkspacePayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RestoreWorkspacePayload'] = ResolversParentTypes['RestoreWorkspacePayload']> = {
+  authorizationSynced?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  workspace?: Resolver<ResolversTypes['Workspace'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type RevokeApiKeyPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['RevokeApiKeyPayload'] = ResolversParentTypes['RevokeApiKeyPayload']> = {
   apiKey?: Resolver<ResolversTypes['ApiKey'], ParentType, ContextType>;
   authorizationSynced?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -1253,7 +1569,9 @@ export type RevokeWorkspaceRolePayloadResolvers<ContextType = GraphQLContext, Pa
 export type TenantResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Tenant'] = ResolversParentTypes['Tenant'], FederationReferenceType extends FederationReferenceTypes['Tenant'] = FederationReferenceTypes['Tenant']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Tenant']> | FederationReferenceType, FederationReferenceType, ContextType>;
   apiKeys?: Resolver<ResolversTypes['ApiKeyConnection'], ParentType, ContextType, RequireFields<TenantApiKeysArgs, 'includeInactive'>>;
+  auditLog?: Resolver<ResolversTypes['AuditEntryConnection'], ParentType, ContextType, Partial<TenantAuditLogArgs>>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  deletedWorkspaces?: Resolver<ResolversTypes['WorkspaceConnection'], ParentType, ContextType, Partial<TenantDeletedWorkspacesArgs>>;
   groups?: Resolver<ResolversTypes['GroupConnection'], ParentType, ContextType, Partial<TenantGroupsArgs>>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   members?: Resolver<ResolversTypes['TenantMemberConnection'], ParentType, ContextType, Partial<TenantMembersArgs>>;
@@ -1335,14 +1653,20 @@ export type ViewerResolvers<ContextType = GraphQLContext, ParentType extends Res
 
 export type WorkspaceResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Workspace'] = ResolversParentTypes['Workspace'], FederationReferenceType extends FederationReferenceTypes['Workspace'] = FederationReferenceTypes['Workspace']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Workspace']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  ancestors?: Resolver<Array<Maybe<ResolversTypes['Workspace']>>, ParentType, ContextType>;
+  auditLog?: Resolver<ResolversTypes['AuditEntryConnection'], ParentType, ContextType, Partial<WorkspaceAuditLogArgs>>;
   children?: Resolver<ResolversTypes['WorkspaceConnection'], ParentType, ContextType, Partial<WorkspaceChildrenArgs>>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  deletedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  deletedBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   depth?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  descendants?: Resolver<ResolversTypes['WorkspaceConnection'], ParentType, ContextType, Partial<WorkspaceDescendantsArgs>>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   isRoot?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   members?: Resolver<ResolversTypes['WorkspaceMemberConnection'], ParentType, ContextType, RequireFields<WorkspaceMembersArgs, 'includeInherited'>>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   parent?: Resolver<Maybe<ResolversTypes['Workspace']>, ParentType, ContextType>;
+  purgeAfter?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   tenant?: Resolver<ResolversTypes['Tenant'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   viewerPermissions?: Resolver<ResolversTypes['WorkspacePermissions'], ParentType, ContextType>;
@@ -1352,6 +1676,7 @@ export type WorkspaceConnectionResolvers<ContextType = GraphQLContext, ParentTyp
   edges?: Resolver<Array<ResolversTypes['WorkspaceEdge']>, ParentType, ContextType>;
   nodes?: Resolver<Array<ResolversTypes['Workspace']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type WorkspaceEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WorkspaceEdge'] = ResolversParentTypes['WorkspaceEdge']> = {
@@ -1400,6 +1725,10 @@ export type Resolvers<ContextType = GraphQLContext> = {
   ApiKey?: ApiKeyResolvers<ContextType>;
   ApiKeyConnection?: ApiKeyConnectionResolvers<ContextType>;
   ApiKeyEdge?: ApiKeyEdgeResolvers<ContextType>;
+  AuditChange?: AuditChangeResolvers<ContextType>;
+  AuditEntry?: AuditEntryResolvers<ContextType>;
+  AuditEntryConnection?: AuditEntryConnectionResolvers<ContextType>;
+  AuditEntryEdge?: AuditEntryEdgeResolvers<ContextType>;
   CreateApiKeyPayload?: CreateApiKeyPayloadResolvers<ContextType>;
   CreateTenantPayload?: CreateTenantPayloadResolvers<ContextType>;
   CreateWorkspacePayload?: CreateWorkspacePayloadResolvers<ContextType>;
@@ -1416,13 +1745,16 @@ export type Resolvers<ContextType = GraphQLContext> = {
   GroupMemberPayload?: GroupMemberPayloadResolvers<ContextType>;
   GroupPayload?: GroupPayloadResolvers<ContextType>;
   GroupPermissions?: GroupPermissionsResolvers<ContextType>;
+  MoveWorkspacePayload?: MoveWorkspacePayloadResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   MutationPayload?: MutationPayloadResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  PurgeWorkspacePayload?: PurgeWorkspacePayloadResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RemoveGroupMemberPayload?: RemoveGroupMemberPayloadResolvers<ContextType>;
   RemoveTenantMemberPayload?: RemoveTenantMemberPayloadResolvers<ContextType>;
   RenameWorkspacePayload?: RenameWorkspacePayloadResolvers<ContextType>;
+  RestoreWorkspacePayload?: RestoreWorkspacePayloadResolvers<ContextType>;
   RevokeApiKeyPayload?: RevokeApiKeyPayloadResolvers<ContextType>;
   RevokeWorkspaceRolePayload?: RevokeWorkspaceRolePayloadResolvers<ContextType>;
   Tenant?: TenantResolvers<ContextType>;

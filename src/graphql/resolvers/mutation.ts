@@ -1,6 +1,7 @@
 import type { Committed } from '../../changes/unit-of-work.js';
 import type { MutationResolvers } from '../generated/resolvers-types.js';
 import { callerOf } from '../context.js';
+import { withDenials } from './mutation-denials.js';
 import { withRole } from './roles.js';
 
 /** A payload: what the mutation produced under its field name, and whether SpiceDB already reflects it. */
@@ -17,12 +18,15 @@ function spread<T extends object>(committed: Committed<T>): T & { authorizationS
  * Thin on purpose: each service method validates, authorizes and writes through the unit of work,
  * which also refreshes the caller's per-request caches, so later fields of the response see the change.
  */
-export const Mutation: MutationResolvers = {
+const mutations = {
   createTenant: async (_, { input }, ctx) => payload('tenant', await ctx.services.tenantCreation.create(callerOf(ctx), input)),
   deleteTenant: async (_, { input }, ctx) => payload('deletedTenantId', await ctx.services.tenantDeletion.delete(callerOf(ctx), input)),
   createWorkspace: async (_, { input }, ctx) => payload('workspace', await ctx.services.workspaces.create(callerOf(ctx), input)),
   renameWorkspace: async (_, { input }, ctx) => payload('workspace', await ctx.services.workspaces.rename(callerOf(ctx), input)),
-  deleteWorkspace: async (_, { input }, ctx) => payload('deletedWorkspaceId', await ctx.services.workspaces.delete(callerOf(ctx), input)),
+  deleteWorkspace: async (_, { input }, ctx) => payload('deletedWorkspaceId', await ctx.services.workspaceTrash.delete(callerOf(ctx), input)),
+  restoreWorkspace: async (_, { input }, ctx) => payload('workspace', await ctx.services.workspaceTrash.restore(callerOf(ctx), input)),
+  purgeWorkspace: async (_, { input }, ctx) => payload('purgedWorkspaceId', await ctx.services.workspaceTrash.purge(callerOf(ctx), input)),
+  moveWorkspace: async (_, { input }, ctx) => payload('workspace', await ctx.services.workspaceMove.move(callerOf(ctx), input)),
   createApiKey: async (_, { input }, ctx) => {
     const { value, authorizationSynced } = await ctx.services.apiKeys.create(callerOf(ctx), input);
     return { apiKey: value.apiKey, secret: value.secret, authorizationSynced };
@@ -39,4 +43,7 @@ export const Mutation: MutationResolvers = {
   removeGroupMember: async (_, { input }, ctx) => payload('group', await ctx.services.groupMembers.remove(callerOf(ctx), input)),
   grantWorkspaceRole: async (_, { input }, ctx) => spread(await ctx.services.workspaceMembers.grant(callerOf(ctx), withRole(input))),
   revokeWorkspaceRole: async (_, { input }, ctx) => payload('workspace', await ctx.services.workspaceMembers.revoke(callerOf(ctx), input)),
-};
+} satisfies MutationResolvers;
+
+/** Every mutation refused with FORBIDDEN leaves its DENIED audit entry (mutation-denials.ts). */
+export const Mutation: MutationResolvers = withDenials(mutations);

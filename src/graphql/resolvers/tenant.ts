@@ -18,6 +18,8 @@ export const Tenant: TenantResolvers = {
   },
   members: async (tenant, args, ctx) => toConnection(await ctx.services.tenantMembers.list(callerOf(ctx), tenant, args), (m) => m.userId),
   groups: async (tenant, args, ctx) => toConnection(await ctx.services.groups.listInTenant(callerOf(ctx), tenant, args)),
+  deletedWorkspaces: async (tenant, args, ctx) => toConnection(await ctx.services.workspaceTrash.list(callerOf(ctx), tenant.id, args)),
+  auditLog: async (tenant, args, ctx) => toConnection(await ctx.services.audit.tenantLog(callerOf(ctx), tenant, args)),
 };
 
 export const TenantPermissions: TenantPermissionsResolvers = permissionChecks(

@@ -15,9 +15,15 @@ export const Workspace: WorkspaceResolvers = {
   // Loads as many levels of children in one statement as the query goes on to ask for.
   children: async (workspace, args, ctx, info) =>
     toConnection(await ctx.services.workspaces.children(callerOf(ctx), workspace, args, nestedPageArgs(info, 'children', ctx.services.workspaces.maxDepth))),
+  ancestors: (workspace, _, ctx) => ctx.services.workspaceNavigation.ancestors(callerOf(ctx), workspace),
+  descendants: async (workspace, args, ctx) => toConnection(await ctx.services.workspaceNavigation.descendants(callerOf(ctx), workspace, args)),
   viewerPermissions: (workspace) => workspaceResource(workspace),
   members: async (workspace, args, ctx) =>
     toConnection(await ctx.services.workspaceMembers.list(callerOf(ctx), workspace, args), (m) => m.subject.id),
+  deletedAt: (workspace) => workspace.deletedAt ?? null,
+  deletedBy: (workspace, _, ctx) => (workspace.deletedById ? ctx.services.users.actor(callerOf(ctx), workspace.deletedById) : null),
+  purgeAfter: (workspace, _, ctx) => ctx.services.workspaceTrash.purgeAfter(workspace),
+  auditLog: async (workspace, args, ctx) => toConnection(await ctx.services.audit.workspaceLog(callerOf(ctx), workspace, args)),
 };
 
 export const WorkspacePermissions: WorkspacePermissionsResolvers = permissionChecks(

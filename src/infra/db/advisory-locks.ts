@@ -22,4 +22,6 @@ export const ADVISORY_LOCKS = {
    * exclusively by a change of parent, in the triggers of migrations/0005_workspace_ancestors.sql.
    */
   workspaceTree: 4_201_190,
+  /** Class of the two-key transaction locks `(auditDenials, hashtext(user_id))`: one principal's DENIED entries are counted and written one at a time. */
+  auditDenials: 4_201_191,
 } as const;

@@ -1,6 +1,7 @@
 import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import type { ApiKeyTable } from '../../api-keys/api-key.table.js';
+import type { AuditLogTable, MaintenanceRunTable } from '../../audit/audit-log.table.js';
 import type { GroupMemberTable, GroupTable } from '../../groups/group.table.js';
 import type { AuthzStateTable, OutboxTable } from '../../outbox/outbox.table.js';
 import type { TenantMemberTable, TenantTable } from '../../tenants/tenant.table.js';
@@ -23,6 +24,8 @@ export interface Database {
   api_keys: ApiKeyTable;
   outbox: OutboxTable;
   authz_state: AuthzStateTable;
+  audit_log: AuditLogTable;
+  maintenance_runs: MaintenanceRunTable;
 }
 
 export type Db = Kysely<Database>;

@@ -18,6 +18,9 @@ const CONSTRAINT_ERRORS: Record<string, () => AppError> = {
   workspaces_one_root_per_tenant: () => new ConflictError('The tenant already has a root workspace', { reason: 'ROOT_EXISTS' }),
   workspaces_parent_fkey: () =>
     new ConflictError('The workspace has children or its parent is gone', { reason: 'WORKSPACE_HAS_CHILDREN' }),
+  // Backstops of moveWorkspace's own checks, raised by the move trigger (migrations/0007_workspace_moves.sql).
+  workspaces_no_cycle: () => new ConflictError('A workspace cannot move into its own subtree', { reason: 'WOULD_CREATE_CYCLE' }),
+  workspaces_depth: () => new ConflictError('The workspace moved meanwhile; try again', { reason: 'WORKSPACE_MOVED_MEANWHILE' }),
   groups_name_key: () => new ConflictError('A group with this name already exists', { reason: 'GROUP_NAME_TAKEN' }),
   tenant_members_pkey: () => new ConflictError('The user already is a member of this tenant', { reason: 'ALREADY_MEMBER' }),
   group_members_pkey: () => new ConflictError('The user already is a member of this group', { reason: 'ALREADY_MEMBER' }),

@@ -36,9 +36,44 @@ export type ApiKeyStatus =
   | 'EXPIRED'
   | 'REVOKED';
 
+/** What an audit entry records: one action per mutation and per consequence (what a removal took along). */
+export type AuditAction =
+  | 'API_KEY_CREATED'
+  | 'API_KEY_DELETED'
+  | 'API_KEY_REVOKED'
+  /** The retention purge (SYSTEM): `changes` says how many entries it removed. */
+  | 'AUDIT_LOG_PURGED'
+  | 'GROUP_CREATED'
+  | 'GROUP_DELETED'
+  | 'GROUP_MEMBER_ADDED'
+  | 'GROUP_MEMBER_REMOVED'
+  | 'GROUP_MEMBER_ROLE_CHANGED'
+  | 'GROUP_RENAMED'
+  | 'TENANT_CREATED'
+  | 'TENANT_DELETED'
+  | 'TENANT_MEMBER_ADDED'
+  | 'TENANT_MEMBER_REMOVED'
+  | 'TENANT_MEMBER_ROLE_CHANGED'
+  | 'WORKSPACE_CREATED'
+  | 'WORKSPACE_DELETED'
+  | 'WORKSPACE_MOVED'
+  | 'WORKSPACE_PURGED'
+  | 'WORKSPACE_RENAMED'
+  | 'WORKSPACE_RESTORED'
+  /** grantWorkspaceRole: a new grant, or a new role for a subject that held another (see `changes`). */
+  | 'WORKSPACE_ROLE_GRANTED'
+  | 'WORKSPACE_ROLE_REVOKED';
+
+export type AuditOutcome =
+  /** Refused with FORBIDDEN: the caller could see the target but lacked `permission`. */
+  | 'DENIED'
+  | 'SUCCEEDED';
+
 export type AuthenticationMethod =
   | 'API_KEY'
-  | 'OIDC';
+  | 'OIDC'
+  /** The service's own jobs (bootstrap, retention purges); only in the audit log. */
+  | 'SYSTEM';
 
 export type ChangeGroupMemberRoleInput = {
   groupId: Scalars['ID']['input'];
@@ -102,6 +137,17 @@ export type GroupRole =
   | 'ADMIN'
   | 'MEMBER';
 
+export type MoveWorkspaceInput = {
+  /** The workspace to move, with its subtree. */
+  id: Scalars['ID']['input'];
+  /** Its new parent, in the same tenant. */
+  newParentId: Scalars['ID']['input'];
+};
+
+export type PurgeWorkspaceInput = {
+  id: Scalars['ID']['input'];
+};
+
 export type RemoveGroupMemberInput = {
   groupId: Scalars['ID']['input'];
   userId: Scalars['ID']['input'];
@@ -120,6 +166,12 @@ export type RenameGroupInput = {
 export type RenameWorkspaceInput = {
   id: Scalars['ID']['input'];
   name: Scalars['String']['input'];
+};
+
+export type RestoreWorkspaceInput = {
+  id: Scalars['ID']['input'];
+  /** A new name, when a sibling took the old one meanwhile. */
+  newName: InputMaybe<Scalars['String']['input']>;
 };
 
 export type RevokeApiKeyInput = {

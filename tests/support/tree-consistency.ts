@@ -1,0 +1,29 @@
+import type { TestServer } from './server.js';
+
+/**
+ * What is wrong with the stored tree, recomputed from parent_id alone: ancestry rows missing or
+ * extra (migrations/0005), depths that are not the chain's length, and cycles (a chain that never
+ * reaches a root). Empty when the tree is consistent.
+ */
+export async function treeProblems(server: TestServer): Promise<string[]> {
+  const { rows } = await server.database.pool.query<{ problem: string }>(`
+    WITH RECURSIVE chain AS (
+      SELECT id AS workspace_id, id AS ancestor_id, parent_id, 0 AS distance FROM workspaces
+      UNION ALL
+      SELECT c.workspace_id, p.id, p.parent_id, c.distance + 1 FROM chain c JOIN workspaces p ON p.id = c.parent_id WHERE c.distance < 100
+    ), expected AS (SELECT workspace_id, ancestor_id, distance FROM chain)
+    SELECT 'missing ancestry ' || e.workspace_id || ' <- ' || e.ancestor_id AS problem
+      FROM expected e LEFT JOIN workspace_ancestors a USING (workspace_id, ancestor_id, distance) WHERE a.workspace_id IS NULL
+    UNION ALL
+    SELECT 'extra ancestry ' || a.workspace_id || ' <- ' || a.ancestor_id
+      FROM workspace_ancestors a LEFT JOIN expected e USING (workspace_id, ancestor_id, distance) WHERE e.workspace_id IS NULL
+    UNION ALL
+    SELECT 'depth of ' || w.id || ' is ' || w.depth || ', its chain ' || d.depth
+      FROM workspaces w JOIN (SELECT workspace_id, max(distance) AS depth FROM chain GROUP BY workspace_id) d ON d.workspace_id = w.id
+     WHERE w.depth <> d.depth
+    UNION ALL
+    SELECT 'cycle through ' || workspace_id FROM chain WHERE distance >= 100
+    UNION ALL
+    SELECT 'name key of ' || a.workspace_id || ' is stale' FROM workspace_ancestors a JOIN workspaces w ON w.id = a.workspace_id WHERE a.name_key <> w.name_key`);
+  return rows.map((r) => r.problem);
+}
