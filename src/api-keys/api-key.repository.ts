@@ -74,9 +74,8 @@ export type ApiKeyListFilter = ApiKeyTenants & {
 type ApiKeyTenants = { tenantIds: readonly string[] } | { tenantsOfMember: string };
 
 /** A page of keys, newest first: ids are ULIDs, so id order is creation order. */
-export async function listApiKeys(db: Executor, filter: ApiKeyListFilter, page: PageRequest): Promise<Sorted<ApiKey>[]> {
-  if ('tenantIds' in filter && filter.tenantIds.length === 0) return [];
-  let query = db.selectFrom('api_keys').select(RETURNED);
+function selectedKeys(db: Executor, filter: ApiKeyListFilter) {
+  let query = db.selectFrom('api_keys');
   if ('tenantIds' in filter) query = query.where('tenant_id', 'in', [...filter.tenantIds]);
   else {
     const userId = filter.tenantsOfMember;
@@ -84,6 +83,21 @@ export async function listApiKeys(db: Executor, filter: ApiKeyListFilter, page: 
   }
   if (filter.ownerUserId !== undefined) query = query.where('owner_user_id', '=', filter.ownerUserId);
   if (filter.activeOnly) query = query.where('revoked_at', 'is', null).where('expires_at', '>', sql<Date>`now()`);
+  return query;
+}
+
+/** How many keys the filter selects, ignoring the page. */
+export async function countApiKeys(db: Executor, filter: ApiKeyListFilter): Promise<number> {
+  if ('tenantIds' in filter && filter.tenantIds.length === 0) return 0;
+  const row = await selectedKeys(db, filter)
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .executeTakeFirst();
+  return Number(row?.count ?? 0);
+}
+
+export async function listApiKeys(db: Executor, filter: ApiKeyListFilter, page: PageRequest): Promise<Sorted<ApiKey>[]> {
+  if ('tenantIds' in filter && filter.tenantIds.length === 0) return [];
+  let query = selectedKeys(db, filter).select(RETURNED);
   if (page.after) query = query.where('id', '<', page.after.id);
   const rows = await query.orderBy('id', 'desc').limit(page.first + 1).execute();
   return rows.map((r) => ({ node: toApiKey(r), sortKey: '' }));

@@ -15,7 +15,7 @@ import { userLoaders } from '../users/user.loaders.js';
 import type { User } from '../users/user.js';
 import { generateApiKeySecret } from './api-key-secret.js';
 import { apiKeyLoaders } from './api-key.loaders.js';
-import { findApiKeysByIds, insertApiKey, listApiKeys, revokeApiKeyRow } from './api-key.repository.js';
+import { findApiKeysByIds, insertApiKey, countApiKeys, listApiKeys, revokeApiKeyRow } from './api-key.repository.js';
 import { DEFAULT_EXPIRES_IN_DAYS, MAX_EXPIRES_IN_DAYS, MIN_EXPIRES_IN_DAYS, daysFromNow, type ApiKey } from './api-key.js';
 
 export interface IssueApiKeyInput {
@@ -172,13 +172,11 @@ export class ApiKeyService {
   }
 
   private async list(caller: Caller, filter: Parameters<typeof listApiKeys>[1], page: ReturnType<typeof pageRequest>): Promise<Page<Sorted<ApiKey>>> {
-    const found = await listApiKeys(await caller.reads(), filter, page);
+    const reads = await caller.reads();
+    const found = await listApiKeys(reads, filter, page);
     caller.budget.spend(found.length);
     // Listed keys are keys the caller may view (their own, or an admin's tenant): say so to later checks.
     for (const { node } of found) caller.permissions.prime(apiKeyResource(node), 'view', true);
-    return toPage(
-      found.map((item) => ({ ...item, sortKey: item.node.id })),
-      page.first,
-    );
+    return { ...toPage(found.map((item) => ({ ...item, sortKey: item.node.id })), page.first), count: () => countApiKeys(reads, filter) };
   }
 }

@@ -36,6 +36,16 @@ export async function listGroupMembers(db: Executor, groupIds: readonly string[]
   return result;
 }
 
+/** How many members the group has. */
+export async function countGroupMembers(db: Executor, groupId: string): Promise<number> {
+  const row = await db
+    .selectFrom('group_members')
+    .where('group_id', '=', groupId)
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .executeTakeFirst();
+  return Number(row?.count ?? 0);
+}
+
 /** The membership, locked until commit (the group is locked first; see lockGroupForMemberChange). */
 export async function lockGroupMember(trx: Tx, groupId: string, userId: string): Promise<GroupMember | undefined> {
   const row = await trx

@@ -10,6 +10,7 @@ import { groupLoaders } from './group.loaders.js';
 import type { GroupService } from './group.service.js';
 import {
   countGroupAdmins,
+  countGroupMembers,
   deleteGroupMember,
   insertGroupMember,
   lockGroupMember,
@@ -43,10 +44,10 @@ export class GroupMemberService {
   async list(caller: Caller, group: Group, args: PageArgs): Promise<Page<ListedGroupMember>> {
     const page = pageRequest(args.first, args.after);
     const [rows, visible] = await Promise.all([caller.state(groupLoaders).members.load(group.id, page), this.deps.groups.find(caller, group.id)]);
-    if (!visible) return { items: [], hasNextPage: false };
+    if (!visible) return { items: [], hasNextPage: false, count: () => Promise.resolve(0) };
     const users = caller.state(userLoaders).byId;
     for (const row of rows) users.prime(row.user.id, row.user);
-    return toPage(rows, page.first);
+    return { ...toPage(rows, page.first), count: async () => countGroupMembers(await caller.reads(), group.id) };
   }
 
   /** Adds a member of the group's tenant. Needs `manage` on the group. */

@@ -34,6 +34,18 @@ export interface TenantGroupFilter {
  * A page of a tenant's groups by (name_key, id); the unique index (tenant_id, name_key) serves it.
  * A member's page reads their own memberships (group_members_user_idx), whatever the tenant holds.
  */
+/** How many groups the filter selects, ignoring the page. */
+export async function countTenantGroups(db: Executor, filter: TenantGroupFilter): Promise<number> {
+  let query = db.selectFrom('groups').where('tenant_id', '=', filter.tenantId);
+  const memberUserId = filter.memberUserId;
+  if (memberUserId !== undefined) {
+    query = query.where('id', 'in', (eb) => eb.selectFrom('group_members').select('group_id').where('user_id', '=', memberUserId));
+  }
+  if (filter.nameKeyContains) query = query.where('name_key', 'like', containsPattern(filter.nameKeyContains));
+  const row = await query.select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirst();
+  return Number(row?.count ?? 0);
+}
+
 export async function listTenantGroupsPage(db: Executor, filter: TenantGroupFilter, page: PageRequest): Promise<Sorted<Group>[]> {
   let query = db.selectFrom('groups').selectAll().where('tenant_id', '=', filter.tenantId);
   if (page.after) query = query.where(sql<boolean>`(name_key, id) > (${page.after.key} COLLATE "C", ${page.after.id})`);

@@ -13,7 +13,7 @@ import type { TenantService } from '../tenants/tenant.service.js';
 import type { Tenant } from '../tenants/tenant.js';
 import { groupLoaders } from './group.loaders.js';
 import { insertGroupMember } from './group-member.repository.js';
-import { findGroupsByIds, insertGroup, listTenantGroupsPage, renameGroupRow } from './group.repository.js';
+import { findGroupsByIds, insertGroup, countTenantGroups, listTenantGroupsPage, renameGroupRow } from './group.repository.js';
 import type { Group } from './group.js';
 
 export interface GroupServiceDeps {
@@ -74,13 +74,15 @@ export class GroupService {
     const page = pageRequest(args.first, args.after);
     const nameKeyContains = nameFilterKey('nameContains', args.nameContains);
     const [visible, administrate] = await Promise.all([this.deps.tenants.find(caller, tenant.id), caller.permissions.can(tenantResource(tenant.id), 'administrate')]);
-    if (!visible) return { items: [], hasNextPage: false };
+    if (!visible) return { items: [], hasNextPage: false, count: () => Promise.resolve(0) };
     const memberUserId = administrate ? undefined : caller.principal.userId;
-    const found = await listTenantGroupsPage(await caller.reads(), { tenantId: tenant.id, nameKeyContains, memberUserId }, page);
+    const reads = await caller.reads();
+    const filter = { tenantId: tenant.id, nameKeyContains, memberUserId };
+    const found = await listTenantGroupsPage(reads, filter, page);
     caller.budget.spend(found.length);
     // Listed as the caller's own groups: `group(id)` and nested fields need not ask SpiceDB again.
     if (!administrate) for (const { node } of found) caller.permissions.prime(groupResource(node), 'view', true);
-    return toPage(found, page.first);
+    return { ...toPage(found, page.first), count: () => countTenantGroups(reads, filter) };
   }
 
   /** Any member of the tenant may create a group (`create_group`); the caller becomes its admin. */

@@ -12,6 +12,7 @@ import {
   expiredTrash,
   findTrashedWorkspace,
   grantsOn,
+  countTrash,
   listTrash,
   lockTrashedWorkspace,
   purgeSubtree,
@@ -144,7 +145,7 @@ export class WorkspaceTrash {
     await this.deps.tenants.authorize(caller, tenantId, 'administrate');
     const rows = await listTrash(this.deps.db, tenantId, page);
     caller.budget.spend(rows.length);
-    return toPage(rows, page.first);
+    return { ...toPage(rows, page.first), count: () => countTrash(this.deps.db, tenantId) };
   }
 
   /** When the retention will purge a trashed workspace; null for a live one. */

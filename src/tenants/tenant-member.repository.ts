@@ -46,6 +46,19 @@ export async function listTenantMembersPage(db: Executor, tenantIds: readonly st
   return result;
 }
 
+/** How many members the tenant has that match the search, ignoring the page. */
+export async function countTenantMembers(db: Executor, tenantId: string, searchKey?: string): Promise<number> {
+  let query = db.selectFrom('tenant_members as m').where('m.tenant_id', '=', tenantId);
+  if (searchKey) {
+    const pattern = containsPattern(searchKey);
+    query = query
+      .innerJoin('users as u', 'u.id', 'm.user_id')
+      .where((eb) => eb.or([eb('u.username_key', 'like', pattern), eb('u.name_key', 'like', pattern), eb('u.email_key', 'like', pattern)]));
+  }
+  const row = await query.select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirst();
+  return Number(row?.count ?? 0);
+}
+
 /** The user's role in each of the given tenants they belong to. */
 export async function findRolesOf(db: Executor, userId: string, tenantIds: readonly string[]): Promise<Map<string, TenantRole>> {
   if (tenantIds.length === 0) return new Map();

@@ -9,7 +9,7 @@ import { pageRequest, toPage, type Page, type PageArgs } from '../shared/paginat
 import { userLoaders } from '../users/user.loaders.js';
 import { findUserIdsByEmailKey, findUsersByIds } from '../users/user.repository.js';
 import { tenantMemberLoaders } from './tenant-member.loaders.js';
-import { countTenantAdmins, insertTenantMember, lockTenantMember, updateTenantMemberRole, type ListedTenantMember } from './tenant-member.repository.js';
+import { countTenantAdmins, countTenantMembers, insertTenantMember, lockTenantMember, updateTenantMemberRole, type ListedTenantMember } from './tenant-member.repository.js';
 import type { TenantService } from './tenant.service.js';
 import type { Tenant, TenantMember } from './tenant.js';
 
@@ -48,10 +48,10 @@ export class TenantMemberService {
       caller.state(tenantMemberLoaders).tenantMembers.load(tenant.id, { page, searchKey }),
       this.deps.tenants.find(caller, tenant.id),
     ]);
-    if (!visible) return { items: [], hasNextPage: false };
+    if (!visible) return { items: [], hasNextPage: false, count: () => Promise.resolve(0) };
     const users = caller.state(userLoaders).byId;
     for (const row of rows) users.prime(row.user.id, row.user);
-    return toPage(rows, page.first);
+    return { ...toPage(rows, page.first), count: async () => countTenantMembers(await caller.reads(), tenant.id, searchKey) };
   }
 
   /** Adds a user, found by id or by email, to the tenant. Needs `administrate`. */

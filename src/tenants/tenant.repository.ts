@@ -47,6 +47,15 @@ export type TenantListFilter = { id: string } | { memberUserId: string };
  * A user's are those with their tenant_members row: schema.zed's tenant `view` (`admin + member`),
  * read from their own memberships (tenant_members_user_idx).
  */
+/** How many tenants the filter selects: the caller's memberships (one index range), or the scope's one. */
+export async function countTenants(db: Executor, filter: TenantListFilter): Promise<number> {
+  const row =
+    'id' in filter
+      ? await db.selectFrom('tenants').where('id', '=', filter.id).select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirst()
+      : await db.selectFrom('tenant_members').where('user_id', '=', filter.memberUserId).select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirst();
+  return Number(row?.count ?? 0);
+}
+
 export async function listTenantsPage(db: Executor, filter: TenantListFilter, page: PageRequest): Promise<Sorted<Tenant>[]> {
   let query = db.selectFrom('tenants').selectAll();
   if ('id' in filter) query = query.where('id', '=', filter.id);

@@ -6,7 +6,7 @@ import { parseId } from '../shared/ids.js';
 import { requireId } from '../shared/input.js';
 import { pageRequest, toPage, type Page, type PageArgs, type Sorted } from '../shared/pagination.js';
 import { tenantLoaders } from './tenant.loaders.js';
-import { findTenantsByIds, listTenantsPage } from './tenant.repository.js';
+import { findTenantsByIds, countTenants, listTenantsPage } from './tenant.repository.js';
 import type { Tenant } from './tenant.js';
 
 export interface TenantServiceDeps {
@@ -44,12 +44,14 @@ export class TenantService {
   async list(caller: Caller, args: PageArgs): Promise<Page<Sorted<Tenant>>> {
     const page = pageRequest(args.first, args.after);
     const scope = caller.principal.tenantScope;
-    if (scope && !(await caller.permissions.can(tenantResource(scope), 'view'))) return { items: [], hasNextPage: false };
-    const found = await listTenantsPage(await caller.reads(), scope ? { id: scope } : { memberUserId: caller.principal.userId }, page);
+    if (scope && !(await caller.permissions.can(tenantResource(scope), 'view'))) return { items: [], hasNextPage: false, count: () => Promise.resolve(0) };
+    const reads = await caller.reads();
+    const filter = scope ? { id: scope } : { memberUserId: caller.principal.userId };
+    const found = await listTenantsPage(reads, filter, page);
     caller.budget.spend(found.length);
     // Listed as the caller's own tenants: nested fields need not ask SpiceDB for `view` again.
     for (const { node } of found) caller.permissions.prime(tenantResource(node.id), 'view', true);
-    return toPage(found, page.first);
+    return { ...toPage(found, page.first), count: () => countTenants(reads, filter) };
   }
 
   /** For an API key, the only tenant it may act in. */

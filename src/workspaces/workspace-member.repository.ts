@@ -98,6 +98,17 @@ export async function listWorkspaceGrants(
   return result;
 }
 
+/** How many grants the scopes hold (a subject granted on two places of the chain counts twice, as it is listed). */
+export async function countWorkspaceGrants(db: Executor, scopes: readonly GrantScope[]): Promise<number> {
+  if (scopes.length === 0) return 0;
+  const row = await db
+    .selectFrom('workspace_members')
+    .where('workspace_id', '=', sql<string>`ANY(${scopes.map((s) => s.grantedOnId)}::text[])`)
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .executeTakeFirst();
+  return Number(row?.count ?? 0);
+}
+
 const subjectColumn = (subject: WorkspaceSubject) => (subject.type === 'user' ? 'user_id' : 'group_id');
 
 /** The subject's direct role on the workspace, locked until commit. */

@@ -11,7 +11,7 @@ import { holdTenantMembership } from '../tenants/tenant-member.repository.js';
 import { userLoaders } from '../users/user.loaders.js';
 import { decodeWorkspaceMemberCursor } from './workspace-member-cursor.js';
 import { grantScopeKey, workspaceMemberLoaders } from './workspace-member.loaders.js';
-import { deleteGrant, insertGrant, lockDirectGrant, updateGrantRole, type ListedWorkspaceMember } from './workspace-member.repository.js';
+import { countWorkspaceGrants, deleteGrant, insertGrant, lockDirectGrant, updateGrantRole, type ListedWorkspaceMember } from './workspace-member.repository.js';
 import type { WorkspaceMember } from './workspace-member.js';
 import { workspaceLoaders } from './workspace.loaders.js';
 import { lockWorkspaceForMemberChange } from './workspace.repository.js';
@@ -49,7 +49,7 @@ export class WorkspaceMemberService {
     const shape = { first: pageRequest(args.first, null).first, after: args.after ? decodeWorkspaceMemberCursor(args.after) : null, includeInherited };
     const chain = includeInherited ? await caller.state(workspaceLoaders).ancestorsOf(workspace.id) : [];
     const checks = await Promise.all([workspace, ...chain].map((w) => caller.permissions.canDirectly(workspaceResource(w), 'view')));
-    if (!checks[0]) return { items: [], hasNextPage: false };
+    if (!checks[0]) return { items: [], hasNextPage: false, count: () => Promise.resolve(0) };
     const scopes = [workspace, ...chain.filter((_, i) => checks[i + 1])].map((w) => ({ workspaceId: workspace.id, grantedOnId: w.id, depth: w.depth }));
     const loaders = caller.state(workspaceMemberLoaders);
     loaders.grantScopes.set(grantScopeKey(workspace.id, includeInherited), scopes);
@@ -58,7 +58,7 @@ export class WorkspaceMemberService {
       if ('username' in row.subjectRow) caller.state(userLoaders).byId.prime(row.subjectRow.id, row.subjectRow);
       else caller.state(groupLoaders).byId.prime(row.subjectRow.id, row.subjectRow);
     }
-    return toPage(rows, shape.first);
+    return { ...toPage(rows, shape.first), count: async () => countWorkspaceGrants(await caller.reads(), scopes) };
   }
 
   /** Sets the subject's single direct role on the workspace, replacing any other. Needs `manage`. */

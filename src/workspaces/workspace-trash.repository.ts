@@ -126,6 +126,17 @@ export async function listTrash(db: Executor, tenantId: string, page: PageReques
   return rows.map((r) => ({ node: toTrashed(r), sortKey: r.deleted_key }));
 }
 
+/** How many workspaces of the tenant are in the trash. */
+export async function countTrash(db: Executor, tenantId: string): Promise<number> {
+  const row = await db
+    .selectFrom('workspaces')
+    .where('tenant_id', '=', tenantId)
+    .where('deleted_at', 'is not', null)
+    .select((eb) => eb.fn.countAll<number>().as('count'))
+    .executeTakeFirst();
+  return Number(row?.count ?? 0);
+}
+
 /** Trashed workspaces deleted before `before`, oldest first (children went to the trash before their parents). */
 export async function expiredTrash(db: Executor, before: Date, limit: number): Promise<{ id: string; tenantId: string }[]> {
   const rows = await db

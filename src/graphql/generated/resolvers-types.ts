@@ -63,6 +63,8 @@ export type ApiKeyConnection = {
   edges: Array<ApiKeyEdge>;
   nodes: Array<ApiKey>;
   pageInfo: PageInfo;
+  /** Every key the arguments select (includeInactive), ignoring first and after: one count, when asked. */
+  totalCount: Scalars['Int']['output'];
 };
 
 export type ApiKeyEdge = {
@@ -287,6 +289,8 @@ export type GroupConnection = {
   edges: Array<GroupEdge>;
   nodes: Array<Group>;
   pageInfo: PageInfo;
+  /** Every group the caller can view that nameContains selects, ignoring first and after: one count, when asked. */
+  totalCount: Scalars['Int']['output'];
 };
 
 export type GroupEdge = {
@@ -307,6 +311,8 @@ export type GroupMemberConnection = {
   edges: Array<GroupMemberEdge>;
   nodes: Array<GroupMember>;
   pageInfo: PageInfo;
+  /** Every member of the group, ignoring first and after: one count per list, when asked. */
+  totalCount: Scalars['Int']['output'];
 };
 
 export type GroupMemberEdge = {
@@ -759,6 +765,8 @@ export type TenantConnection = {
   edges: Array<TenantEdge>;
   nodes: Array<Tenant>;
   pageInfo: PageInfo;
+  /** Every tenant listed, ignoring first and after: one count of the caller's memberships, when asked. */
+  totalCount: Scalars['Int']['output'];
 };
 
 export type TenantEdge = {
@@ -779,6 +787,8 @@ export type TenantMemberConnection = {
   edges: Array<TenantMemberEdge>;
   nodes: Array<TenantMember>;
   pageInfo: PageInfo;
+  /** Every member matching search, ignoring first and after: one count per list, when asked. */
+  totalCount: Scalars['Int']['output'];
 };
 
 export type TenantMemberEdge = {
@@ -815,6 +825,10 @@ export type User = {
   username: Scalars['String']['output'];
 };
 
+/**
+ * No totalCount: `users(search)` matches across every tenant the caller shares, and counting them
+ * would cost a scan of each; page to the end instead.
+ */
 export type UserConnection = {
   __typename?: 'UserConnection';
   edges: Array<UserEdge>;
@@ -964,6 +978,8 @@ export type WorkspaceMemberConnection = {
   edges: Array<WorkspaceMemberEdge>;
   nodes: Array<WorkspaceMember>;
   pageInfo: PageInfo;
+  /** Every grant listed (with includeInherited, those on each ancestor the caller can view; a subject granted on two of them counts twice, as it is listed twice), ignoring first and after: one count per list, when asked. */
+  totalCount: Scalars['Int']['output'];
 };
 
 export type WorkspaceMemberEdge = {
@@ -1144,6 +1160,7 @@ export type ResolversTypes = {
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   ApiKey: ResolverTypeWrapper<ApiKeyModel>;
   ApiKeyConnection: ResolverTypeWrapper<ApiKeyConnectionParentModel>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   ApiKeyEdge: ResolverTypeWrapper<Omit<ApiKeyEdge, 'node'> & { node: ResolversTypes['ApiKey'] }>;
   ApiKeyStatus: ApiKeyStatus;
   AuditAction: AuditAction;
@@ -1156,7 +1173,6 @@ export type ResolversTypes = {
   ChangeGroupMemberRoleInput: ChangeGroupMemberRoleInput;
   ChangeTenantMemberRoleInput: ChangeTenantMemberRoleInput;
   CreateApiKeyInput: CreateApiKeyInput;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   CreateApiKeyPayload: ResolverTypeWrapper<Omit<CreateApiKeyPayload, 'apiKey'> & { apiKey: ResolversTypes['ApiKey'] }>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CreateGroupInput: CreateGroupInput;
@@ -1236,6 +1252,7 @@ export type ResolversParentTypes = {
   String: Scalars['String']['output'];
   ApiKey: ApiKeyModel;
   ApiKeyConnection: ApiKeyConnectionParentModel;
+  Int: Scalars['Int']['output'];
   ApiKeyEdge: Omit<ApiKeyEdge, 'node'> & { node: ResolversParentTypes['ApiKey'] };
   AuditChange: AuditChange;
   AuditEntry: AuditEntryModel;
@@ -1244,7 +1261,6 @@ export type ResolversParentTypes = {
   ChangeGroupMemberRoleInput: ChangeGroupMemberRoleInput;
   ChangeTenantMemberRoleInput: ChangeTenantMemberRoleInput;
   CreateApiKeyInput: CreateApiKeyInput;
-  Int: Scalars['Int']['output'];
   CreateApiKeyPayload: Omit<CreateApiKeyPayload, 'apiKey'> & { apiKey: ResolversParentTypes['ApiKey'] };
   Boolean: Scalars['Boolean']['output'];
   CreateGroupInput: CreateGroupInput;
@@ -1331,6 +1347,7 @@ export type ApiKeyConnectionResolvers<ContextType = GraphQLContext, ParentType e
   edges?: Resolver<Array<ResolversTypes['ApiKeyEdge']>, ParentType, ContextType>;
   nodes?: Resolver<Array<ResolversTypes['ApiKey']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type ApiKeyEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ApiKeyEdge'] = ResolversParentTypes['ApiKeyEdge']> = {
@@ -1433,6 +1450,7 @@ export type GroupConnectionResolvers<ContextType = GraphQLContext, ParentType ex
   edges?: Resolver<Array<ResolversTypes['GroupEdge']>, ParentType, ContextType>;
   nodes?: Resolver<Array<ResolversTypes['Group']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type GroupEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['GroupEdge'] = ResolversParentTypes['GroupEdge']> = {
@@ -1450,6 +1468,7 @@ export type GroupMemberConnectionResolvers<ContextType = GraphQLContext, ParentT
   edges?: Resolver<Array<ResolversTypes['GroupMemberEdge']>, ParentType, ContextType>;
   nodes?: Resolver<Array<ResolversTypes['GroupMember']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type GroupMemberEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['GroupMemberEdge'] = ResolversParentTypes['GroupMemberEdge']> = {
@@ -1586,6 +1605,7 @@ export type TenantConnectionResolvers<ContextType = GraphQLContext, ParentType e
   edges?: Resolver<Array<ResolversTypes['TenantEdge']>, ParentType, ContextType>;
   nodes?: Resolver<Array<ResolversTypes['Tenant']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type TenantEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TenantEdge'] = ResolversParentTypes['TenantEdge']> = {
@@ -1603,6 +1623,7 @@ export type TenantMemberConnectionResolvers<ContextType = GraphQLContext, Parent
   edges?: Resolver<Array<ResolversTypes['TenantMemberEdge']>, ParentType, ContextType>;
   nodes?: Resolver<Array<ResolversTypes['TenantMember']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type TenantMemberEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TenantMemberEdge'] = ResolversParentTypes['TenantMemberEdge']> = {
@@ -1696,6 +1717,7 @@ export type WorkspaceMemberConnectionResolvers<ContextType = GraphQLContext, Par
   edges?: Resolver<Array<ResolversTypes['WorkspaceMemberEdge']>, ParentType, ContextType>;
   nodes?: Resolver<Array<ResolversTypes['WorkspaceMember']>, ParentType, ContextType>;
   pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export type WorkspaceMemberEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WorkspaceMemberEdge'] = ResolversParentTypes['WorkspaceMemberEdge']> = {
