@@ -51,8 +51,11 @@ describe('migration 0006: root grants written with the tenant admin role', () =>
     await q(`INSERT INTO workspaces (id, tenant_id, parent_id, name, name_key, depth) VALUES ('R3', 'T3', NULL, 'Root', 'root', 0)`);
     await q(`BEGIN; INSERT INTO tenant_members (tenant_id, user_id, role) VALUES ('T3', 'booted', 'admin');
              INSERT INTO workspace_members (workspace_id, user_id, role) VALUES ('R3', 'booted', 'admin'); COMMIT;`);
-    // SpiceDB as it stood before the upgrade: everything PostgreSQL implied.
+    // SpiceDB as it stood before the upgrade: everything PostgreSQL implied. Today's reconcile
+    // derives it, and reads the trash column that 0008 adds: a stand-in for it, dropped again.
+    await q(`ALTER TABLE workspaces ADD COLUMN deleted_at timestamptz`);
     await reconcileSpiceDb(database.db, spicedb, captureLogs('silent').logger, { connectionString: database.url });
+    await q(`ALTER TABLE workspaces DROP COLUMN deleted_at`);
   });
   afterAll(async () => {
     spicedb.close();
