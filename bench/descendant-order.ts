@@ -38,7 +38,7 @@ const dataDir = await mkdtemp(path.join(tmpdir(), 'iam-descendants-'));
 await chmod(dataDir, 0o755);
 const port = await freePort();
 try {
-  const seed = await seedTenant(dataDir, port, { fanOut: 10, depth: 5 });
+  const seed = await seedTenant(dataDir, port, { fanOut: 10, depth: Number(process.env.DEPTH ?? 5) });
   const postgres = await startEmbeddedPostgres({ dataDir, port, database: 'iam', logger: createLogger('warn') });
   const database = createDatabase(postgres.url, undefined, 1);
   const db = database.db;
@@ -75,6 +75,10 @@ try {
       const recursive = first ? await median(() => cte(c.root.id)) : Number.NaN;
       const table = first ? await median(() => closure(c.root.id)) : Number.NaN;
       const count = await median(() => countDescendants(db, c.root.id, null));
+      const minus = await median(() => sql`SELECT (SELECT count(*) FROM workspace_ancestors WHERE ancestor_id = ${c.root.id} AND distance > 0)
+        - (SELECT count(*) FROM workspaces t JOIN workspace_ancestors a ON a.workspace_id = t.id AND a.ancestor_id = ${c.root.id} AND a.distance > 0
+            WHERE t.tenant_id = (SELECT tenant_id FROM workspaces WHERE id = ${c.root.id}) AND t.deleted_at IS NOT NULL) AS n`.execute(db));
+      console.log(`count minus trashed: ${minus}`);
       const cell = (n: number): string => (Number.isNaN(n) ? 'same as first page' : String(n));
       console.log(`| ${c.label} | ${walk} | ${cell(recursive)} | ${cell(table)} | ${count} |`);
     }

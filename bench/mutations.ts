@@ -10,6 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { freePort } from '../tests/support/free-port.js';
+import { cpuBetween, sampleCpu } from './process-cpu.js';
 import { parseJson, startService } from './service.js';
 
 const COUNT = Number(process.env.BENCH_MUTATIONS ?? 300);
@@ -22,6 +23,8 @@ export interface MutationFigures {
   p50Ms: number;
   p99Ms: number;
   sqlPerMutation: number;
+  /** CPU of the service, its PostgreSQL and SpiceDB per mutation: steadier than req/s on a shared machine. */
+  cpuMsPerMutation: number;
 }
 
 const quantile = (sorted: number[], q: number): number => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
@@ -65,6 +68,7 @@ export async function benchMutations(): Promise<MutationFigures[]> {
         const logFrom = service.lines.length;
         const latencies: number[] = [];
         let left = COUNT;
+        const cpuBefore = await sampleCpu(service.pid);
         const started = performance.now();
         await Promise.all(
           Array.from({ length: concurrency }, async () => {
@@ -78,6 +82,7 @@ export async function benchMutations(): Promise<MutationFigures[]> {
         );
         const seconds = (performance.now() - started) / 1000;
         await new Promise((resolve) => setTimeout(resolve, 300)); // the request lines are written after the response
+        const cpu = cpuBetween(cpuBefore, await sampleCpu(service.pid));
         const sql = service.lines
           .slice(logFrom)
           .map(parseJson)
@@ -92,6 +97,7 @@ export async function benchMutations(): Promise<MutationFigures[]> {
           p50Ms: Math.round(quantile(latencies, 0.5) * 10) / 10,
           p99Ms: Math.round(quantile(latencies, 0.99) * 10) / 10,
           sqlPerMutation: sql.length ? Math.round((sql.reduce((a, b) => a + b, 0) / sql.length) * 10) / 10 : Number.NaN,
+          cpuMsPerMutation: cpu ? Math.round(((cpu.serviceMs + cpu.childrenMs + cpu.spicedbMs) / latencies.length) * 100) / 100 : Number.NaN,
         });
       }
     }
@@ -104,8 +110,8 @@ export async function benchMutations(): Promise<MutationFigures[]> {
 
 /** The figures as a Markdown table, as docs/benchmarks.md shows them. */
 export function mutationTable(results: readonly MutationFigures[]): string {
-  const rows = results.map((r) => `| ${r.mutation} | ${r.concurrency} | ${r.reqPerSec} | ${r.p50Ms} / ${r.p99Ms} | ${r.sqlPerMutation} |`);
-  return ['| mutation | concurrency | req/s | p50 / p99 ms | SQL per mutation |', '|---|---:|---:|---:|---:|', ...rows].join('\n');
+  const rows = results.map((r) => `| ${r.mutation} | ${r.concurrency} | ${r.reqPerSec} | ${r.p50Ms} / ${r.p99Ms} | ${r.sqlPerMutation} | ${r.cpuMsPerMutation} |`);
+  return ['| mutation | concurrency | req/s | p50 / p99 ms | SQL per mutation | CPU ms per mutation |', '|---|---:|---:|---:|---:|---:|', ...rows].join('\n');
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) console.log(mutationTable(await benchMutations()));

@@ -87,15 +87,20 @@ export async function walkDescendants(db: Executor, walk: DescendantWalk): Promi
   return { items, visited: rows.length - 1, started: true };
 }
 
-/** How many descendants of `rootId` lie within `maxDepth` levels and match the name filter: one index range. */
+/**
+ * How many live descendants of `rootId` lie within `maxDepth` levels and match the name filter:
+ * the index-only count of the subtree's ancestry range, minus the trashed workspaces in it (found
+ * from the tenant's trash, which is small), rather than a probe per row to exclude them.
+ */
 export async function countDescendants(db: Executor, rootId: string, maxDepth: number | null, nameKeyContains?: string): Promise<number> {
   const pattern = nameKeyContains ? containsPattern(nameKeyContains) : null;
+  const selects = (alias: string) => sql`${sql.ref(`${alias}.ancestor_id`)} = ${rootId} AND ${sql.ref(`${alias}.distance`)} > 0
+       AND (${maxDepth}::int IS NULL OR ${sql.ref(`${alias}.distance`)} <= ${maxDepth}::int)
+       AND (${pattern}::text IS NULL OR ${sql.ref(`${alias}.name_key`)} LIKE ${pattern})`;
   const { rows } = await sql<{ count: number }>`
-    SELECT count(*)::int AS count FROM workspace_ancestors
-     WHERE ancestor_id = ${rootId} AND distance > 0
-       AND (${maxDepth}::int IS NULL OR distance <= ${maxDepth}::int)
-       AND (${pattern}::text IS NULL OR name_key LIKE ${pattern})
-       AND NOT EXISTS (SELECT 1 FROM workspaces t WHERE t.id = workspace_ancestors.workspace_id AND t.deleted_at IS NOT NULL)`.execute(db);
+    SELECT ((SELECT count(*) FROM workspace_ancestors a WHERE ${selects('a')})
+          - (SELECT count(*) FROM workspaces t JOIN workspace_ancestors d ON d.workspace_id = t.id
+              WHERE t.tenant_id = (SELECT tenant_id FROM workspaces WHERE id = ${rootId}) AND t.deleted_at IS NOT NULL AND ${selects('d')}))::int AS count`.execute(db);
   return rows[0]?.count ?? 0;
 }
 

@@ -156,4 +156,18 @@ describe('workspace navigation: ancestors and descendants', () => {
     expect(small.spicedb).toBeLessThanOrEqual(1);
     expect(large.spicedb).toBeLessThanOrEqual(1);
   });
+  it('leaves a trashed workspace out of the page and of every count, and counts it again once restored', async () => {
+    const counts = async () =>
+      Promise.all([descendants(ids.Nav ?? ''), descendants(ids.Nav ?? '', { nameContains: 'B' }), descendants(ids.Nav ?? '', { maxDepth: 2 })]).then((pages) =>
+        pages.map((p) => p?.totalCount),
+      );
+    expect(await counts()).toEqual([7, 3, 6]);
+    const trashed = await server.asAdmin(`mutation($id: ID!) { deleteWorkspace(input: { id: $id }) { authorizationSynced } }`, { id: ids.Bb });
+    expect(trashed.errors).toBeUndefined();
+    expect(await counts()).toEqual([6, 2, 5]);
+    expect((await descendants(ids.Nav ?? ''))?.nodes.map((n) => n.name)).not.toContain('Bb');
+    const restored = await server.asAdmin(`mutation($id: ID!) { restoreWorkspace(input: { id: $id }) { authorizationSynced } }`, { id: ids.Bb });
+    expect(restored.errors).toBeUndefined();
+    expect(await counts()).toEqual([7, 3, 6]);
+  });
 });
