@@ -1,12 +1,14 @@
 /**
  * `npx tsx bench/descendant-order.ts`: the storage decision of issue 17 (docs/architecture.md,
  * "Moves and navigation"), measured. On the bench's 111,111-workspace tenant (fan-out 10, depth 5)
- * it times one page of 100 descendants in tree order (pre-order, siblings by name then id) three ways:
- *   - the walk the service runs (workspace-descendants.repository.ts: node by node over the
- *     children index, resuming from a node);
+ * it times one page of 100 descendants in tree order (pre-order, siblings by name then id) four ways:
+ *   - one range of the tree-key index (workspace-tree-order.repository.ts, migration 0010), what the
+ *     service runs for every level without a filter, with the subtree's size in the same statement;
+ *   - the walk the service runs with maxDepth or nameContains (workspace-descendants.repository.ts:
+ *     node by node over the children index, resuming from a node);
  *   - a recursive CTE over `parent_id` that builds each node's chain of (name_key, id) and sorts;
  *   - the ancestry table: each descendant's chain aggregated from `workspace_ancestors`, then sorted;
- * and the index-only count behind `totalCount`. Median of ROUNDS (default 15) per cell, in ms.
+ * and the index-only count behind `totalCount` with maxDepth or nameContains. Median of ROUNDS (default 15) per cell, in ms.
  */
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,6 +18,7 @@ import { createDatabase } from '../src/infra/db/database.js';
 import { startEmbeddedPostgres } from '../src/infra/db/embedded-postgres.js';
 import { createLogger } from '../src/logger.js';
 import { countDescendants, walkDescendants } from '../src/workspaces/workspace-descendants.repository.js';
+import { pageDescendantsInTreeOrder } from '../src/workspaces/workspace-tree-order.repository.js';
 import { freePort } from '../tests/support/free-port.js';
 import { seedTenant } from './seed.js';
 
@@ -51,10 +54,10 @@ try {
     };
     const root = { id: seed.rootId, depth: 0 };
     const cases = [
-      { label: 'the root, first page (111,110 below)', root, startId: root.id },
-      { label: 'the root, page after ws-5-0-0-0 (~55,000th)', root, startId: (await node('ws-5-0-0-0')).id },
-      { label: '`ws-9`, first page (11,110 below)', root: await node('ws-9'), startId: (await node('ws-9')).id },
-      { label: '`ws-9-9-9`, first page (110 below)', root: await node('ws-9-9-9'), startId: (await node('ws-9-9-9')).id },
+      { label: 'the root, first page', root, startId: root.id },
+      { label: 'the root, page after `ws-5-0-0-0` (half-way)', root, startId: (await node('ws-5-0-0-0')).id },
+      { label: '`ws-9`, first page', root: await node('ws-9'), startId: (await node('ws-9')).id },
+      { label: '`ws-9-9-9`, first page', root: await node('ws-9-9-9'), startId: (await node('ws-9-9-9')).id },
     ];
     const cte = (rootId: string) => sql`
       WITH RECURSIVE t AS (
@@ -68,19 +71,26 @@ try {
                                 CROSS JOIN LATERAL unnest(ARRAY[u.name_key, u.id COLLATE "C"]) WITH ORDINALITY AS k(x, o)
                                WHERE a.workspace_id = d.workspace_id AND a.distance < d.distance) AS chain
         FROM workspace_ancestors d WHERE d.ancestor_id = ${rootId} AND d.distance > 0 ORDER BY chain LIMIT ${PAGE}`.execute(db);
-    console.log(`| start | walk (ours) | recursive CTE + sort | ancestry table + sort | totalCount (index-only count) |\n|---|---:|---:|---:|---:|`);
+    console.log(`| start | tree-key range + size | walk | recursive CTE + sort | ancestry table + sort | index-only count |\n|---|---:|---:|---:|---:|---:|`);
+    if (process.env.EXPLAIN === '1') {
+      // The page statement with the root's bounds, as the planner runs it (generic plan, as prepared).
+      await sql`SET plan_cache_mode = force_generic_plan`.execute(db);
+      const { rows } = await sql<{ 'QUERY PLAN': string }>`EXPLAIN (ANALYZE, BUFFERS) WITH bounds AS (
+          SELECT s.tree_key AS after_key, r.tree_key || E'\\x02' AS before_key FROM workspaces r JOIN workspaces s ON s.id = r.id WHERE r.id = ${root.id})
+        SELECT w.id FROM bounds b LEFT JOIN LATERAL (SELECT id FROM workspaces WHERE deleted_at IS NULL
+          AND left(tree_key, 512) >= left(b.after_key, 512) AND left(tree_key, 512) <= left(b.before_key, 512)
+          AND tree_key > b.after_key AND tree_key < b.before_key ORDER BY left(tree_key, 512), tree_key LIMIT 101) w ON true`.execute(db);
+      console.log(rows.map((r) => r['QUERY PLAN']).join('\n'));
+    }
     for (const c of cases) {
+      const range = await median(() => pageDescendantsInTreeOrder(db, { rootId: c.root.id, startId: c.startId, limit: PAGE + 1 }));
       const walk = await median(() => walkDescendants(db, { root: c.root, startId: c.startId, maxDepth: null, limit: PAGE + 1, maxVisited: 10_000 }));
       const first = c.startId === c.root.id;
       const recursive = first ? await median(() => cte(c.root.id)) : Number.NaN;
       const table = first ? await median(() => closure(c.root.id)) : Number.NaN;
       const count = await median(() => countDescendants(db, c.root.id, null));
-      const minus = await median(() => sql`SELECT (SELECT count(*) FROM workspace_ancestors WHERE ancestor_id = ${c.root.id} AND distance > 0)
-        - (SELECT count(*) FROM workspaces t JOIN workspace_ancestors a ON a.workspace_id = t.id AND a.ancestor_id = ${c.root.id} AND a.distance > 0
-            WHERE t.tenant_id = (SELECT tenant_id FROM workspaces WHERE id = ${c.root.id}) AND t.deleted_at IS NOT NULL) AS n`.execute(db));
-      console.log(`count minus trashed: ${minus}`);
       const cell = (n: number): string => (Number.isNaN(n) ? 'same as first page' : String(n));
-      console.log(`| ${c.label} | ${walk} | ${cell(recursive)} | ${cell(table)} | ${count} |`);
+      console.log(`| ${c.label} | ${range} | ${walk} | ${cell(recursive)} | ${cell(table)} | ${count} |`);
     }
   } finally {
     await database.close();

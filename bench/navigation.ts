@@ -10,6 +10,7 @@ import type { SeededTenant } from './seed.js';
 import { parseJson, type ServiceProcess } from './service.js';
 
 const DESCENDANTS_100 = `query Descendants100($id: ID!) { workspace(id: $id) { descendants(first: 100) { totalCount nodes { name depth } } } }`;
+const LIST_100 = `query List100($tenantId: ID!) { workspaces(tenantId: $tenantId, first: 100) { totalCount nodes { name depth } } }`;
 const ANCESTORS = `query Breadcrumb($id: ID!) { workspace(id: $id) { ancestors { name } } }`;
 
 function expect(condition: boolean, message: string): void {
@@ -32,6 +33,20 @@ export function navigationScenarios(seed: SeededTenant): Scenario[] {
         // Pre-order: the first child, then its first child, down to a leaf.
         expect(page.nodes[0]?.name === 'ws-0' && page.nodes[1]?.name === 'ws-0-0', `not in tree order: ${page.nodes.slice(0, 3).map((n) => n.name).join(', ')}`);
         return `100 of ${page.totalCount.toLocaleString('en-US')}, in tree order`;
+      },
+    },
+    {
+      // For reference: the tenant listing (one index range in name order) with the same page and fields.
+      key: 'list-100',
+      title: '`workspaces(tenantId, first: 100) { totalCount nodes { name depth } }` (reference: the same page in name order)',
+      operationName: 'List100',
+      query: LIST_100,
+      variables: [{ tenantId: seed.tenantId }],
+      credential: 'admin',
+      check(data) {
+        const page = (data as { workspaces: { totalCount: number; nodes: unknown[] } }).workspaces;
+        expect(page.nodes.length === 100 && page.totalCount === seed.workspaces, `expected 100 of ${seed.workspaces}, got ${page.nodes.length} of ${page.totalCount}`);
+        return `100 of ${page.totalCount.toLocaleString('en-US')}`;
       },
     },
     {

@@ -89,8 +89,10 @@ export class WorkspaceTrash {
     }
     return this.deps.uow.run(
       async ({ trx, emit }) => {
-        // The parent's depth as it is after any move in flight.
-        await holdWorkspaceTree(trx, trashed.tenantId, 'shared');
+        // The parent's depth as it is after any move in flight; a new name gives the subtree new tree
+        // keys (migrations/0010), which no create below may read meanwhile: then exclusively.
+        const renaming = newName !== null && newName !== trashed.name;
+        await holdWorkspaceTree(trx, trashed.tenantId, renaming ? 'exclusive' : 'shared');
         const locked = await lockTrashedWorkspace(trx, id);
         if (!locked) throw notFound();
         // Held against the parent's own deletion until commit, which then sees this child.

@@ -4,6 +4,7 @@ import { BadInputError } from '../shared/errors.js';
 import { nameFilterKey } from '../shared/names.js';
 import { pageRequest, toPage, type Page, type PageArgs, type Sorted } from '../shared/pagination.js';
 import { countDescendants, walkDescendants } from './workspace-descendants.repository.js';
+import { pageDescendantsInTreeOrder } from './workspace-tree-order.repository.js';
 import { workspaceLoaders } from './workspace.loaders.js';
 import type { Workspace } from './workspace.js';
 
@@ -30,8 +31,9 @@ export class WorkspaceNavigation {
    * The descendants in pre-order (siblings by name, then id). All of them when the caller may view
    * the workspace, none otherwise: schema.zed's `view` inherits down the tree with no exclusion
    * (tests/unit/schema-zed.test.ts), so no node below needs a check of its own, and nested fields
-   * asking `view` of them are answered without SpiceDB. A page is one walk statement
-   * (workspace-descendants.repository.ts); totalCount one more, when asked.
+   * asking `view` of them are answered without SpiceDB. A page of every level is one range in tree
+   * order with its total (workspace-tree-order.repository.ts); with maxDepth or nameContains it is
+   * one walk statement (workspace-descendants.repository.ts), and totalCount one more, when asked.
    */
   async descendants(caller: Caller, workspace: Workspace, args: DescendantArgs): Promise<Page<Sorted<Workspace>>> {
     const page = pageRequest(args.first, args.after);
@@ -42,6 +44,15 @@ export class WorkspaceNavigation {
     }
     if (!(await caller.permissions.view(workspaceResource(workspace)))) return { items: [], hasNextPage: false, count: () => Promise.resolve(0) };
     const reads = await caller.reads();
+    if (maxDepth === null && !nameKeyContains) {
+      // Every level, no filter: one index range in tree order, its total in the same statement.
+      const range = await pageDescendantsInTreeOrder(reads, { rootId: workspace.id, startId: page.after?.id ?? workspace.id, limit: page.first + 1 });
+      if (!range.started) throw invalidCursor();
+      caller.budget.spend(range.items.length);
+      caller.permissions.inheritView(range.items.map((item) => item.node.id));
+      return { ...toPage(range.items, page.first), count: () => Promise.resolve(range.total) };
+    }
+    // A depth limit or a name filter: the walk, which skips what lies too deep or does not match.
     const walk = await walkDescendants(reads, {
       root: workspace,
       startId: page.after?.id ?? workspace.id,
@@ -50,11 +61,13 @@ export class WorkspaceNavigation {
       limit: page.first + 1,
       maxVisited: caller.budget.remaining + 1,
     });
-    if (!walk.started) {
-      throw new BadInputError('after', 'after names a workspace that is no longer below this one (moved or deleted): start again without it', 'INVALID_CURSOR');
-    }
+    if (!walk.started) throw invalidCursor();
     caller.budget.spend(walk.visited);
     caller.permissions.inheritView(walk.items.map((item) => item.node.id));
     return { ...toPage(walk.items, page.first), count: () => countDescendants(reads, workspace.id, maxDepth, nameKeyContains) };
   }
+}
+
+function invalidCursor(): BadInputError {
+  return new BadInputError('after', 'after names a workspace that is no longer below this one (moved or deleted): start again without it', 'INVALID_CURSOR');
 }

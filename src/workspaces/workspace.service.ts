@@ -202,8 +202,9 @@ export class WorkspaceService {
     if (current.name === name) return { value: current, authorizationSynced: true };
     return this.deps.uow.run(
       async ({ trx, emit }) => {
-        // Its ancestry rows carry the name's key: not while a move rewrites them.
-        await holdWorkspaceTree(trx, current.tenantId, 'shared');
+        // The new name gives it and its subtree new tree keys (migrations/0010): no create below may
+        // read a parent's key meanwhile, nor a move rewrite them: the tenant's tree exclusively.
+        await holdWorkspaceTree(trx, current.tenantId, 'exclusive');
         const renamed = await renameWorkspace(trx, id, name);
         emit({ type: 'WorkspaceRenamed', tenantId: renamed.tenantId, workspaceId: id, name, previousName: current.name });
         return renamed;
