@@ -32,6 +32,7 @@ const CHECK = /* GraphQL */ `query Check($checks: [PermissionCheckInput!]!) { ch
 
 type Path = { source: string; inherited: boolean; grantedOn: { id: string; name: string } | null; viaGroup: { id: string; name: string } | null };
 type Explanation = { allowed: boolean; paths: Path[] };
+type HolderPage = { workspace: { usersWithAccess: { nodes: { username: string }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } };
 type Explained = { workspace: Record<(typeof PERMISSIONS)[number], Explanation> | null };
 
 describe('accessExplanation and usersWithAccess', () => {
@@ -52,12 +53,7 @@ describe('accessExplanation and usersWithAccess', () => {
     const names: string[] = [];
     let after: string | null = null;
     for (let guard = 0; guard < 20; guard += 1) {
-      const page = await ok<{ workspace: { usersWithAccess: { nodes: { username: string }[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } } } }>(
-        server,
-        as.headers,
-        HOLDERS,
-        { id: ws[workspace], permission, first: 2, after },
-      );
+      const page: HolderPage = await ok<HolderPage>(server, as.headers, HOLDERS, { id: ws[workspace], permission, first: 2, after });
       names.push(...page.workspace.usersWithAccess.nodes.map((n) => n.username));
       if (!page.workspace.usersWithAccess.pageInfo.hasNextPage) return names;
       after = page.workspace.usersWithAccess.pageInfo.endCursor;
