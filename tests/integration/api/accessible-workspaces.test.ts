@@ -97,7 +97,7 @@ describe('accessibleWorkspaces', () => {
     const group = await access.createGroup(owner, tenantId, 'c-team');
     await access.addGroupMember(owner, group, people.mia?.id ?? '');
     await access.grant(owner, ws.big, { userId: people.mia?.id ?? '' }, 'MEMBER');
-    await access.grant(owner, ws.n0, { userId: people.mia?.id ?? '' }, 'MEMBER');
+    await access.grant(owner, ws.n0 ?? '', { userId: people.mia?.id ?? '' }, 'MEMBER');
     await access.grant(owner, ws['a-1'], { userId: people.mia?.id ?? '' }, 'EDITOR');
     await access.grant(owner, ws.c, { groupId: group }, 'MEMBER');
     const other = await ok<{ createTenant: { tenant: { id: string } } }>(server, people.carol?.headers ?? {}, CREATE_TENANT, { name: 'Elsewhere' });
