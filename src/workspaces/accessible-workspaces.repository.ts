@@ -1,7 +1,10 @@
 import { sql } from 'kysely';
 import type { WorkspaceRole } from '../events/roles.js';
 import type { Executor } from '../infra/db/database.js';
-import { PREPARED } from '../infra/db/prepared-statements.js';
+import { PREPARED, PREPARED_RAW_TIMESTAMPS } from '../infra/db/prepared-statements.js';
+import type { Sorted } from '../shared/pagination.js';
+import { StoredWorkspace, type RawTimestamp } from './stored-workspace.js';
+import type { Workspace } from './workspace.js';
 
 /** A workspace at the top of what a user holds a permission on: its whole subtree, or (the root through tenant membership) itself only. */
 export interface AccessibleSubtree {
@@ -73,4 +76,87 @@ export async function findAccessibleSubtrees(db: Executor, query: AccessibleSubt
     chain: r.keys.map((key, i): [string, string] => [key, r.ids[i] ?? '']),
     holdsCursor: r.holds_cursor === true,
   }));
+}
+
+export interface SubtreeWalk {
+  /** The subtrees in tree order (their chains compared): the walk goes through them one after another. */
+  subtrees: readonly Pick<AccessibleSubtree, 'id' | 'depth' | 'whole'>[];
+  /** Where it resumes: after this node of subtree `index` (a cursor); absent: at the first subtree's top, listed. */
+  after?: { index: number; id: string } | undefined;
+  /** Workspaces to return (a page's `first + 1`). */
+  limit: number;
+  /** Nodes the walk may pass through at most (the caller's row budget, plus one to fail). */
+  maxVisited: number;
+}
+
+interface WalkRow {
+  n: number;
+  id: string;
+  tenant_id: string;
+  parent_id: string | null;
+  name: string;
+  name_key: string;
+  depth: number;
+  created_at: RawTimestamp;
+  updated_at: RawTimestamp;
+}
+
+const COLUMNS = sql.raw('id, tenant_id, parent_id, name, name_key, depth, created_at, updated_at');
+const prefixed = (alias: string) => sql.raw(['id', 'tenant_id', 'parent_id', 'name', 'name_key', 'depth', 'created_at', 'updated_at'].map((c) => `${alias}.${c}`).join(', '));
+
+/**
+ * A page of the union of disjoint subtrees in tree order, in one statement: the pre-order walk of
+ * workspace-descendants.repository.ts (first child, else the next sibling of the nearest node on the
+ * chain below the subtree's top), and when a subtree is done, the next subtree's top. Each step is
+ * one or a few index probes, so the page costs what it returns (plus climbs, at most the depth),
+ * however large the subtrees and however many of them it crosses. A lone workspace (not `whole`)
+ * has no step below it. Returns the workspaces in order, how many nodes the walk visited, and
+ * whether it could start: a cursor's node no longer in its subtree walks nothing.
+ */
+export async function walkSubtrees(db: Executor, walk: SubtreeWalk): Promise<{ items: Sorted<Workspace>[]; visited: number; started: boolean }> {
+  if (walk.subtrees.length === 0) return { items: [], visited: 0, started: !walk.after };
+  const index = walk.after?.index ?? 0;
+  const top = walk.subtrees[index];
+  if (!top) return { items: [], visited: 0, started: false };
+  const startId = walk.after?.id ?? top.id;
+  const listStart = walk.after === undefined;
+  const { rows } = await sql<WalkRow>`${sql.raw(PREPARED_RAW_TIMESTAMPS)}
+    WITH RECURSIVE tops AS (
+      SELECT t.id, t.depth, CASE WHEN t.whole THEN 2147483647 ELSE t.depth END AS depth_limit, (t.i - 1)::int AS i
+        FROM unnest(${walk.subtrees.map((s) => s.id)}::text[], ${walk.subtrees.map((s) => s.depth)}::int[], ${walk.subtrees.map((s) => s.whole)}::boolean[])
+             WITH ORDINALITY AS t (id, depth, whole, i)
+    ), walk AS (
+      SELECT 0 AS n, (${listStart}::boolean)::int AS m, ${index}::int AS i, ${COLUMNS} FROM workspaces
+       WHERE id = ${startId} AND deleted_at IS NULL
+         AND (id = ${top.id} OR EXISTS (SELECT 1 FROM workspace_ancestors
+                                        WHERE workspace_id = ${startId} AND ancestor_id = ${top.id} AND distance > 0))
+      UNION ALL
+      SELECT walk.n + 1, walk.m + 1, nx.i, ${prefixed('nx')}
+        FROM walk CROSS JOIN LATERAL (
+          (SELECT t.i, ${prefixed('c')} FROM tops t JOIN workspaces c ON c.parent_id = walk.id
+            WHERE t.i = walk.i AND walk.depth < t.depth_limit AND c.deleted_at IS NULL
+            ORDER BY c.name_key, c.id LIMIT 1)
+          UNION ALL
+          (SELECT t.i, ${prefixed('s')} FROM tops t
+             JOIN workspace_ancestors a ON a.workspace_id = walk.id AND a.distance < walk.depth - t.depth
+             JOIN workspaces up ON up.id = a.ancestor_id
+             CROSS JOIN LATERAL (
+               SELECT ${COLUMNS} FROM workspaces sib
+                WHERE sib.parent_id = up.parent_id AND (sib.name_key, sib.id) > (up.name_key, up.id) AND sib.deleted_at IS NULL
+                ORDER BY sib.name_key, sib.id LIMIT 1
+             ) s
+            WHERE t.i = walk.i
+            ORDER BY a.distance LIMIT 1)
+          UNION ALL
+          (SELECT t.i, ${prefixed('w')} FROM tops t JOIN workspaces w ON w.id = t.id WHERE t.i = walk.i + 1)
+          LIMIT 1
+        ) nx
+       WHERE walk.m < ${walk.limit}::int AND walk.n < ${walk.maxVisited}::int
+    )
+    SELECT n, ${COLUMNS} FROM walk ORDER BY n`.execute(db);
+  if (rows.length === 0) return { items: [], visited: 0, started: false };
+  const items = rows
+    .filter((r) => listStart || r.n > 0)
+    .map((r) => ({ node: new StoredWorkspace(r.id, r.tenant_id, r.parent_id, r.name, r.depth, r.created_at, r.updated_at), sortKey: r.name_key }));
+  return { items, visited: rows.length - (listStart ? 0 : 1), started: true };
 }

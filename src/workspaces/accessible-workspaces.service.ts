@@ -4,9 +4,8 @@ import { AppError, BadInputError, NotFoundError } from '../shared/errors.js';
 import { requireId } from '../shared/input.js';
 import { pageRequest, toPage, type Page, type PageArgs, type Sorted } from '../shared/pagination.js';
 import type { TenantService } from '../tenants/tenant.service.js';
-import { findAccessibleSubtrees, type AccessibleSubtree } from './accessible-workspaces.repository.js';
+import { findAccessibleSubtrees, walkSubtrees, type AccessibleSubtree } from './accessible-workspaces.repository.js';
 import { ROLES_GIVING, tenantMembersHoldOnRoot, workspacePermission } from './workspace-access.js';
-import { walkDescendants } from './workspace-descendants.repository.js';
 import { workspaceLoaders } from './workspace.loaders.js';
 import type { Workspace } from './workspace.js';
 
@@ -15,6 +14,9 @@ export class LookupTooLargeError extends AppError {
   override name = 'LookupTooLargeError';
   readonly code = 'BAD_USER_INPUT' as const;
 }
+
+const invalidCursor = (): BadInputError =>
+  new BadInputError('after', 'after names a workspace the caller no longer holds this permission on (moved, deleted or revoked): start again without it', 'INVALID_CURSOR');
 
 const lookupTooLarge = (): LookupTooLargeError =>
   new LookupTooLargeError("This page cannot be completed within the request's row limit: ask for a smaller page (first), in a request of its own", {
@@ -28,9 +30,10 @@ const lookupTooLarge = (): LookupTooLargeError =>
  * permission on the whole tree (schema.zed: `+ tenant->administrate` in each); anyone else holds it
  * on the subtrees of their grants of the roles that give it (workspace-access.ts), plus, for
  * create_child, the root alone as a tenant member. Those subtrees are disjoint and each is
- * contiguous in pre-order, so a page walks them in tree order from the cursor's node
- * (workspace-descendants.repository.ts): it costs what it returns, plus one statement per subtree it
- * enters, however many workspaces the caller can reach.
+ * contiguous in pre-order, so a page walks them in tree order from the cursor's node, crossing from
+ * one subtree to the next, in one statement (walkSubtrees): it costs what it returns, however many
+ * workspaces the caller can reach and however many subtrees the page crosses; finding the subtrees
+ * costs one more, which grows with the caller's grants in the tenant.
  */
 export class AccessibleWorkspaces {
   constructor(private readonly deps: { tenants: TenantService }) {}
@@ -43,37 +46,23 @@ export class AccessibleWorkspaces {
     const [administrate, member] = await Promise.all([caller.permissions.can(tenant, 'administrate'), caller.permissions.can(tenant, 'view')]);
     // Hidden, missing and out of scope look alike, in content and timing: find() decides and conceals.
     if (!member && !(await this.deps.tenants.find(caller, tenantId))) throw new NotFoundError('Tenant not found', { extensions: { field: 'tenantId' } });
-    const reads = await caller.reads();
     const subtrees = administrate ? await this.wholeTenant(caller, tenantId) : await this.granted(caller, tenantId, permission, page.after?.id ?? null);
-    let index = 0;
-    let start: string | null = null;
+    let after: { index: number; id: string } | undefined;
     if (page.after) {
-      index = subtrees.findIndex((s) => s.holdsCursor);
-      if (index < 0) throw new BadInputError('after', 'after names a workspace the caller no longer holds this permission on (moved, deleted or revoked): start again without it', 'INVALID_CURSOR');
-      start = page.after.id;
+      const index = subtrees.findIndex((s) => s.holdsCursor);
+      if (index < 0) throw invalidCursor();
+      after = { index, id: page.after.id };
     }
-    const limit = page.first + 1;
-    const items: Sorted<Workspace>[] = [];
-    for (; index < subtrees.length && items.length < limit; index += 1) {
-      const subtree = subtrees[index] as AccessibleSubtree;
-      const remaining = caller.budget.remaining;
-      const walk = await walkDescendants(reads, {
-        root: subtree,
-        startId: start ?? subtree.id,
-        includeStart: start === null,
-        maxDepth: subtree.whole ? null : 0,
-        limit: limit - items.length,
-        maxVisited: remaining + 1,
-      });
-      if (!walk.started) throw new BadInputError('after', 'after names a workspace that is no longer where it was: start again without it', 'INVALID_CURSOR');
-      if (walk.visited > remaining) throw lookupTooLarge();
-      caller.budget.spend(walk.visited);
-      // Every role that gives a workspace permission gives view too, as tenant admins hold view: nested fields need not ask.
-      if (subtree.whole) caller.permissions.inheritView(walk.items.map((item) => item.node.id));
-      items.push(...walk.items);
-      start = null;
-    }
-    return toPage(items, page.first);
+    const remaining = caller.budget.remaining;
+    const walk = await walkSubtrees(await caller.reads(), { subtrees, after, limit: page.first + 1, maxVisited: remaining + 1 });
+    if (!walk.started) throw invalidCursor();
+    if (walk.visited > remaining) throw lookupTooLarge();
+    caller.budget.spend(walk.visited);
+    // Every role that gives a workspace permission gives view too, as tenant admins hold view: nested
+    // fields need not ask. Not the root a tenant member holds create_child on alone.
+    const lone = new Set(subtrees.filter((s) => !s.whole).map((s) => s.id));
+    caller.permissions.inheritView(walk.items.filter((item) => !lone.has(item.node.id)).map((item) => item.node.id));
+    return toPage(walk.items, page.first);
   }
 
   private async wholeTenant(caller: Caller, tenantId: string): Promise<AccessibleSubtree[]> {

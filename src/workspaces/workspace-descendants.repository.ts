@@ -19,8 +19,6 @@ export interface DescendantWalk {
   limit: number;
   /** Nodes the walk may pass through at most (the caller's row budget, plus one to fail). */
   maxVisited: number;
-  /** List the start node too (a walk of a whole subtree, root first); only without a name filter. */
-  includeStart?: boolean;
 }
 
 interface WalkRow {
@@ -53,10 +51,9 @@ const prefixed = (alias: string) => sql.raw(['id', 'tenant_id', 'parent_id', 'na
 export async function walkDescendants(db: Executor, walk: DescendantWalk): Promise<{ items: Sorted<Workspace>[]; visited: number; started: boolean }> {
   const depthLimit = walk.maxDepth === null ? 2_147_483_647 : walk.root.depth + walk.maxDepth;
   const pattern = walk.nameKeyContains ? containsPattern(walk.nameKeyContains) : null;
-  const includeStart = walk.includeStart === true && pattern === null;
   const { rows } = await sql<WalkRow & { hit: boolean }>`${sql.raw(PREPARED_RAW_TIMESTAMPS)}
     WITH RECURSIVE walk AS (
-      SELECT 0 AS n, (${includeStart}::boolean)::int AS m, ${includeStart}::boolean AS hit, ${COLUMNS} FROM workspaces
+      SELECT 0 AS n, 0 AS m, false AS hit, ${COLUMNS} FROM workspaces
        WHERE id = ${walk.startId} AND deleted_at IS NULL
          AND (id = ${walk.root.id} OR EXISTS (SELECT 1 FROM workspace_ancestors
                                               WHERE workspace_id = ${walk.startId} AND ancestor_id = ${walk.root.id} AND distance > 0))
@@ -85,7 +82,7 @@ export async function walkDescendants(db: Executor, walk: DescendantWalk): Promi
     SELECT n, hit, ${COLUMNS} FROM walk`.execute(db);
   if (rows.length === 0) return { items: [], visited: 0, started: false };
   const items = rows
-    .filter((r) => r.hit)
+    .filter((r) => r.n > 0 && r.hit)
     .map((r) => ({ node: new StoredWorkspace(r.id, r.tenant_id, r.parent_id, r.name, r.depth, r.created_at, r.updated_at), sortKey: r.name_key }));
   return { items, visited: rows.length - 1, started: true };
 }
