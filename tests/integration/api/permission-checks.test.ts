@@ -87,7 +87,10 @@ describe('checkPermissions', () => {
     expect(response.errors).toBeUndefined();
     expect(response.data?.checkPermissions).toEqual(checks.map((c, i) => ({ ...c, allowed: answers?.[i] })));
     expect(answers).toEqual([true, false, true, false, true, false, false, true]);
-    expect((await requestLine(logs, response.headers)).spicedb).toBe(1);
+    const line = await requestLine(logs, response.headers);
+    expect(line.spicedb).toBe(1);
+    // Provisioning and the freshness token (bearer), then the resources' tenants, all types in one statement.
+    expect(line.sql).toBe(3);
     // The same questions at the same freshness token: answered from the shared cache.
     const again = await check(alice.headers, checks);
     expect(again.answers).toEqual(answers);
