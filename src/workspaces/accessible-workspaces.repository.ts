@@ -120,35 +120,37 @@ export async function walkSubtrees(db: Executor, walk: SubtreeWalk): Promise<{ i
   if (!top) return { items: [], visited: 0, started: false };
   const startId = walk.after?.id ?? top.id;
   const listStart = walk.after === undefined;
+  // The subtrees as arrays (1-based in SQL): the walk carries its subtree's index, top depth and depth
+  // limit, so a step reads nothing about the other subtrees, however many there are.
+  const ids = walk.subtrees.map((s) => s.id);
+  const depths = walk.subtrees.map((s) => s.depth);
+  const limits = walk.subtrees.map((s) => (s.whole ? 2_147_483_647 : s.depth));
   const { rows } = await sql<WalkRow>`${sql.raw(PREPARED_RAW_TIMESTAMPS)}
-    WITH RECURSIVE tops AS (
-      SELECT t.id, t.depth, CASE WHEN t.whole THEN 2147483647 ELSE t.depth END AS depth_limit, (t.i - 1)::int AS i
-        FROM unnest(${walk.subtrees.map((s) => s.id)}::text[], ${walk.subtrees.map((s) => s.depth)}::int[], ${walk.subtrees.map((s) => s.whole)}::boolean[])
-             WITH ORDINALITY AS t (id, depth, whole, i)
-    ), walk AS (
-      SELECT 0 AS n, (${listStart}::boolean)::int AS m, ${index}::int AS i, ${COLUMNS} FROM workspaces
+    WITH RECURSIVE walk AS (
+      SELECT 0 AS n, (${listStart}::boolean)::int AS m, ${index}::int AS i, ${top.depth}::int AS top_depth, ${limits[index] ?? 0}::int AS depth_limit, ${COLUMNS}
+        FROM workspaces
        WHERE id = ${startId} AND deleted_at IS NULL
          AND (id = ${top.id} OR EXISTS (SELECT 1 FROM workspace_ancestors
                                         WHERE workspace_id = ${startId} AND ancestor_id = ${top.id} AND distance > 0))
       UNION ALL
-      SELECT walk.n + 1, walk.m + 1, nx.i, ${prefixed('nx')}
+      SELECT walk.n + 1, walk.m + 1, nx.i, nx.top_depth, nx.depth_limit, ${prefixed('nx')}
         FROM walk CROSS JOIN LATERAL (
-          (SELECT t.i, ${prefixed('c')} FROM tops t JOIN workspaces c ON c.parent_id = walk.id
-            WHERE t.i = walk.i AND walk.depth < t.depth_limit AND c.deleted_at IS NULL
+          (SELECT walk.i, walk.top_depth, walk.depth_limit, ${prefixed('c')} FROM workspaces c
+            WHERE walk.depth < walk.depth_limit AND c.parent_id = walk.id AND c.deleted_at IS NULL
             ORDER BY c.name_key, c.id LIMIT 1)
           UNION ALL
-          (SELECT t.i, ${prefixed('s')} FROM tops t
-             JOIN workspace_ancestors a ON a.workspace_id = walk.id AND a.distance < walk.depth - t.depth
+          (SELECT walk.i, walk.top_depth, walk.depth_limit, ${prefixed('s')} FROM workspace_ancestors a
              JOIN workspaces up ON up.id = a.ancestor_id
              CROSS JOIN LATERAL (
                SELECT ${COLUMNS} FROM workspaces sib
                 WHERE sib.parent_id = up.parent_id AND (sib.name_key, sib.id) > (up.name_key, up.id) AND sib.deleted_at IS NULL
                 ORDER BY sib.name_key, sib.id LIMIT 1
              ) s
-            WHERE t.i = walk.i
+            WHERE a.workspace_id = walk.id AND a.distance < walk.depth - walk.top_depth
             ORDER BY a.distance LIMIT 1)
           UNION ALL
-          (SELECT t.i, ${prefixed('w')} FROM tops t JOIN workspaces w ON w.id = t.id WHERE t.i = walk.i + 1)
+          (SELECT walk.i + 1, (${depths}::int[])[walk.i + 2], (${limits}::int[])[walk.i + 2], ${prefixed('w')} FROM workspaces w
+            WHERE w.id = (${ids}::text[])[walk.i + 2])
           LIMIT 1
         ) nx
        WHERE walk.m < ${walk.limit}::int AND walk.n < ${walk.maxVisited}::int
