@@ -14,6 +14,9 @@ export interface PermissionCheckRequest {
   permission: string;
 }
 
+/** How many checks this request asked so far: aliases must not multiply the limit. */
+const asked = (): { count: number } => ({ count: 0 });
+
 interface ParsedCheck {
   resourceType: ResourceType;
   resourceId: string;
@@ -35,10 +38,12 @@ interface ParsedCheck {
  */
 export class PermissionCheckService {
   async check(caller: Caller, requests: readonly PermissionCheckRequest[]): Promise<boolean[]> {
-    if (requests.length > MAX_PERMISSION_CHECKS) {
-      throw new BadInputError('checks', `At most ${MAX_PERMISSION_CHECKS} checks per request (got ${requests.length})`, 'TOO_MANY_CHECKS');
+    const sofar = caller.state(asked);
+    if (sofar.count + requests.length > MAX_PERMISSION_CHECKS) {
+      throw new BadInputError('checks', `At most ${MAX_PERMISSION_CHECKS} checks per request, all checkPermissions fields together (got ${sofar.count + requests.length})`, 'TOO_MANY_CHECKS');
     }
     const checks = requests.map((request, i) => parseCheck(request, i));
+    sofar.count += checks.length;
     const started = performance.now();
     const door = caller.permissions;
     // The resources' tenants first, in one statement; then every check in one tick: one bulk call.

@@ -138,6 +138,15 @@ describe('checkPermissions', () => {
     const tooMany = await check(alice.headers, [...hundred, ws(ids.A ?? '', 'VIEW')]);
     expect(refusal(tooMany.response)).toEqual({ code: 'BAD_USER_INPUT', reason: 'TOO_MANY_CHECKS', field: 'checks' });
     expect(tooMany.response.data ?? null).toBeNull();
+    // Aliases do not multiply the limit: it holds for the request.
+    const aliased = await server.gql<Record<string, Answer[] | null>>(
+      `query($a: [PermissionCheckInput!]!, $b: [PermissionCheckInput!]!) { a: checkPermissions(checks: $a) { allowed } b: checkPermissions(checks: $b) { allowed } }`,
+      { a: hundred.slice(0, 60), b: hundred.slice(0, 60) },
+      alice.headers,
+    );
+    expect(aliased.errors?.map((e) => [e.path, e.extensions.reason])).toEqual([[['b'], 'TOO_MANY_CHECKS']]);
+    // checkPermissions is non-null, so the refused alias takes the whole response with it.
+    expect(aliased.data ?? null).toBeNull();
   });
 
   it('refuses a permission the resource type does not define, naming the check', async () => {
