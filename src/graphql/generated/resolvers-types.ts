@@ -624,7 +624,8 @@ export type Query = {
    */
   accessibleWorkspaces: WorkspaceConnection;
   /**
-   * The caller's answer to each check, in input order; at most 100 (BAD_USER_INPUT `TOO_MANY_CHECKS`).
+   * The caller's answer to each check, in input order; at most 100 per request, aliases together
+   * (BAD_USER_INPUT `TOO_MANY_CHECKS`).
    * The caller is the request's credentials: a peer service forwards its own caller's. One SpiceDB
    * call for all of them, at least as fresh as every change the caller's earlier requests made.
    * An answer may be kept for the rest of one request, never longer.

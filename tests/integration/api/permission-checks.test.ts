@@ -4,6 +4,8 @@ import { captureLogs, requestLine, type CapturedLogs } from '../../support/logs.
 import { TestOidcProvider } from '../../support/oidc-provider.js';
 import { CREATE_TENANT } from '../../support/operations.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
+import { startSpiceDbBridge, type SpiceDbBridge } from '../../support/spicedb-grpc-bridge.js';
+import { waitFor } from '../../support/wait-for.js';
 
 /*
  * checkPermissions: the caller's answers, in input order, as one SpiceDB call; false and nothing
@@ -181,5 +183,31 @@ describe('checkPermissions', () => {
     expect((await check(alice.headers, [ws(ids.A1 ?? '', 'VIEW'), ws(ids.A ?? '', 'VIEW')])).answers).toEqual([false, false]);
     await access.grant(owner.headers, ids.A1 ?? '', { userId: alice.id }, 'ADMIN');
     expect((await check(alice.headers, [ws(ids.A1 ?? '', 'MANAGE'), ws(ids.A ?? '', 'VIEW')])).answers).toEqual([true, false]);
+  });
+});
+
+describe('checkPermissions when SpiceDB is unreachable', () => {
+  let bridge: SpiceDbBridge;
+  let server: TestServer;
+
+  beforeAll(async () => {
+    bridge = await startSpiceDbBridge();
+    server = await startTestServer({ SPICEDB_ENDPOINT: bridge.endpoint, SPICEDB_TOKEN: 'test', SPICEDB_INSECURE: 'true' });
+  }, 60_000);
+  afterAll(async () => {
+    await server.stop();
+    await bridge.close();
+  });
+
+  it('fails with a retryable error, never with an answer, then recovers', async () => {
+    const root = server.runtime.bootstrap.rootWorkspaceId;
+    const checks = [{ resourceType: 'WORKSPACE', resourceId: root, permission: 'MANAGE' }];
+    await bridge.stop();
+    const during = await server.asAdmin<{ checkPermissions: Answer[] }>(CHECK, { checks });
+    expect(during.errors?.[0]?.extensions).toMatchObject({ code: 'INTERNAL_SERVER_ERROR', reason: 'AUTHORIZATION_UNAVAILABLE' });
+    expect(during.data ?? null).toBeNull();
+    await bridge.start();
+    await waitFor(async () => (await server.asAdmin(CHECK, { checks })).errors === undefined, { timeoutMs: 10_000 });
+    expect((await server.asAdmin<{ checkPermissions: Answer[] }>(CHECK, { checks })).data?.checkPermissions[0]?.allowed).toBe(true);
   });
 });
