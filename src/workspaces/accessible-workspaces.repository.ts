@@ -106,8 +106,9 @@ const prefixed = (alias: string) => sql.raw(['id', 'tenant_id', 'parent_id', 'na
 
 /**
  * A page of the union of disjoint subtrees in tree order, in one statement: the pre-order walk of
- * workspace-descendants.repository.ts (first child, else the next sibling of the nearest node on the
- * chain below the subtree's top), and when a subtree is done, the next subtree's top. Each step is
+ * workspace-descendants.repository.ts (first child, else the next sibling of the node, else of the
+ * nearest ancestor below the subtree's top that has one), and when a subtree is done, the next
+ * subtree's top. Each step is
  * one or a few index probes, so the page costs what it returns (plus climbs, at most the depth),
  * however large the subtrees and however many of them it crosses. A lone workspace (not `whole`)
  * has no step below it. Returns the workspaces in order, how many nodes the walk visited, and
@@ -139,6 +140,11 @@ export async function walkSubtrees(db: Executor, walk: SubtreeWalk): Promise<{ i
             WHERE walk.depth < walk.depth_limit AND c.parent_id = walk.id AND c.deleted_at IS NULL
             ORDER BY c.name_key, c.id LIMIT 1)
           UNION ALL
+          -- The next sibling of the node itself, the common step (most nodes are leaves): one probe.
+          (SELECT walk.i, walk.top_depth, walk.depth_limit, ${prefixed('s')} FROM workspaces s
+            WHERE walk.depth > walk.top_depth AND s.parent_id = walk.parent_id AND (s.name_key, s.id) > (walk.name_key, walk.id) AND s.deleted_at IS NULL
+            ORDER BY s.name_key, s.id LIMIT 1)
+          UNION ALL
           (SELECT walk.i, walk.top_depth, walk.depth_limit, ${prefixed('s')} FROM workspace_ancestors a
              JOIN workspaces up ON up.id = a.ancestor_id
              CROSS JOIN LATERAL (
@@ -146,7 +152,7 @@ export async function walkSubtrees(db: Executor, walk: SubtreeWalk): Promise<{ i
                 WHERE sib.parent_id = up.parent_id AND (sib.name_key, sib.id) > (up.name_key, up.id) AND sib.deleted_at IS NULL
                 ORDER BY sib.name_key, sib.id LIMIT 1
              ) s
-            WHERE a.workspace_id = walk.id AND a.distance < walk.depth - walk.top_depth
+            WHERE a.workspace_id = walk.id AND a.distance >= 1 AND a.distance < walk.depth - walk.top_depth
             ORDER BY a.distance LIMIT 1)
           UNION ALL
           (SELECT walk.i + 1, (${depths}::int[])[walk.i + 2], (${limits}::int[])[walk.i + 2], ${prefixed('w')} FROM workspaces w
