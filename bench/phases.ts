@@ -14,6 +14,8 @@ export const PHASES = {
   'large-lists': '111,111 workspaces, as deployed',
   /** 11,111 workspaces, as deployed: descendants from the root, a breadcrumb, moves of 111 and 1,111 nodes (bench/navigation.ts). */
   navigation: '11,111 workspaces: descendants, breadcrumb, moves',
+  /** 11,111 workspaces, as deployed: checkPermissions of 100, accessibleWorkspaces for a member and an admin, accessExplanation (bench/permissions.ts). */
+  permissions: '11,111 workspaces: the permission API',
   /** A service of its own: createWorkspace and grantWorkspaceRole at concurrency 1 and 16 (bench/mutations.ts). */
   mutations: 'mutations, concurrency 1 and 16',
 } as const;

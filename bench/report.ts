@@ -89,7 +89,7 @@ function find(result: BenchResult, operationName: string, phase?: string): Scena
 const pct = (a: number, b: number): string => `${Math.round((100 * a) / b)} %`;
 const fixed = (n: number | undefined, digits = 1): string => (n === undefined || !Number.isFinite(n) ? 'n/a' : n.toFixed(digits));
 
-/** One line per goal of issue 9 (1–7), of issue 14 (8) and of issue 17 (9), from this run alone. */
+/** One line per goal of issue 9 (1–7), of issue 14 (8), of issue 17 (9) and of issue 19 (10), from this run alone. */
 export function goalLines(result: BenchResult): string[] {
   const lines: string[] = [];
   const [main, coldSmall, coldLarge, listsLarge] = [PHASES.main, PHASES.cold, PHASES['large-cold'], PHASES['large-lists']];
@@ -135,6 +135,17 @@ export function goalLines(result: BenchResult): string[] {
     const c = ceilingNavigation.load.requestsPerSecond;
     const figures = (s: ScenarioResult): string => `${s.operationName} ${requestsPerSecond(s.load.requestsPerSecond)} req/s = ${pct(s.load.requestsPerSecond, c)} (SQL ${formatRange(s.log.sql)}, SpiceDB ${formatRange(s.log.spicedb)})`;
     lines.push(`9. Tree navigation against \`{ __typename }\` with an API key (${requestsPerSecond(c)} req/s): ${reads.map((r) => (r ? figures(r) : '')).join('; ')} (goal: ≥ 50 % each).`);
+  }
+  const ceilingPermissions = find(result, 'Ceiling', PHASES.permissions);
+  const [checks, reader, admin2, explanation] = ['CheckPermissions100', 'AccessibleReader', 'AccessibleAdmin', 'AccessExplanationGroup'].map((op) => find(result, op, PHASES.permissions));
+  if (ceilingPermissions && checks && reader && admin2 && explanation) {
+    const c = ceilingPermissions.load.requestsPerSecond;
+    const figures = (s: ScenarioResult): string => `${requestsPerSecond(s.load.requestsPerSecond)} req/s = ${pct(s.load.requestsPerSecond, c)}, ${fixed(cpuTotal(s), 2)} CPU ms/req, SQL ${formatRange(s.log.sql)}, SpiceDB ${formatRange(s.log.spicedb)}`;
+    lines.push(
+      `10. Permission API against \`{ __typename }\` with an API key (${requestsPerSecond(c)} req/s): checkPermissions of 100 ${figures(checks)} (goal: ≤ 1 SpiceDB call, ≥ 25 % once warm); ` +
+        `accessibleWorkspaces(first: 50) member over 11,111 ${figures(reader)}, tenant admin ${figures(admin2)} (goal: ≥ 50 % each); ` +
+        `accessExplanation through a group three levels up ${figures(explanation)} (goal: ≤ 3 SQL, ≤ 1 SpiceDB).`,
+    );
   }
   return lines;
 }

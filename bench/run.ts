@@ -5,7 +5,7 @@
  * outbox relay (lag and drain), start-up and restart, and the reconcile. See docs/benchmarks.md.
  *
  * BENCH_DURATION (s, default 10), BENCH_WARMUP (s, default 2), BENCH_KEEP=1 keeps the data folders,
- * BENCH_LARGE=0 skips the 111,111-workspace tenant, BENCH_PHASES=main,cold,navigation,large-cold,large-lists,mutations runs
+ * BENCH_LARGE=0 skips the 111,111-workspace tenant, BENCH_PHASES=main,cold,navigation,permissions,large-cold,large-lists,mutations runs
  * only those (phases.ts), BENCH_CPU_PROF=<dir> writes CPU profiles of the service.
  */
 import { execFile } from 'node:child_process';
@@ -23,6 +23,7 @@ import { benchOutbox, type OutboxFigures } from './outbox-bench.js';
 import { failures, report, type BenchResult, type StartFigures } from './report.js';
 import { benchMutations, mutationTable } from './mutations.js';
 import { benchMoves, moveTable, navigationScenarios, type MoveFigures } from './navigation.js';
+import { permissionScenarios } from './permissions.js';
 import { PHASES, selectedPhases } from './phases.js';
 import { ceiling, coldScenarios, listScenarios, mainScenarios, underLoadScenarios } from './scenarios.js';
 import { seedTenant, type SeededTenant, type TreeShape } from './seed.js';
@@ -99,7 +100,10 @@ async function timeReconcile(dataDir: string, postgresPort: number): Promise<{ d
 }
 
 function target(service: ServiceProcess, seed: SeededTenant): Target {
-  return { url: service.url, apiKeys: { admin: seed.adminApiKey, member: seed.member.apiKey, lister: seed.lister.apiKey } };
+  return {
+    url: service.url,
+    apiKeys: { admin: seed.adminApiKey, member: seed.member.apiKey, lister: seed.lister.apiKey, reader: seed.reader.apiKey, grouped: seed.grouped.apiKey },
+  };
 }
 
 /** Starts (or restarts) the service on one data dir, recording its start-up figures as the first start or a restart. */
@@ -166,7 +170,7 @@ async function main(): Promise<BenchResult> {
     let postgresVersion = 'unknown';
     const seeds: BenchResult['seeds'] = {};
 
-    if (phases.has('main') || phases.has('cold') || phases.has('navigation')) {
+    if (phases.has('main') || phases.has('cold') || phases.has('navigation') || phases.has('permissions')) {
       const small = await prepare(SMALL);
       shapes.push(SMALL);
       seeds.small = small.seed.workspaces;
@@ -185,6 +189,10 @@ async function main(): Promise<BenchResult> {
         const under = underLoadScenarios(small.seed);
         record(await measureUnderLoad(under.foreground, under.background, service, target(service, small.seed), settings, PHASES.cold));
         for (const scenario of [ceiling(), ...coldScenarios(small.seed)]) record([await measure(scenario, service, target(service, small.seed), settings, PHASES.cold)]);
+      }
+      if (phases.has('permissions')) {
+        const service = await start();
+        for (const scenario of [ceiling(), ...permissionScenarios(small.seed)]) record([await measure(scenario, service, target(service, small.seed), settings, PHASES.permissions)]);
       }
       if (phases.has('navigation')) {
         const service = await start();

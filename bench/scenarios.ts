@@ -1,6 +1,6 @@
 import type { Leaf, SeededTenant } from './seed.js';
 
-export type Credential = 'none' | 'admin' | 'member' | 'lister';
+export type Credential = 'none' | 'admin' | 'member' | 'lister' | 'reader' | 'grouped';
 
 export interface Scenario {
   /** Short key, used in the JSON results. */

@@ -38,6 +38,13 @@ export interface SeededTenant {
    * subtree comes last in list order, the worst place for a scan of the tenant in that order).
    */
   lister: { apiKey: string; grantName: string; viewable: number };
+  /** A tenant member whose only grant is `member` on the root: a lookup over the whole tree without being a tenant admin. */
+  reader: { apiKey: string };
+  /**
+   * A tenant member who holds `editor` only through a group, granted on the first workspace of depth
+   * 1; `leafId` is a workspace of depth 4, three levels below that grant (a leaf of the 11,111 tree).
+   */
+  grouped: { apiKey: string; groupName: string; grantName: string; leafId: string };
   /** Every workspace of the tenant, the root included. */
   workspaces: number;
   postgresVersion: string;
@@ -94,20 +101,32 @@ export async function seedTenant(dataDir: string, postgresPort: number, shape: T
     const grant = levels[shape.depth - 2]?.at(-1);
     if (!grant) throw new Error('the tree is too shallow for a member grant');
     const memberLeaves = level.filter((n) => n.label.startsWith(`${grant.label}-`)).map(toLeaf);
-    const memberWith = (username: string, workspaceId: string, role: 'member' | 'admin') =>
+    const memberWith = (username: string, workspaceId: string, role: 'member' | 'admin' | 'editor', throughGroup?: string) =>
       services.uow.run(async (tx) => {
         const user = await upsertUserFromIdentity(tx.trx, { issuer: 'https://bench.local', subject: username, username, name: null, email: null });
         await insertTenantMember(tx.trx, boot.tenantId, user.id, 'member');
         tx.emit({ type: 'TenantMemberAdded', tenantId: boot.tenantId, userId: user.id, role: 'member' });
-        const subject = { type: 'user' as const, id: user.id };
-        await insertGrant(tx.trx, workspaceId, subject, role);
-        tx.emit({ type: 'WorkspaceMemberAdded', tenantId: boot.tenantId, workspaceId, subject, role });
+        if (throughGroup) {
+          // Rows only: the service's first start reconciles SpiceDB with these tables.
+          const groupId = newId();
+          await tx.trx.insertInto('groups').values({ id: groupId, tenant_id: boot.tenantId, name: throughGroup, name_key: nameKey(throughGroup) }).execute();
+          await tx.trx.insertInto('group_members').values({ group_id: groupId, user_id: user.id, role: 'member' }).execute();
+          await tx.trx.insertInto('workspace_members').values({ workspace_id: workspaceId, user_id: null, group_id: groupId, role }).execute();
+        } else {
+          await insertGrant(tx.trx, workspaceId, { type: 'user', id: user.id }, role);
+          tx.emit({ type: 'WorkspaceMemberAdded', tenantId: boot.tenantId, workspaceId, subject: { type: 'user', id: user.id }, role });
+        }
         return (await services.apiKeys.issue(tx, { tenantId: boot.tenantId, ownerUserId: user.id, name: username, expiresAt: daysFromNow(30) })).secret;
       }, { by: { actor: systemActor('bench-seed') } });
     const { value: memberKey } = await memberWith('bench-member', grant.id, 'member');
     const listerGrant = levels[1]?.at(-1);
     if (!listerGrant) throw new Error('the tree has no first level');
     const { value: listerKey } = await memberWith('bench-lister', listerGrant.id, 'admin');
+    const { value: readerKey } = await memberWith('bench-reader', boot.rootWorkspaceId, 'member');
+    const groupedGrant = levels[1]?.[0];
+    const groupedLeaf = levels[4]?.find((n) => groupedGrant && n.label.startsWith(`${groupedGrant.label}-`));
+    if (!groupedGrant || !groupedLeaf) throw new Error('the tree is too shallow for a grant three levels above a leaf');
+    const { value: groupedKey } = await memberWith('bench-grouped', groupedGrant.id, 'editor', 'bench-editors');
     const below = (levels: number): number => Array.from({ length: levels }, (_, i) => shape.fanOut ** i).reduce((a, b) => a + b, 0);
     // Fresh planner statistics, as autovacuum would have them after a while.
     await pool.query('ANALYZE');
@@ -123,6 +142,8 @@ export async function seedTenant(dataDir: string, postgresPort: number, shape: T
       sampleLeaves,
       member: { apiKey: memberKey, grantId: grant.id, leaves: memberLeaves },
       lister: { apiKey: listerKey, grantName: listerGrant.label, viewable: below(shape.depth) },
+      reader: { apiKey: readerKey },
+      grouped: { apiKey: groupedKey, groupName: 'bench-editors', grantName: groupedGrant.label, leafId: groupedLeaf.id },
       workspaces,
       postgresVersion: version.rows[0]?.server_version ?? 'unknown',
       durationMs: Date.now() - started,

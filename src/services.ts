@@ -13,9 +13,12 @@ import { TenantDeletion } from './lifecycle/tenant-deletion.js';
 import { TenantDeparture } from './lifecycle/tenant-departure.js';
 import { WorkspaceMove } from './lifecycle/workspace-move.js';
 import type { Logger } from './logger.js';
+import { PermissionCheckService } from './permission-api/permission-check.service.js';
 import { TenantMemberService } from './tenants/tenant-member.service.js';
 import { TenantService } from './tenants/tenant.service.js';
 import { UserService } from './users/user.service.js';
+import { AccessibleWorkspaces } from './workspaces/accessible-workspaces.service.js';
+import { WorkspaceAccess } from './workspaces/workspace-access.service.js';
 import { WorkspaceMemberService } from './workspaces/workspace-member.service.js';
 import { WorkspaceNavigation } from './workspaces/workspace-navigation.service.js';
 import { WorkspaceService } from './workspaces/workspace.service.js';
@@ -32,6 +35,12 @@ export interface Services {
   workspaceMembers: WorkspaceMemberService;
   /** Ancestors (breadcrumbs) and descendants (subtree listings). */
   workspaceNavigation: WorkspaceNavigation;
+  /** Who holds a permission on a workspace and why (accessExplanation, usersWithAccess). */
+  workspaceAccess: WorkspaceAccess;
+  /** The workspaces of a tenant on which the caller holds a permission, in tree order. */
+  accessibleWorkspaces: AccessibleWorkspaces;
+  /** The permission API's batched checks (checkPermissions). */
+  permissionChecks: PermissionCheckService;
   groups: GroupService;
   groupMembers: GroupMemberService;
   users: UserService;
@@ -78,6 +87,9 @@ export function createServices(deps: { db: Db; outbox: OutboxPort; logger: Logge
     workspaces,
     workspaceMembers: new WorkspaceMemberService({ uow, workspaces }),
     workspaceNavigation: new WorkspaceNavigation(),
+    workspaceAccess: new WorkspaceAccess(),
+    accessibleWorkspaces: new AccessibleWorkspaces({ tenants }),
+    permissionChecks: new PermissionCheckService(),
     groups,
     groupMembers: new GroupMemberService({ uow, groups }),
     users: new UserService(),

@@ -26,6 +26,33 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+export type AccessExplanation = {
+  __typename?: 'AccessExplanation';
+  /** The permission as SpiceDB would answer it: true exactly when `paths` is not empty. */
+  allowed: Scalars['Boolean']['output'];
+  /** Every grant that gives the permission, nearest first (this workspace, then each ancestor up to the root); tenant-level paths last. Empty when not allowed. */
+  paths: Array<AccessPath>;
+};
+
+export type AccessPath = {
+  __typename?: 'AccessPath';
+  /**
+   * Where the role was granted (this workspace or an ancestor); null for a tenant-level path, and
+   * for a grant on an ancestor the asking caller may not view (inherited then says it is above).
+   */
+  grantedOn: Maybe<Workspace>;
+  /** True when the grant is on an ancestor of this workspace. */
+  inherited: Scalars['Boolean']['output'];
+  /**
+   * TENANT_ADMIN, or the workspace role (ADMIN/EDITOR/MEMBER) that gives the permission; for
+   * CREATE_CHILD on the root also TENANT_MEMBER (every member of the tenant may create children of
+   * its root).
+   */
+  source: Scalars['String']['output'];
+  /** The group that holds the grant, when the user holds it through one (null when grantedOn is hidden). */
+  viaGroup: Maybe<Group>;
+};
+
 export type AddGroupMemberInput = {
   groupId: Scalars['ID']['input'];
   role: GroupRole;
@@ -147,6 +174,10 @@ export type AuditEntry = {
   via: AuthenticationMethod;
 };
 
+/**
+ * No totalCount: a tenant's history grows without bound and its filters (actor, action, time) would
+ * make a count a scan of it; page with `since`/`until` instead.
+ */
 export type AuditEntryConnection = {
   __typename?: 'AuditEntryConnection';
   edges: Array<AuditEntryEdge>;
@@ -549,6 +580,38 @@ export type PageInfo = {
   hasNextPage: Scalars['Boolean']['output'];
 };
 
+/**
+ * Every permission schema.zed defines, each named once. Which resource types define which:
+ * TENANT: VIEW, MANAGE, ADMINISTRATE, CREATE_API_KEY, CREATE_GROUP; WORKSPACE: VIEW, EDIT, MANAGE,
+ * CREATE_CHILD; GROUP: VIEW, MANAGE, MEMBER; API_KEY: VIEW, REVOKE.
+ */
+export type Permission =
+  | 'ADMINISTRATE'
+  | 'CREATE_API_KEY'
+  | 'CREATE_CHILD'
+  | 'CREATE_GROUP'
+  | 'EDIT'
+  | 'MANAGE'
+  | 'MEMBER'
+  | 'REVOKE'
+  | 'VIEW';
+
+export type PermissionCheckInput = {
+  /** A permission `resourceType` defines; any other is BAD_USER_INPUT `PERMISSION_NOT_DEFINED` naming `checks[i].permission`. */
+  permission: Permission;
+  resourceId: Scalars['ID']['input'];
+  resourceType: ResourceType;
+};
+
+export type PermissionCheckResult = {
+  __typename?: 'PermissionCheckResult';
+  /** Whether the caller holds the permission. False, and nothing else, for a resource that does not exist, that the caller may not see, or outside an API key's tenant. */
+  allowed: Scalars['Boolean']['output'];
+  permission: Permission;
+  resourceId: Scalars['ID']['output'];
+  resourceType: ResourceType;
+};
+
 export type PurgeWorkspaceInput = {
   id: Scalars['ID']['input'];
 };
@@ -561,6 +624,23 @@ export type PurgeWorkspacePayload = MutationPayload & {
 
 export type Query = {
   __typename?: 'Query';
+  /**
+   * Workspaces of a tenant on which the caller holds `permission`, in tree order (pre-order, siblings
+   * by name then id); complete, never silently cut short. `permission` must be one a workspace defines
+   * (VIEW, EDIT, MANAGE, CREATE_CHILD). A page costs what it returns, whatever the caller can reach;
+   * one that cannot be completed within the request's row limit fails with BAD_USER_INPUT
+   * `LOOKUP_TOO_LARGE` rather than returning less. NOT_FOUND (field `tenantId`) for a tenant that is
+   * missing, hidden or outside an API key's tenant.
+   */
+  accessibleWorkspaces: WorkspaceConnection;
+  /**
+   * The caller's answer to each check, in input order; at most 100 per request, aliases together
+   * (BAD_USER_INPUT `TOO_MANY_CHECKS`).
+   * The caller is the request's credentials: a peer service forwards its own caller's. One SpiceDB
+   * call for all of them, at least as fresh as every change the caller's earlier requests made.
+   * An answer may be kept for the rest of one request, never longer.
+   */
+  checkPermissions: Array<PermissionCheckResult>;
   /** A group the caller can view; null when it does not exist or is hidden from the caller. */
   group: Maybe<Group>;
   /** A tenant the caller can view; null when it does not exist or is hidden from the caller. */
@@ -579,6 +659,19 @@ export type Query = {
   workspace: Maybe<Workspace>;
   /** Workspaces of a tenant that the caller can view, ordered by name then id. */
   workspaces: WorkspaceConnection;
+};
+
+
+export type QueryAccessibleWorkspacesArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  permission: Permission;
+  tenantId: Scalars['ID']['input'];
+};
+
+
+export type QueryCheckPermissionsArgs = {
+  checks: Array<PermissionCheckInput>;
 };
 
 
@@ -655,6 +748,13 @@ export type RenameWorkspacePayload = MutationPayload & {
   authorizationSynced: Scalars['Boolean']['output'];
   workspace: Workspace;
 };
+
+/** The kinds of resource schema.zed defines: what a permission check can be about. */
+export type ResourceType =
+  | 'API_KEY'
+  | 'GROUP'
+  | 'TENANT'
+  | 'WORKSPACE';
 
 export type RestoreWorkspaceInput = {
   id: Scalars['ID']['input'];
@@ -870,6 +970,12 @@ export type ViewerTenantsArgs = {
 export type Workspace = {
   __typename?: 'Workspace';
   /**
+   * Why a user (default: the caller) has or lacks `permission` here. About themselves anyone who can
+   * view the workspace may ask; about another `userId` only whoever may manage it (FORBIDDEN
+   * otherwise), and that user must belong to the tenant (BAD_USER_INPUT `NOT_A_TENANT_MEMBER`).
+   */
+  accessExplanation: AccessExplanation;
+  /**
    * The chain from the root down to the parent, root first; an ancestor the caller cannot view is
    * null. The root's is []. One statement and one bulk check whatever the depth: a breadcrumb.
    */
@@ -908,7 +1014,19 @@ export type Workspace = {
   purgeAfter: Maybe<Scalars['DateTime']['output']>;
   tenant: Tenant;
   updatedAt: Scalars['DateTime']['output'];
+  /**
+   * Every user who holds `permission` here, directly, through a group, through an ancestor or as a
+   * tenant admin; each once, ordered by username then id. Needs `manage` on the workspace (FORBIDDEN
+   * otherwise). A page costs one statement; it grows with the number of holders, never truncates.
+   */
+  usersWithAccess: UserConnection;
   viewerPermissions: WorkspacePermissions;
+};
+
+
+export type WorkspaceAccessExplanationArgs = {
+  permission: Permission;
+  userId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 
@@ -941,6 +1059,13 @@ export type WorkspaceMembersArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   includeInherited?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+
+export type WorkspaceUsersWithAccessArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  permission?: Permission;
 };
 
 export type WorkspaceConnection = {
@@ -1154,10 +1279,13 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  AccessExplanation: ResolverTypeWrapper<Omit<AccessExplanation, 'paths'> & { paths: Array<ResolversTypes['AccessPath']> }>;
+  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  AccessPath: ResolverTypeWrapper<Omit<AccessPath, 'grantedOn' | 'viaGroup'> & { grantedOn?: Maybe<ResolversTypes['Workspace']>, viaGroup?: Maybe<ResolversTypes['Group']> }>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
   AddGroupMemberInput: AddGroupMemberInput;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   AddTenantMemberInput: AddTenantMemberInput;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   ApiKey: ResolverTypeWrapper<ApiKeyModel>;
   ApiKeyConnection: ResolverTypeWrapper<ApiKeyConnectionParentModel>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
@@ -1174,7 +1302,6 @@ export type ResolversTypes = {
   ChangeTenantMemberRoleInput: ChangeTenantMemberRoleInput;
   CreateApiKeyInput: CreateApiKeyInput;
   CreateApiKeyPayload: ResolverTypeWrapper<Omit<CreateApiKeyPayload, 'apiKey'> & { apiKey: ResolversTypes['ApiKey'] }>;
-  Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   CreateGroupInput: CreateGroupInput;
   CreateTenantInput: CreateTenantInput;
   CreateTenantPayload: ResolverTypeWrapper<Omit<CreateTenantPayload, 'tenant'> & { tenant: ResolversTypes['Tenant'] }>;
@@ -1203,6 +1330,9 @@ export type ResolversTypes = {
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   MutationPayload: ResolverTypeWrapper<ResolversInterfaceTypes<ResolversTypes>['MutationPayload']>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
+  Permission: Permission;
+  PermissionCheckInput: PermissionCheckInput;
+  PermissionCheckResult: ResolverTypeWrapper<PermissionCheckResult>;
   PurgeWorkspaceInput: PurgeWorkspaceInput;
   PurgeWorkspacePayload: ResolverTypeWrapper<PurgeWorkspacePayload>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -1213,6 +1343,7 @@ export type ResolversTypes = {
   RenameGroupInput: RenameGroupInput;
   RenameWorkspaceInput: RenameWorkspaceInput;
   RenameWorkspacePayload: ResolverTypeWrapper<Omit<RenameWorkspacePayload, 'workspace'> & { workspace: ResolversTypes['Workspace'] }>;
+  ResourceType: ResourceType;
   RestoreWorkspaceInput: RestoreWorkspaceInput;
   RestoreWorkspacePayload: ResolverTypeWrapper<Omit<RestoreWorkspacePayload, 'workspace'> & { workspace: ResolversTypes['Workspace'] }>;
   RevokeApiKeyInput: RevokeApiKeyInput;
@@ -1246,10 +1377,13 @@ export type ResolversTypes = {
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
+  AccessExplanation: Omit<AccessExplanation, 'paths'> & { paths: Array<ResolversParentTypes['AccessPath']> };
+  Boolean: Scalars['Boolean']['output'];
+  AccessPath: Omit<AccessPath, 'grantedOn' | 'viaGroup'> & { grantedOn?: Maybe<ResolversParentTypes['Workspace']>, viaGroup?: Maybe<ResolversParentTypes['Group']> };
+  String: Scalars['String']['output'];
   AddGroupMemberInput: AddGroupMemberInput;
   ID: Scalars['ID']['output'];
   AddTenantMemberInput: AddTenantMemberInput;
-  String: Scalars['String']['output'];
   ApiKey: ApiKeyModel;
   ApiKeyConnection: ApiKeyConnectionParentModel;
   Int: Scalars['Int']['output'];
@@ -1262,7 +1396,6 @@ export type ResolversParentTypes = {
   ChangeTenantMemberRoleInput: ChangeTenantMemberRoleInput;
   CreateApiKeyInput: CreateApiKeyInput;
   CreateApiKeyPayload: Omit<CreateApiKeyPayload, 'apiKey'> & { apiKey: ResolversParentTypes['ApiKey'] };
-  Boolean: Scalars['Boolean']['output'];
   CreateGroupInput: CreateGroupInput;
   CreateTenantInput: CreateTenantInput;
   CreateTenantPayload: Omit<CreateTenantPayload, 'tenant'> & { tenant: ResolversParentTypes['Tenant'] };
@@ -1290,6 +1423,8 @@ export type ResolversParentTypes = {
   Mutation: Record<PropertyKey, never>;
   MutationPayload: ResolversInterfaceTypes<ResolversParentTypes>['MutationPayload'];
   PageInfo: PageInfo;
+  PermissionCheckInput: PermissionCheckInput;
+  PermissionCheckResult: PermissionCheckResult;
   PurgeWorkspaceInput: PurgeWorkspaceInput;
   PurgeWorkspacePayload: PurgeWorkspacePayload;
   Query: Record<PropertyKey, never>;
@@ -1327,6 +1462,18 @@ export type ResolversParentTypes = {
   WorkspaceMemberPayload: Omit<WorkspaceMemberPayload, 'member' | 'workspace'> & { member: ResolversParentTypes['WorkspaceMember'], workspace: ResolversParentTypes['Workspace'] };
   WorkspacePermissions: WorkspacePermissionsParentModel;
   WorkspaceSubject: ResolversUnionTypes<ResolversParentTypes>['WorkspaceSubject'];
+};
+
+export type AccessExplanationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AccessExplanation'] = ResolversParentTypes['AccessExplanation']> = {
+  allowed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  paths?: Resolver<Array<ResolversTypes['AccessPath']>, ParentType, ContextType>;
+};
+
+export type AccessPathResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AccessPath'] = ResolversParentTypes['AccessPath']> = {
+  grantedOn?: Resolver<Maybe<ResolversTypes['Workspace']>, ParentType, ContextType>;
+  inherited?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  source?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  viaGroup?: Resolver<Maybe<ResolversTypes['Group']>, ParentType, ContextType>;
 };
 
 export type ApiKeyResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['ApiKey'] = ResolversParentTypes['ApiKey'], FederationReferenceType extends FederationReferenceTypes['ApiKey'] = FederationReferenceTypes['ApiKey']> = {
@@ -1533,6 +1680,13 @@ export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends R
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
+export type PermissionCheckResultResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PermissionCheckResult'] = ResolversParentTypes['PermissionCheckResult']> = {
+  allowed?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  permission?: Resolver<ResolversTypes['Permission'], ParentType, ContextType>;
+  resourceId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  resourceType?: Resolver<ResolversTypes['ResourceType'], ParentType, ContextType>;
+};
+
 export type PurgeWorkspacePayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PurgeWorkspacePayload'] = ResolversParentTypes['PurgeWorkspacePayload']> = {
   authorizationSynced?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   purgedWorkspaceId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -1540,6 +1694,8 @@ export type PurgeWorkspacePayloadResolvers<ContextType = GraphQLContext, ParentT
 };
 
 export type QueryResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
+  accessibleWorkspaces?: Resolver<ResolversTypes['WorkspaceConnection'], ParentType, ContextType, RequireFields<QueryAccessibleWorkspacesArgs, 'permission' | 'tenantId'>>;
+  checkPermissions?: Resolver<Array<ResolversTypes['PermissionCheckResult']>, ParentType, ContextType, RequireFields<QueryCheckPermissionsArgs, 'checks'>>;
   group?: Resolver<Maybe<ResolversTypes['Group']>, ParentType, ContextType, RequireFields<QueryGroupArgs, 'id'>>;
   tenant?: Resolver<Maybe<ResolversTypes['Tenant']>, ParentType, ContextType, RequireFields<QueryTenantArgs, 'id'>>;
   tenants?: Resolver<ResolversTypes['TenantConnection'], ParentType, ContextType, Partial<QueryTenantsArgs>>;
@@ -1674,6 +1830,7 @@ export type ViewerResolvers<ContextType = GraphQLContext, ParentType extends Res
 
 export type WorkspaceResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Workspace'] = ResolversParentTypes['Workspace'], FederationReferenceType extends FederationReferenceTypes['Workspace'] = FederationReferenceTypes['Workspace']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Workspace']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  accessExplanation?: Resolver<ResolversTypes['AccessExplanation'], ParentType, ContextType, RequireFields<WorkspaceAccessExplanationArgs, 'permission'>>;
   ancestors?: Resolver<Array<Maybe<ResolversTypes['Workspace']>>, ParentType, ContextType>;
   auditLog?: Resolver<ResolversTypes['AuditEntryConnection'], ParentType, ContextType, Partial<WorkspaceAuditLogArgs>>;
   children?: Resolver<ResolversTypes['WorkspaceConnection'], ParentType, ContextType, Partial<WorkspaceChildrenArgs>>;
@@ -1690,6 +1847,7 @@ export type WorkspaceResolvers<ContextType = GraphQLContext, ParentType extends 
   purgeAfter?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   tenant?: Resolver<ResolversTypes['Tenant'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  usersWithAccess?: Resolver<ResolversTypes['UserConnection'], ParentType, ContextType, RequireFields<WorkspaceUsersWithAccessArgs, 'permission'>>;
   viewerPermissions?: Resolver<ResolversTypes['WorkspacePermissions'], ParentType, ContextType>;
 };
 
@@ -1744,6 +1902,8 @@ export type WorkspaceSubjectResolvers<ContextType = GraphQLContext, ParentType e
 };
 
 export type Resolvers<ContextType = GraphQLContext> = {
+  AccessExplanation?: AccessExplanationResolvers<ContextType>;
+  AccessPath?: AccessPathResolvers<ContextType>;
   ApiKey?: ApiKeyResolvers<ContextType>;
   ApiKeyConnection?: ApiKeyConnectionResolvers<ContextType>;
   ApiKeyEdge?: ApiKeyEdgeResolvers<ContextType>;
@@ -1771,6 +1931,7 @@ export type Resolvers<ContextType = GraphQLContext> = {
   Mutation?: MutationResolvers<ContextType>;
   MutationPayload?: MutationPayloadResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
+  PermissionCheckResult?: PermissionCheckResultResolvers<ContextType>;
   PurgeWorkspacePayload?: PurgeWorkspacePayloadResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RemoveGroupMemberPayload?: RemoveGroupMemberPayloadResolvers<ContextType>;

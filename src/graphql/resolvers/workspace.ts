@@ -6,6 +6,7 @@ import type { WorkspacePermissionsParent } from '../mappers.js';
 import { permissionChecks } from './permission-checks.js';
 import { nestedDepth } from '../selection-depth.js';
 import { nestedPageArgs } from '../nested-pages.js';
+import { fromGraphQLPermission } from './permission-names.js';
 
 export const Workspace: WorkspaceResolvers = {
   __resolveReference: (reference, ctx) => ctx.services.workspaces.byReference(callerOf(ctx), reference.id),
@@ -20,6 +21,10 @@ export const Workspace: WorkspaceResolvers = {
   viewerPermissions: (workspace) => workspaceResource(workspace),
   members: async (workspace, args, ctx) =>
     toConnection(await ctx.services.workspaceMembers.list(callerOf(ctx), workspace, args), (m) => m.subject.id),
+  accessExplanation: (workspace, { permission, userId }, ctx) =>
+    ctx.services.workspaceAccess.explain(callerOf(ctx), workspace, fromGraphQLPermission(permission), userId),
+  usersWithAccess: async (workspace, { permission, ...args }, ctx) =>
+    toConnection(await ctx.services.workspaceAccess.usersWithAccess(callerOf(ctx), workspace, fromGraphQLPermission(permission ?? 'VIEW'), args)),
   deletedAt: (workspace) => workspace.deletedAt ?? null,
   deletedBy: (workspace, _, ctx) => (workspace.deletedById ? ctx.services.users.actor(callerOf(ctx), workspace.deletedById) : null),
   purgeAfter: (workspace, _, ctx) => ctx.services.workspaceTrash.purgeAfter(workspace),

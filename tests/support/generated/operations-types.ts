@@ -144,6 +144,29 @@ export type MoveWorkspaceInput = {
   newParentId: Scalars['ID']['input'];
 };
 
+/**
+ * Every permission schema.zed defines, each named once. Which resource types define which:
+ * TENANT: VIEW, MANAGE, ADMINISTRATE, CREATE_API_KEY, CREATE_GROUP; WORKSPACE: VIEW, EDIT, MANAGE,
+ * CREATE_CHILD; GROUP: VIEW, MANAGE, MEMBER; API_KEY: VIEW, REVOKE.
+ */
+export type Permission =
+  | 'ADMINISTRATE'
+  | 'CREATE_API_KEY'
+  | 'CREATE_CHILD'
+  | 'CREATE_GROUP'
+  | 'EDIT'
+  | 'MANAGE'
+  | 'MEMBER'
+  | 'REVOKE'
+  | 'VIEW';
+
+export type PermissionCheckInput = {
+  /** A permission `resourceType` defines; any other is BAD_USER_INPUT `PERMISSION_NOT_DEFINED` naming `checks[i].permission`. */
+  permission: Permission;
+  resourceId: Scalars['ID']['input'];
+  resourceType: ResourceType;
+};
+
 export type PurgeWorkspaceInput = {
   id: Scalars['ID']['input'];
 };
@@ -167,6 +190,13 @@ export type RenameWorkspaceInput = {
   id: Scalars['ID']['input'];
   name: Scalars['String']['input'];
 };
+
+/** The kinds of resource schema.zed defines: what a permission check can be about. */
+export type ResourceType =
+  | 'API_KEY'
+  | 'GROUP'
+  | 'TENANT'
+  | 'WORKSPACE';
 
 export type RestoreWorkspaceInput = {
   id: Scalars['ID']['input'];
