@@ -3,24 +3,14 @@ import type { WorkspaceRole, WorkspaceSubject } from '../events/roles.js';
 import type { Executor, Tx } from '../infra/db/database.js';
 import { nameKey } from '../shared/names.js';
 import type { PageRequest, Sorted } from '../shared/pagination.js';
+import { toWorkspace } from './workspace.repository.js';
 import type { WorkspaceRow } from './workspace.table.js';
 import type { Workspace } from './workspace.js';
 
 /** The trash: workspaces with `deleted_at` set, their rows and grants kept (migrations/0008_workspace_trash.sql). */
 
 function toTrashed(row: WorkspaceRow): Workspace {
-  return {
-    id: row.id,
-    tenantId: row.tenant_id,
-    parentId: row.parent_id,
-    name: row.name,
-    depth: row.depth,
-    isRoot: row.parent_id === null,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    deletedAt: row.deleted_at,
-    deletedById: row.deleted_by,
-  };
+  return { ...toWorkspace(row), deletedAt: row.deleted_at, deletedById: row.deleted_by };
 }
 
 export interface Held {

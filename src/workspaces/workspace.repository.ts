@@ -8,7 +8,7 @@ import { StoredWorkspace, type RawTimestamp } from './stored-workspace.js';
 import type { WorkspaceRow } from './workspace.table.js';
 import type { Workspace } from './workspace.js';
 
-function toWorkspace(row: WorkspaceRow): Workspace {
+export function toWorkspace(row: WorkspaceRow): Workspace {
   return {
     id: row.id,
     tenantId: row.tenant_id,
