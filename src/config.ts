@@ -53,6 +53,11 @@ const schema = z.object({
   LOCAL_SIGN_IN: z.enum(['auto', 'on', 'off']).default('auto'),
 
   ALLOW_TENANT_CREATION: bool.default(true),
+  /**
+   * true: nobody becomes a tenant member without accepting an invitation (addTenantMember is refused
+   * with INVITATION_REQUIRED). Recommended wherever ALLOW_TENANT_CREATION lets anyone create a tenant.
+   */
+  MEMBERSHIP_REQUIRES_ACCEPTANCE: bool.default(false),
   DEFAULT_TENANT_NAME: displayName.default('default'),
   DEFAULT_WORKSPACE_NAME: displayName.default('Root'),
   MAX_WORKSPACE_DEPTH: z.coerce.number().int().min(1).max(50).default(10),

@@ -5,7 +5,9 @@ import type { Config } from './config.js';
 import { GroupMemberService } from './groups/group-member.service.js';
 import { GroupService } from './groups/group.service.js';
 import type { Db } from './infra/db/database.js';
+import { InvitationService } from './invitations/invitation.service.js';
 import { GroupDeletion } from './lifecycle/group-deletion.js';
+import { InvitationAcceptance } from './lifecycle/invitation-acceptance.js';
 import { Retention } from './lifecycle/retention.js';
 import { WorkspaceTrash } from './lifecycle/workspace-trash.js';
 import { TenantCreation } from './lifecycle/tenant-creation.js';
@@ -46,12 +48,16 @@ export interface Services {
   users: UserService;
   apiKeys: ApiKeyService;
   audit: AuditLogService;
+  /** Invitations by email: invite, list, revoke, decline. */
+  invitations: InvitationService;
   /** Workflows that change several aggregates (src/lifecycle/). */
   tenantCreation: TenantCreation;
   tenantDeletion: TenantDeletion;
   tenantDeparture: TenantDeparture;
   groupDeletion: GroupDeletion;
   workspaceMove: WorkspaceMove;
+  /** acceptInvitation: the membership and the invited grants in one transaction. */
+  invitationAcceptance: InvitationAcceptance;
   /** deleteWorkspace, restoreWorkspace, purgeWorkspace and the trash. */
   workspaceTrash: WorkspaceTrash;
   /** The retention purges the relay leader runs daily. */
@@ -60,6 +66,8 @@ export interface Services {
 
 export interface ServiceSettings {
   allowTenantCreation: boolean;
+  /** MEMBERSHIP_REQUIRES_ACCEPTANCE (default false): addTenantMember refused, invitations only. */
+  membershipRequiresAcceptance?: boolean;
   rootWorkspaceName: string;
   maxWorkspaceDepth: number;
   /** How long a mutation waits for SpiceDB before answering `authorizationSynced: false`. */
@@ -76,25 +84,30 @@ export function createServices(deps: { db: Db; outbox: OutboxPort; logger: Logge
   const { db, settings } = deps;
   const uow = new UnitOfWork(db, deps.outbox, settings.authzSyncWaitMs, deps.logger);
   const tenants = new TenantService({ db });
-  const tenantMembers = new TenantMemberService({ db, uow, tenants });
+  const tenantMembers = new TenantMemberService({ db, uow, tenants, membershipRequiresAcceptance: settings.membershipRequiresAcceptance ?? false });
   const workspaces = new WorkspaceService({ db, uow, tenants, maxDepth: settings.maxWorkspaceDepth, rootName: settings.rootWorkspaceName });
   const groups = new GroupService({ db, uow, tenants });
+  const workspaceMembers = new WorkspaceMemberService({ uow, workspaces });
+  const groupMembers = new GroupMemberService({ uow, groups });
+  const invitations = new InvitationService({ db, uow, tenants, workspaces, groups });
   const workspaceTrash = new WorkspaceTrash({ db, uow, tenants, retentionDays: settings.workspaceRetentionDays ?? 30, maxDepth: settings.maxWorkspaceDepth });
   return {
     uow,
     tenants,
     tenantMembers,
     workspaces,
-    workspaceMembers: new WorkspaceMemberService({ uow, workspaces }),
+    workspaceMembers,
     workspaceNavigation: new WorkspaceNavigation(),
     workspaceAccess: new WorkspaceAccess(),
     accessibleWorkspaces: new AccessibleWorkspaces({ tenants }),
     permissionChecks: new PermissionCheckService(),
     groups,
-    groupMembers: new GroupMemberService({ uow, groups }),
+    groupMembers,
     users: new UserService(),
     apiKeys: new ApiKeyService({ db, uow, tenants }),
     audit: new AuditLogService({ db, tenants, workspaces, deniedPerMinute: settings.auditDeniedPerMinute ?? 30, logger: deps.logger }),
+    invitations,
+    invitationAcceptance: new InvitationAcceptance({ uow, invitations, tenantMembers, workspaceMembers, groupMembers }),
     tenantCreation: new TenantCreation({ uow, workspaces, tenantMembers, allowTenantCreation: settings.allowTenantCreation }),
     tenantDeletion: new TenantDeletion({ uow, tenants }),
     tenantDeparture: new TenantDeparture({ uow, tenants }),
@@ -114,6 +127,7 @@ export function createServices(deps: { db: Db; outbox: OutboxPort; logger: Logge
 export function serviceSettings(config: Config): ServiceSettings {
   return {
     allowTenantCreation: config.ALLOW_TENANT_CREATION,
+    membershipRequiresAcceptance: config.MEMBERSHIP_REQUIRES_ACCEPTANCE,
     rootWorkspaceName: config.DEFAULT_WORKSPACE_NAME,
     maxWorkspaceDepth: config.MAX_WORKSPACE_DEPTH,
     authzSyncWaitMs: config.AUTHZ_SYNC_WAIT_MS,

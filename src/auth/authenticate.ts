@@ -79,7 +79,9 @@ export function createAuthenticator(options: AuthenticatorOptions): Authenticato
       throw new AuthFailure(refused, 'TOKEN_CLAIM_INVALID', { claim: error.claim, problem: error.problem });
     }
     const user = await upsertUserFromIdentity(db, identity);
-    return { principal: { userId: user.id, username: user.username, via: 'oidc' } };
+    // Only `true` itself counts: a provider that sends "true" as text, or nothing, has not vouched.
+    const tokenEmail = identity.email === null ? {} : { tokenEmail: { address: identity.email, verified: claims.email_verified === true } };
+    return { principal: { userId: user.id, username: user.username, via: 'oidc', ...tokenEmail } };
   }
 
   async function viaApiKey(raw: string): Promise<Authenticated> {

@@ -2,7 +2,11 @@ import { textProblem, type TextProblem } from '../shared/text.js';
 import type { Identity } from '../users/user.js';
 import type { VerifiedClaims } from './jwt-verifier.js';
 
-/** The claims we store about a user; each must be text PostgreSQL can store as sent. */
+/**
+ * The claims we store about a user; each must be text PostgreSQL can store as sent. `email_verified`
+ * is not stored: it is read per request into the principal (authenticate.ts), since only the token
+ * at hand can vouch for the address it carries.
+ */
 const STORED_CLAIMS = ['sub', 'preferred_username', 'name', 'email'] as const;
 
 /** A stored claim that is not storable text. Carries the claim's name, never its value or the token. */

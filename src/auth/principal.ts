@@ -9,4 +9,10 @@ export interface Principal {
   via: 'oidc' | 'api_key' | 'bootstrap';
   apiKeyId?: string;
   tenantScope?: string;
+  /**
+   * The email of the request's own token (OIDC only: an API key carries none), and whether the
+   * identity provider vouched for it (`email_verified: true`). Accepting an invitation needs both:
+   * the stored user's email is whatever the last token said, verified or not.
+   */
+  tokenEmail?: { address: string; verified: boolean };
 }

@@ -27,11 +27,15 @@ export const AUDIT_ACTIONS = [
   'API_KEY_CREATED',
   'API_KEY_REVOKED',
   'API_KEY_DELETED',
+  'INVITATION_CREATED',
+  'INVITATION_REVOKED',
+  'INVITATION_ACCEPTED',
+  'INVITATION_DECLINED',
   'AUDIT_LOG_PURGED',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
-export type AuditTargetType = 'tenant' | 'workspace' | 'group' | 'api_key' | 'audit_log';
+export type AuditTargetType = 'tenant' | 'workspace' | 'group' | 'api_key' | 'invitation' | 'audit_log';
 
 /** One changed field; values as text (ids, roles, names), null where there was none. Never a secret. */
 export interface AuditChange {

@@ -4,6 +4,7 @@ import { auditEvents } from './audit-events.js';
 import type { AuditRecord } from './audit-record.js';
 import type { AggregateRef, EventEntry } from './event-entry.js';
 import { groupEvents } from './group-events.js';
+import { invitationEvents } from './invitation-events.js';
 import { outboxEvents } from './outbox-events.js';
 import { tenantEvents } from './tenant-events.js';
 import { workspaceEvents } from './workspace-events.js';
@@ -13,7 +14,7 @@ import { workspaceEvents } from './workspace-events.js';
  * written to the outbox in the same transaction as the change (src/changes/unit-of-work.ts), and
  * the relay turns each into its relationship updates; payloads are plain JSON.
  */
-export const EVENTS = { ...tenantEvents, ...workspaceEvents, ...groupEvents, ...apiKeyEvents, ...outboxEvents, ...auditEvents };
+export const EVENTS = { ...tenantEvents, ...workspaceEvents, ...groupEvents, ...apiKeyEvents, ...invitationEvents, ...outboxEvents, ...auditEvents };
 
 type Registry = typeof EVENTS;
 type PayloadOf<T> = T extends EventEntry<infer E> ? E : never;

@@ -4,7 +4,7 @@ import type { AuditRecord } from './audit-record.js';
 
 /** Which aggregate an event belongs to; stored beside the payload for operators and replay. */
 export interface AggregateRef {
-  type: 'tenant' | 'workspace' | 'group' | 'api_key' | 'outbox' | 'audit_log';
+  type: 'tenant' | 'workspace' | 'group' | 'api_key' | 'invitation' | 'outbox' | 'audit_log';
   id: string;
 }
 

@@ -8,6 +8,7 @@ import { ApiKey } from './resolvers/api-key.js';
 import { AuditEntry } from './resolvers/audit-entry.js';
 import { Group, GroupPermissions } from './resolvers/group.js';
 import { GroupMember } from './resolvers/group-member.js';
+import { Invitation, InvitedGroup, InvitedWorkspaceRole } from './resolvers/invitation.js';
 import { Mutation } from './resolvers/mutation.js';
 import { Query } from './resolvers/query.js';
 import { DateTime } from './resolvers/scalars.js';
@@ -43,6 +44,9 @@ export const resolvers: Resolvers = {
   GroupPermissions,
   GroupMember,
   AuditEntry,
+  Invitation,
+  InvitedWorkspaceRole,
+  InvitedGroup,
 };
 
 export function buildSchema(): GraphQLSchema {

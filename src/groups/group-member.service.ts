@@ -1,4 +1,4 @@
-import type { Committed, UnitOfWork } from '../changes/unit-of-work.js';
+import type { Committed, Transaction, UnitOfWork } from '../changes/unit-of-work.js';
 import type { GroupRole } from '../events/roles.js';
 import type { Caller } from '../request/caller.js';
 import { BadInputError, ConflictError, NotFoundError } from '../shared/errors.js';
@@ -55,18 +55,32 @@ export class GroupMemberService {
     const { groupId, userId } = this.ids(input);
     const target = await this.deps.groups.authorize(caller, groupId, 'manage');
     return this.deps.uow.run(
-      async ({ trx, emit }) => {
-        const group = await this.lock(trx, groupId);
-        if (!(await holdTenantMembership(trx, group.tenantId, userId))) {
-          throw new BadInputError('userId', 'Only members of the group’s tenant can join it', 'NOT_A_TENANT_MEMBER');
-        }
-        // A second membership violates group_members_pkey: CONFLICT ALREADY_MEMBER (pg-errors.ts).
-        const member = await insertGroupMember(trx, groupId, userId, input.role);
-        emit({ type: 'GroupMemberAdded', tenantId: group.tenantId, groupId, userId, role: input.role });
+      async (tx) => {
+        const group = await this.lock(tx.trx, groupId);
+        const member = await this.addInTransaction(tx, group, userId, input.role);
         return { member, group };
       },
       { by: caller, tenant: { id: target.tenantId, lock: 'write' } },
     );
+  }
+
+  /**
+   * add()'s rules in the caller's transaction (tenant held, the group locked with
+   * lockGroupForMemberChange): only a member of the group's tenant joins. A second membership
+   * violates group_members_pkey (CONFLICT ALREADY_MEMBER, pg-errors.ts); with `keep` the membership
+   * the user already has is returned as it is (an accepted invitation changes no role).
+   */
+  async addInTransaction({ trx, emit }: Transaction, group: Group, userId: string, role: GroupRole, options: { keep?: boolean } = {}): Promise<GroupMember> {
+    if (!(await holdTenantMembership(trx, group.tenantId, userId))) {
+      throw new BadInputError('userId', 'Only members of the group’s tenant can join it', 'NOT_A_TENANT_MEMBER');
+    }
+    if (options.keep) {
+      const current = await lockGroupMember(trx, group.id, userId);
+      if (current) return current;
+    }
+    const member = await insertGroupMember(trx, group.id, userId, role);
+    emit({ type: 'GroupMemberAdded', tenantId: group.tenantId, groupId: group.id, userId, role });
+    return member;
   }
 
   async changeRole(caller: Caller, input: MemberInput & { role: GroupRole }): Promise<Committed<{ member: GroupMember; group: Group }>> {

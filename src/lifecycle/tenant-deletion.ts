@@ -1,6 +1,7 @@
 import { deleteTenantApiKeys } from '../api-keys/api-key.repository.js';
 import type { Committed, Transaction, UnitOfWork } from '../changes/unit-of-work.js';
 import { deleteGroupMembers } from '../groups/group-member.repository.js';
+import { deleteTenantInvitations } from '../invitations/invitation.repository.js';
 import { deleteTenantGroups } from '../groups/group.repository.js';
 import type { Caller } from '../request/caller.js';
 import { requireId } from '../shared/input.js';
@@ -34,7 +35,7 @@ export class TenantDeletion {
 }
 
 /**
- * Deletes every workspace, group and API key of a tenant, then the tenant, emitting the events that
+ * Deletes every workspace, group, API key and invitation of a tenant, then the tenant, emitting the events that
  * remove their relationships (each a consequence of TenantDeleted, which heads the change). The
  * caller holds the tenant's `delete` lock (FOR UPDATE), which every change inside the tenant
  * conflicts with: none is in flight, none can start. Each relationship removed still comes from
@@ -54,6 +55,10 @@ export async function deleteTenantAndContents({ trx, emit, emitConsequence }: Tr
   const membersOf = groupBy(memberships, (m) => m.groupId, (m) => ({ userId: m.userId, role: m.role }));
   for (const g of groups) emitConsequence({ type: 'GroupDeleted', tenantId, groupId: g.id, name: g.name, members: membersOf.get(g.id) ?? [] });
   for (const k of apiKeys) emitConsequence({ type: 'ApiKeyDeleted', tenantId, apiKeyId: k.id, ownerUserId: k.ownerUserId, name: k.name });
+  // Invitations go with it: one that could still have been accepted is revoked, in the audit log too.
+  for (const i of await deleteTenantInvitations(trx, tenantId)) {
+    emitConsequence({ type: 'InvitationRevoked', tenantId, invitationId: i.id, email: i.email, role: i.role, cause: 'tenant_deleted' });
+  }
   const members = await deleteTenantMembers(trx, tenantId);
   const name = await deleteTenantRow(trx, tenantId);
   emit({ type: 'TenantDeleted', tenantId, ...(name === null ? {} : { name }), members });

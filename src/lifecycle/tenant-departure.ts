@@ -2,6 +2,7 @@ import { revokeMemberApiKeys } from '../api-keys/api-key.repository.js';
 import type { Committed, Transaction, UnitOfWork } from '../changes/unit-of-work.js';
 import type { TenantRole } from '../events/roles.js';
 import { deleteUserGroupMemberships } from '../groups/group-member.repository.js';
+import { revokeInvitationsBy } from '../invitations/invitation.repository.js';
 import type { Caller } from '../request/caller.js';
 import { requireId } from '../shared/input.js';
 import { countTenantAdmins, deleteTenantMember, lockTenantMember } from '../tenants/tenant-member.repository.js';
@@ -43,7 +44,8 @@ export class TenantDeparture {
 /**
  * Removes a member from a tenant leaving nothing behind, in the caller's transaction (the tenant's
  * member lock held): the membership, every direct workspace role and group membership they hold in
- * the tenant, and their API keys for it (revoked, so re-adding them brings none back); each a
+ * the tenant, their API keys for it (revoked, so re-adding them brings none back) and the pending
+ * invitations they made there (revoked); each a
  * consequence of TenantMemberRemoved, which heads the change.
  *
  * The membership row goes first: grants and group joins for this user hold it (FOR KEY SHARE) until
@@ -62,5 +64,10 @@ export async function removeFromTenant({ trx, emit, emitConsequence }: Transacti
   }
   for (const k of await revokeMemberApiKeys(trx, tenantId, userId)) {
     emitConsequence({ type: 'ApiKeyRevoked', tenantId, apiKeyId: k.id, ownerUserId: userId, prefix: k.prefix });
+  }
+  // An invitation speaks with its inviter's authority, which ends here: the pending ones they made go
+  // too (GitHub keeps them; GitLab's users found forgotten ones at off-boarding, issue 222349).
+  for (const i of await revokeInvitationsBy(trx, tenantId, userId)) {
+    emitConsequence({ type: 'InvitationRevoked', tenantId, invitationId: i.id, email: i.email, role: i.role, cause: 'inviter_departed' });
   }
 }

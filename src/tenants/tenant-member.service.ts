@@ -2,10 +2,11 @@ import type { Committed, Transaction, UnitOfWork } from '../changes/unit-of-work
 import type { TenantRole } from '../events/roles.js';
 import type { Db } from '../infra/db/database.js';
 import type { Caller } from '../request/caller.js';
-import { BadInputError, ConflictError, NotFoundError } from '../shared/errors.js';
-import { requireId, requireOneOf, requireText } from '../shared/input.js';
-import { nameFilterKey, nameKey } from '../shared/names.js';
+import { BadInputError, ConflictError, ForbiddenError, NotFoundError } from '../shared/errors.js';
+import { requireId, requireOneOf } from '../shared/input.js';
+import { nameFilterKey } from '../shared/names.js';
 import { pageRequest, toPage, type Page, type PageArgs } from '../shared/pagination.js';
+import { requireEmail } from '../users/email-address.js';
 import { userLoaders } from '../users/user.loaders.js';
 import { findUserIdsByEmailKey, findUsersByIds } from '../users/user.repository.js';
 import { tenantMemberLoaders } from './tenant-member.loaders.js';
@@ -17,10 +18,12 @@ export interface TenantMemberServiceDeps {
   db: Db;
   uow: UnitOfWork;
   tenants: TenantService;
+  /**
+   * MEMBERSHIP_REQUIRES_ACCEPTANCE: nobody becomes a member without accepting an invitation, so
+   * addTenantMember is refused (INVITATION_REQUIRED). Creating a tenant still makes its creator admin.
+   */
+  membershipRequiresAcceptance?: boolean;
 }
-
-// RFC 5321 limits a forward path to 256 octets; anything longer is no address anyone signed in with.
-const MAX_EMAIL_LENGTH = 320;
 
 export const lastTenantAdmin = () => new ConflictError('A tenant keeps at least one admin: make someone else admin first', { reason: 'LAST_TENANT_ADMIN' });
 export const notATenantMember = () => new BadInputError('userId', 'The user is not a member of this tenant', 'NOT_A_TENANT_MEMBER');
@@ -59,10 +62,14 @@ export class TenantMemberService {
     const tenantId = requireId('tenantId', input.tenantId);
     const by = requireOneOf(['userId', input.userId], ['email', input.email]);
     const userId = by === 'first' ? requireId('userId', input.userId ?? '') : undefined;
-    const emailKey = by === 'second' ? this.emailKey(input.email ?? '') : undefined;
+    const emailKey = by === 'second' ? requireEmail('email', input.email ?? '').key : undefined;
     await this.deps.tenants.authorize(caller, tenantId, 'administrate');
+    // After the permission, before any lookup: nobody learns whether an address or id is known here.
+    if (this.deps.membershipRequiresAcceptance) {
+      throw new ForbiddenError('Members join by accepting an invitation on this server: use inviteTenantMember', { reason: 'INVITATION_REQUIRED' });
+    }
     const targetId = userId ? await this.existingUser(userId) : await this.userWithEmail(emailKey ?? '');
-    return this.deps.uow.run((tx) => this.insert(tx, tenantId, targetId, input.role), { by: caller, tenant: { id: tenantId, lock: 'members' } });
+    return this.deps.uow.run((tx) => this.insertMember(tx, tenantId, targetId, input.role), { by: caller, tenant: { id: tenantId, lock: 'members' } });
   }
 
   /**
@@ -71,7 +78,7 @@ export class TenantMemberService {
    * away. A root grant written beside it would outlive the role (migration 0006 removed those).
    */
   insertAdmin(tx: Transaction, tenantId: string, userId: string): Promise<TenantMember> {
-    return this.insert(tx, tenantId, userId, 'admin');
+    return this.insertMember(tx, tenantId, userId, 'admin');
   }
 
   /** Needs `administrate`; the last admin cannot be demoted. */
@@ -92,19 +99,16 @@ export class TenantMemberService {
     );
   }
 
-  /** The one insert of a tenant membership. */
-  private async insert({ trx, emit }: Transaction, tenantId: string, userId: string, role: TenantRole): Promise<TenantMember> {
+  /**
+   * The one insert of a tenant membership, in the caller's transaction with the tenant's `members`
+   * lock held (addTenantMember, a new tenant's admin, an accepted invitation); ALREADY_MEMBER when it
+   * exists. What a membership carries beyond its role (an expiry) is to be passed here.
+   */
+  async insertMember({ trx, emit }: Transaction, tenantId: string, userId: string, role: TenantRole): Promise<TenantMember> {
     const member = await insertTenantMember(trx, tenantId, userId, role);
     if (!member) throw alreadyMember();
     emit({ type: 'TenantMemberAdded', tenantId, userId, role });
     return member;
-  }
-
-  private emailKey(raw: string): string {
-    const email = requireText('email', raw).trim();
-    if (email === '') throw new BadInputError('email', 'email must not be empty', 'EMAIL_EMPTY');
-    if ([...email].length > MAX_EMAIL_LENGTH) throw new BadInputError('email', `email must be at most ${MAX_EMAIL_LENGTH} characters`, 'EMAIL_TOO_LONG');
-    return nameKey(email);
   }
 
   private async existingUser(userId: string): Promise<string> {

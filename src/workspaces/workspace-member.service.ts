@@ -70,22 +70,34 @@ export class WorkspaceMemberService {
     return this.deps.uow.run(
       async (tx) => {
         const workspace = await this.lock(tx, workspaceId);
-        await this.holdSubject(tx, workspace, subject);
-        const current = await lockDirectGrant(tx.trx, workspaceId, subject);
-        const event = { tenantId: workspace.tenantId, workspaceId, subject, role: input.role };
-        let grantedAt = current?.grantedAt;
-        if (!current) {
-          grantedAt = await insertGrant(tx.trx, workspaceId, subject, input.role);
-          tx.emit({ type: 'WorkspaceMemberAdded', ...event });
-        } else if (current.role !== input.role) {
-          await updateGrantRole(tx.trx, workspaceId, subject, input.role);
-          tx.emit({ type: 'WorkspaceMemberRoleChanged', ...event, previousRole: current.role });
-        }
-        const member: WorkspaceMember = { workspaceId, grantedOnId: workspaceId, inherited: false, subject, role: input.role, grantedAt: grantedAt ?? new Date() };
+        const member = await this.grantInTransaction(tx, workspace, subject, input.role);
         return { member, workspace };
       },
       { by: caller, tenant: { id: target.tenantId, lock: 'write' } },
     );
+  }
+
+  /**
+   * grant()'s rules in the caller's transaction (tenant held, the workspace locked with
+   * lockWorkspaceForMemberChange): the subject must belong to the tenant, and its single direct role
+   * becomes `role`. `keep` leaves a direct role the subject already holds as it is (an accepted
+   * invitation never lowers or raises one).
+   */
+  async grantInTransaction(tx: Transaction, workspace: Workspace, subject: WorkspaceSubject, role: WorkspaceRole, options: { keep?: boolean } = {}): Promise<WorkspaceMember> {
+    const workspaceId = workspace.id;
+    await this.holdSubject(tx, workspace, subject);
+    const current = await lockDirectGrant(tx.trx, workspaceId, subject);
+    const granted = options.keep && current ? current.role : role;
+    const event = { tenantId: workspace.tenantId, workspaceId, subject, role: granted };
+    let grantedAt = current?.grantedAt;
+    if (!current) {
+      grantedAt = await insertGrant(tx.trx, workspaceId, subject, granted);
+      tx.emit({ type: 'WorkspaceMemberAdded', ...event });
+    } else if (current.role !== granted) {
+      await updateGrantRole(tx.trx, workspaceId, subject, granted);
+      tx.emit({ type: 'WorkspaceMemberRoleChanged', ...event, previousRole: current.role });
+    }
+    return { workspaceId, grantedOnId: workspaceId, inherited: false, subject, role: granted, grantedAt: grantedAt ?? new Date() };
   }
 
   /** Removes the subject's direct role (inherited roles stay, as they come from elsewhere). Needs `manage`. */

@@ -4,11 +4,12 @@ import type { Principal as PrincipalModel } from '../../auth/principal.js';
 import type { User as UserModel } from '../../users/user.js';
 import type { Tenant as TenantModel, TenantMember as TenantMemberModel } from '../../tenants/tenant.js';
 import type { Workspace as WorkspaceModel } from '../../workspaces/workspace.js';
-import type { TenantPermissionsParent as TenantPermissionsParentModel, WorkspacePermissionsParent as WorkspacePermissionsParentModel, TenantConnectionParent as TenantConnectionParentModel, WorkspaceConnectionParent as WorkspaceConnectionParentModel, ApiKeyConnectionParent as ApiKeyConnectionParentModel, GroupPermissionsParent as GroupPermissionsParentModel, UserConnectionParent as UserConnectionParentModel, TenantMemberConnectionParent as TenantMemberConnectionParentModel, GroupConnectionParent as GroupConnectionParentModel, GroupMemberConnectionParent as GroupMemberConnectionParentModel, WorkspaceMemberConnectionParent as WorkspaceMemberConnectionParentModel, AuditEntryConnectionParent as AuditEntryConnectionParentModel } from '../mappers.js';
+import type { TenantPermissionsParent as TenantPermissionsParentModel, WorkspacePermissionsParent as WorkspacePermissionsParentModel, TenantConnectionParent as TenantConnectionParentModel, WorkspaceConnectionParent as WorkspaceConnectionParentModel, ApiKeyConnectionParent as ApiKeyConnectionParentModel, GroupPermissionsParent as GroupPermissionsParentModel, UserConnectionParent as UserConnectionParentModel, TenantMemberConnectionParent as TenantMemberConnectionParentModel, GroupConnectionParent as GroupConnectionParentModel, GroupMemberConnectionParent as GroupMemberConnectionParentModel, WorkspaceMemberConnectionParent as WorkspaceMemberConnectionParentModel, AuditEntryConnectionParent as AuditEntryConnectionParentModel, InvitationConnectionParent as InvitationConnectionParentModel } from '../mappers.js';
 import type { ApiKey as ApiKeyModel } from '../../api-keys/api-key.js';
 import type { Group as GroupModel, GroupMember as GroupMemberModel } from '../../groups/group.js';
 import type { WorkspaceMember as WorkspaceMemberModel } from '../../workspaces/workspace-member.js';
 import type { AuditEntry as AuditEntryModel } from '../../audit/audit-entry.js';
+import type { Invitation as InvitationModel, InvitedWorkspaceRole as InvitedWorkspaceRoleModel, InvitedGroup as InvitedGroupModel } from '../../invitations/invitation.js';
 import type { GraphQLContext } from '../context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = T | null | undefined;
@@ -24,6 +25,20 @@ export type Scalars = {
   /** An ISO-8601 date-time in UTC, e.g. 2026-11-26T05:04:42.000Z. */
   DateTime: { input: Date; output: Date; }
   _FieldSet: { input: unknown; output: unknown; }
+};
+
+export type AcceptInvitationInput = {
+  id: Scalars['ID']['input'];
+};
+
+export type AcceptInvitationPayload = MutationPayload & {
+  __typename?: 'AcceptInvitationPayload';
+  authorizationSynced: Scalars['Boolean']['output'];
+  invitation: Invitation;
+  /** The caller's membership: new, or the one they had (its role unchanged). */
+  member: TenantMember;
+  /** The invited workspaces and groups deleted meanwhile, which were not granted. */
+  skipped: Array<Scalars['ID']['output']>;
 };
 
 export type AccessExplanation = {
@@ -118,6 +133,13 @@ export type AuditAction =
   | 'GROUP_MEMBER_REMOVED'
   | 'GROUP_MEMBER_ROLE_CHANGED'
   | 'GROUP_RENAMED'
+  /** acceptInvitation, by the invitee; the membership and grants it brought are entries of their own (headlineId). */
+  | 'INVITATION_ACCEPTED'
+  /** inviteTenantMember: the target is the invitation, named by its email. */
+  | 'INVITATION_CREATED'
+  | 'INVITATION_DECLINED'
+  /** revokeInvitation, or with the inviter's departure or the tenant's deletion (`changes` says which: `cause`). */
+  | 'INVITATION_REVOKED'
   | 'TENANT_CREATED'
   | 'TENANT_DELETED'
   | 'TENANT_MEMBER_ADDED'
@@ -168,7 +190,7 @@ export type AuditEntry = {
   targetId: Scalars['ID']['output'];
   /** The target's name at the time. */
   targetName: Maybe<Scalars['String']['output']>;
-  /** tenant, workspace, group, api_key or audit_log. */
+  /** tenant, workspace, group, api_key, invitation or audit_log. */
   targetType: Scalars['String']['output'];
   tenantId: Maybe<Scalars['ID']['output']>;
   via: AuthenticationMethod;
@@ -257,6 +279,10 @@ export type CreateWorkspacePayload = MutationPayload & {
   __typename?: 'CreateWorkspacePayload';
   authorizationSynced: Scalars['Boolean']['output'];
   workspace: Workspace;
+};
+
+export type DeclineInvitationInput = {
+  id: Scalars['ID']['input'];
 };
 
 export type DeleteGroupInput = {
@@ -376,6 +402,107 @@ export type GroupRole =
   | 'ADMIN'
   | 'MEMBER';
 
+/**
+ * An invitation to a tenant, addressed to an email that need not belong to anyone who signed in yet.
+ * Visible to the tenant's admins and to the invitee (a caller whose token carries the address,
+ * verified); to everyone else it does not exist. It grants nothing until accepted.
+ */
+export type Invitation = {
+  __typename?: 'Invitation';
+  createdAt: Scalars['DateTime']['output'];
+  email: Scalars['String']['output'];
+  expiresAt: Scalars['DateTime']['output'];
+  /** Groups accepting joins. */
+  groups: Array<InvitedGroup>;
+  id: Scalars['ID']['output'];
+  /** Who invited; null once that user is gone. */
+  invitedBy: Maybe<User>;
+  /** When the invitee accepted or declined. */
+  respondedAt: Maybe<Scalars['DateTime']['output']>;
+  /** When it was revoked (by an admin, the inviter's departure or the tenant's deletion). */
+  revokedAt: Maybe<Scalars['DateTime']['output']>;
+  /** The tenant role accepting gives (an existing member keeps theirs). */
+  role: TenantRole;
+  status: InvitationStatus;
+  /** What the invitee may see of the tenant before accepting. */
+  tenantName: Scalars['String']['output'];
+  /** Workspace roles accepting grants besides the membership. */
+  workspaceRoles: Array<InvitedWorkspaceRole>;
+};
+
+export type InvitationConnection = {
+  __typename?: 'InvitationConnection';
+  edges: Array<InvitationEdge>;
+  nodes: Array<Invitation>;
+  pageInfo: PageInfo;
+  /** Every invitation the arguments select (status), ignoring first and after: one count, when asked. */
+  totalCount: Scalars['Int']['output'];
+};
+
+export type InvitationEdge = {
+  __typename?: 'InvitationEdge';
+  cursor: Scalars['String']['output'];
+  node: Invitation;
+};
+
+export type InvitationPayload = MutationPayload & {
+  __typename?: 'InvitationPayload';
+  authorizationSynced: Scalars['Boolean']['output'];
+  invitation: Invitation;
+};
+
+/**
+ * What became of an invitation. EXPIRED: still pending when `expiresAt` passed, by the database's
+ * clock; it can no longer be accepted.
+ */
+export type InvitationStatus =
+  | 'ACCEPTED'
+  | 'DECLINED'
+  | 'EXPIRED'
+  | 'PENDING'
+  | 'REVOKED';
+
+export type InviteTenantMemberInput = {
+  /** Compared case-insensitively, as emails elsewhere; at most one pending invitation per tenant and address. */
+  email: Scalars['String']['input'];
+  /** 1–30. */
+  expiresInDays?: InputMaybe<Scalars['Int']['input']>;
+  /** Each needs `manage` on the group, checked now. */
+  groups?: InputMaybe<Array<InvitedGroupInput>>;
+  role: TenantRole;
+  tenantId: Scalars['ID']['input'];
+  /** Each needs `manage` on the workspace, checked now; at most 50 workspace roles and groups together. */
+  workspaceRoles?: InputMaybe<Array<InvitedWorkspaceRoleInput>>;
+};
+
+export type InvitedGroup = {
+  __typename?: 'InvitedGroup';
+  /** Null once deleted, and for a caller who may not view it (the invitee, before accepting). */
+  group: Maybe<Group>;
+  /** The group's id, also once it is deleted or hidden. */
+  groupId: Scalars['ID']['output'];
+  role: GroupRole;
+};
+
+export type InvitedGroupInput = {
+  groupId: Scalars['ID']['input'];
+  role: GroupRole;
+};
+
+export type InvitedWorkspaceRole = {
+  __typename?: 'InvitedWorkspaceRole';
+  role: WorkspaceRole;
+  /** Null once deleted, and for a caller who may not view it (the invitee, before accepting). */
+  workspace: Maybe<Workspace>;
+  /** The workspace's id, also once it is deleted or hidden. */
+  workspaceId: Scalars['ID']['output'];
+};
+
+export type InvitedWorkspaceRoleInput = {
+  role: WorkspaceRole;
+  workspaceId: Scalars['ID']['input'];
+};
+
 export type MoveWorkspaceInput = {
   /** The workspace to move, with its subtree. */
   id: Scalars['ID']['input'];
@@ -392,6 +519,14 @@ export type MoveWorkspacePayload = MutationPayload & {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /**
+   * Accepts an invitation addressed to the caller: the token must carry the invited email with
+   * `email_verified: true` (FORBIDDEN `EMAIL_NOT_VERIFIED`). In one transaction the caller becomes a
+   * member (an existing member keeps their role) with the invited roles; those on workspaces or groups
+   * deleted meanwhile are listed in `skipped`. CONFLICT `INVITATION_EXPIRED`, `INVITATION_REVOKED`,
+   * `INVITATION_ACCEPTED` or `INVITATION_DECLINED` when it is no longer pending.
+   */
+  acceptInvitation: AcceptInvitationPayload;
   /** Adds a tenant member to a group. Needs `manage` on the group. */
   addGroupMember: GroupMemberPayload;
   /** Adds a user, found by id or by email, to a tenant. Needs `administrate`. */
@@ -408,6 +543,8 @@ export type Mutation = {
   createTenant: CreateTenantPayload;
   /** Creates a child workspace. Needs `createChild` on the parent; the caller becomes its admin. */
   createWorkspace: CreateWorkspacePayload;
+  /** Declines an invitation addressed to the caller (as acceptInvitation: verified email, still pending). */
+  declineInvitation: InvitationPayload;
   /** Deletes a group with its memberships and workspace grants. Needs `manage`. */
   deleteGroup: DeleteGroupPayload;
   /** Deletes a tenant with all its workspaces, groups and API keys. Needs `administrate`. */
@@ -423,6 +560,12 @@ export type Mutation = {
    * the whole subtree. Needs `manage` on the workspace. The subject must belong to the workspace's tenant.
    */
   grantWorkspaceRole: WorkspaceMemberPayload;
+  /**
+   * Invites an email address to a tenant. Needs `administrate` on the tenant and `manage` on every
+   * invited workspace and group. The answer is the same whether or not anyone signed in with the
+   * address. CONFLICT `INVITATION_PENDING` while one is pending for the address.
+   */
+  inviteTenantMember: InvitationPayload;
   /**
    * Moves a workspace, with its whole subtree, under a new parent in the same tenant. Needs `manage`
    * on its current parent and `createChild` on the new one (so a subtree's own admins cannot pull it
@@ -455,8 +598,15 @@ export type Mutation = {
   restoreWorkspace: RestoreWorkspacePayload;
   /** Revokes a key: its owner or a tenant admin. It fails authentication from the next request on. Not through an API key. */
   revokeApiKey: RevokeApiKeyPayload;
+  /** Revokes a pending invitation. Tenant admins only. */
+  revokeInvitation: InvitationPayload;
   /** Removes the direct role of a user or group on a workspace. Needs `manage` on the workspace. */
   revokeWorkspaceRole: RevokeWorkspaceRolePayload;
+};
+
+
+export type MutationAcceptInvitationArgs = {
+  input: AcceptInvitationInput;
 };
 
 
@@ -500,6 +650,11 @@ export type MutationCreateWorkspaceArgs = {
 };
 
 
+export type MutationDeclineInvitationArgs = {
+  input: DeclineInvitationInput;
+};
+
+
 export type MutationDeleteGroupArgs = {
   input: DeleteGroupInput;
 };
@@ -517,6 +672,11 @@ export type MutationDeleteWorkspaceArgs = {
 
 export type MutationGrantWorkspaceRoleArgs = {
   input: GrantWorkspaceRoleInput;
+};
+
+
+export type MutationInviteTenantMemberArgs = {
+  input: InviteTenantMemberInput;
 };
 
 
@@ -557,6 +717,11 @@ export type MutationRestoreWorkspaceArgs = {
 
 export type MutationRevokeApiKeyArgs = {
   input: RevokeApiKeyInput;
+};
+
+
+export type MutationRevokeInvitationArgs = {
+  input: RevokeInvitationInput;
 };
 
 
@@ -778,6 +943,10 @@ export type RevokeApiKeyPayload = MutationPayload & {
   authorizationSynced: Scalars['Boolean']['output'];
 };
 
+export type RevokeInvitationInput = {
+  id: Scalars['ID']['input'];
+};
+
 export type RevokeWorkspaceRoleInput = {
   groupId?: InputMaybe<Scalars['ID']['input']>;
   /** Exactly one of userId and groupId. */
@@ -803,6 +972,8 @@ export type Tenant = {
   /** Groups of the tenant the caller can view (tenant admins: all), ordered by name then id. */
   groups: GroupConnection;
   id: Scalars['ID']['output'];
+  /** The tenant's invitations, newest first, optionally of one status. Tenant admins only (FORBIDDEN for other members). */
+  invitations: InvitationConnection;
   /** Members of the tenant, ordered by username then id; `search` matches username, name or email case-insensitively. */
   members: TenantMemberConnection;
   name: Scalars['String']['output'];
@@ -844,6 +1015,13 @@ export type TenantGroupsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   nameContains?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type TenantInvitationsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<InvitationStatus>;
 };
 
 
@@ -948,6 +1126,8 @@ export type Viewer = {
   apiKeys: ApiKeyConnection;
   /** How the caller authenticated: OIDC (bearer token) or API_KEY. */
   authenticatedVia: AuthenticationMethod;
+  /** Pending invitations addressed to the caller's verified email, in every tenant, newest first. */
+  invitations: InvitationConnection;
   /** For an API key: the only tenant it may act in. */
   tenantScope: Maybe<Tenant>;
   tenants: TenantConnection;
@@ -959,6 +1139,12 @@ export type ViewerApiKeysArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   includeInactive?: InputMaybe<Scalars['Boolean']['input']>;
+};
+
+
+export type ViewerInvitationsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -1221,6 +1407,7 @@ export type DirectiveResolverFn<TResult = Record<PropertyKey, never>, TParent = 
 export type FederationTypes = {
   ApiKey: ApiKey;
   Group: Group;
+  Invitation: Invitation;
   Tenant: Tenant;
   User: User;
   Workspace: Workspace;
@@ -1234,6 +1421,9 @@ export type FederationReferenceTypes = {
   Group:
     ( { __typename: 'Group' }
     & GraphQLRecursivePick<FederationTypes['Group'], {"id":true}> );
+  Invitation:
+    ( { __typename: 'Invitation' }
+    & GraphQLRecursivePick<FederationTypes['Invitation'], {"id":true}> );
   Tenant:
     ( { __typename: 'Tenant' }
     & GraphQLRecursivePick<FederationTypes['Tenant'], {"id":true}> );
@@ -1256,6 +1446,7 @@ export type ResolversUnionTypes<_RefType extends Record<string, unknown>> = {
 /** Mapping of interface types */
 export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = {
   MutationPayload:
+    | ( Omit<AcceptInvitationPayload, 'invitation' | 'member'> & { invitation: _RefType['Invitation'], member: _RefType['TenantMember'] } )
     | ( Omit<CreateApiKeyPayload, 'apiKey'> & { apiKey: _RefType['ApiKey'] } )
     | ( Omit<CreateTenantPayload, 'tenant'> & { tenant: _RefType['Tenant'] } )
     | ( Omit<CreateWorkspacePayload, 'workspace'> & { workspace: _RefType['Workspace'] } )
@@ -1264,6 +1455,7 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
     | ( DeleteWorkspacePayload )
     | ( Omit<GroupMemberPayload, 'group' | 'member'> & { group: _RefType['Group'], member: _RefType['GroupMember'] } )
     | ( Omit<GroupPayload, 'group'> & { group: _RefType['Group'] } )
+    | ( Omit<InvitationPayload, 'invitation'> & { invitation: _RefType['Invitation'] } )
     | ( Omit<MoveWorkspacePayload, 'workspace'> & { workspace: _RefType['Workspace'] } )
     | ( PurgeWorkspacePayload )
     | ( Omit<RemoveGroupMemberPayload, 'group'> & { group: _RefType['Group'] } )
@@ -1279,12 +1471,14 @@ export type ResolversInterfaceTypes<_RefType extends Record<string, unknown>> = 
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
-  AccessExplanation: ResolverTypeWrapper<Omit<AccessExplanation, 'paths'> & { paths: Array<ResolversTypes['AccessPath']> }>;
+  AcceptInvitationInput: AcceptInvitationInput;
+  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  AcceptInvitationPayload: ResolverTypeWrapper<Omit<AcceptInvitationPayload, 'invitation' | 'member'> & { invitation: ResolversTypes['Invitation'], member: ResolversTypes['TenantMember'] }>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
+  AccessExplanation: ResolverTypeWrapper<Omit<AccessExplanation, 'paths'> & { paths: Array<ResolversTypes['AccessPath']> }>;
   AccessPath: ResolverTypeWrapper<Omit<AccessPath, 'grantedOn' | 'viaGroup'> & { grantedOn?: Maybe<ResolversTypes['Workspace']>, viaGroup?: Maybe<ResolversTypes['Group']> }>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   AddGroupMemberInput: AddGroupMemberInput;
-  ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   AddTenantMemberInput: AddTenantMemberInput;
   ApiKey: ResolverTypeWrapper<ApiKeyModel>;
   ApiKeyConnection: ResolverTypeWrapper<ApiKeyConnectionParentModel>;
@@ -1308,6 +1502,7 @@ export type ResolversTypes = {
   CreateWorkspaceInput: CreateWorkspaceInput;
   CreateWorkspacePayload: ResolverTypeWrapper<Omit<CreateWorkspacePayload, 'workspace'> & { workspace: ResolversTypes['Workspace'] }>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
+  DeclineInvitationInput: DeclineInvitationInput;
   DeleteGroupInput: DeleteGroupInput;
   DeleteGroupPayload: ResolverTypeWrapper<DeleteGroupPayload>;
   DeleteTenantInput: DeleteTenantInput;
@@ -1325,6 +1520,16 @@ export type ResolversTypes = {
   GroupPayload: ResolverTypeWrapper<Omit<GroupPayload, 'group'> & { group: ResolversTypes['Group'] }>;
   GroupPermissions: ResolverTypeWrapper<GroupPermissionsParentModel>;
   GroupRole: GroupRole;
+  Invitation: ResolverTypeWrapper<InvitationModel>;
+  InvitationConnection: ResolverTypeWrapper<InvitationConnectionParentModel>;
+  InvitationEdge: ResolverTypeWrapper<Omit<InvitationEdge, 'node'> & { node: ResolversTypes['Invitation'] }>;
+  InvitationPayload: ResolverTypeWrapper<Omit<InvitationPayload, 'invitation'> & { invitation: ResolversTypes['Invitation'] }>;
+  InvitationStatus: InvitationStatus;
+  InviteTenantMemberInput: InviteTenantMemberInput;
+  InvitedGroup: ResolverTypeWrapper<InvitedGroupModel>;
+  InvitedGroupInput: InvitedGroupInput;
+  InvitedWorkspaceRole: ResolverTypeWrapper<InvitedWorkspaceRoleModel>;
+  InvitedWorkspaceRoleInput: InvitedWorkspaceRoleInput;
   MoveWorkspaceInput: MoveWorkspaceInput;
   MoveWorkspacePayload: ResolverTypeWrapper<Omit<MoveWorkspacePayload, 'workspace'> & { workspace: ResolversTypes['Workspace'] }>;
   Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -1348,6 +1553,7 @@ export type ResolversTypes = {
   RestoreWorkspacePayload: ResolverTypeWrapper<Omit<RestoreWorkspacePayload, 'workspace'> & { workspace: ResolversTypes['Workspace'] }>;
   RevokeApiKeyInput: RevokeApiKeyInput;
   RevokeApiKeyPayload: ResolverTypeWrapper<Omit<RevokeApiKeyPayload, 'apiKey'> & { apiKey: ResolversTypes['ApiKey'] }>;
+  RevokeInvitationInput: RevokeInvitationInput;
   RevokeWorkspaceRoleInput: RevokeWorkspaceRoleInput;
   RevokeWorkspaceRolePayload: ResolverTypeWrapper<Omit<RevokeWorkspaceRolePayload, 'workspace'> & { workspace: ResolversTypes['Workspace'] }>;
   Tenant: ResolverTypeWrapper<TenantModel>;
@@ -1377,12 +1583,14 @@ export type ResolversTypes = {
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
-  AccessExplanation: Omit<AccessExplanation, 'paths'> & { paths: Array<ResolversParentTypes['AccessPath']> };
+  AcceptInvitationInput: AcceptInvitationInput;
+  ID: Scalars['ID']['output'];
+  AcceptInvitationPayload: Omit<AcceptInvitationPayload, 'invitation' | 'member'> & { invitation: ResolversParentTypes['Invitation'], member: ResolversParentTypes['TenantMember'] };
   Boolean: Scalars['Boolean']['output'];
+  AccessExplanation: Omit<AccessExplanation, 'paths'> & { paths: Array<ResolversParentTypes['AccessPath']> };
   AccessPath: Omit<AccessPath, 'grantedOn' | 'viaGroup'> & { grantedOn?: Maybe<ResolversParentTypes['Workspace']>, viaGroup?: Maybe<ResolversParentTypes['Group']> };
   String: Scalars['String']['output'];
   AddGroupMemberInput: AddGroupMemberInput;
-  ID: Scalars['ID']['output'];
   AddTenantMemberInput: AddTenantMemberInput;
   ApiKey: ApiKeyModel;
   ApiKeyConnection: ApiKeyConnectionParentModel;
@@ -1402,6 +1610,7 @@ export type ResolversParentTypes = {
   CreateWorkspaceInput: CreateWorkspaceInput;
   CreateWorkspacePayload: Omit<CreateWorkspacePayload, 'workspace'> & { workspace: ResolversParentTypes['Workspace'] };
   DateTime: Scalars['DateTime']['output'];
+  DeclineInvitationInput: DeclineInvitationInput;
   DeleteGroupInput: DeleteGroupInput;
   DeleteGroupPayload: DeleteGroupPayload;
   DeleteTenantInput: DeleteTenantInput;
@@ -1418,6 +1627,15 @@ export type ResolversParentTypes = {
   GroupMemberPayload: Omit<GroupMemberPayload, 'group' | 'member'> & { group: ResolversParentTypes['Group'], member: ResolversParentTypes['GroupMember'] };
   GroupPayload: Omit<GroupPayload, 'group'> & { group: ResolversParentTypes['Group'] };
   GroupPermissions: GroupPermissionsParentModel;
+  Invitation: InvitationModel;
+  InvitationConnection: InvitationConnectionParentModel;
+  InvitationEdge: Omit<InvitationEdge, 'node'> & { node: ResolversParentTypes['Invitation'] };
+  InvitationPayload: Omit<InvitationPayload, 'invitation'> & { invitation: ResolversParentTypes['Invitation'] };
+  InviteTenantMemberInput: InviteTenantMemberInput;
+  InvitedGroup: InvitedGroupModel;
+  InvitedGroupInput: InvitedGroupInput;
+  InvitedWorkspaceRole: InvitedWorkspaceRoleModel;
+  InvitedWorkspaceRoleInput: InvitedWorkspaceRoleInput;
   MoveWorkspaceInput: MoveWorkspaceInput;
   MoveWorkspacePayload: Omit<MoveWorkspacePayload, 'workspace'> & { workspace: ResolversParentTypes['Workspace'] };
   Mutation: Record<PropertyKey, never>;
@@ -1439,6 +1657,7 @@ export type ResolversParentTypes = {
   RestoreWorkspacePayload: Omit<RestoreWorkspacePayload, 'workspace'> & { workspace: ResolversParentTypes['Workspace'] };
   RevokeApiKeyInput: RevokeApiKeyInput;
   RevokeApiKeyPayload: Omit<RevokeApiKeyPayload, 'apiKey'> & { apiKey: ResolversParentTypes['ApiKey'] };
+  RevokeInvitationInput: RevokeInvitationInput;
   RevokeWorkspaceRoleInput: RevokeWorkspaceRoleInput;
   RevokeWorkspaceRolePayload: Omit<RevokeWorkspaceRolePayload, 'workspace'> & { workspace: ResolversParentTypes['Workspace'] };
   Tenant: TenantModel;
@@ -1462,6 +1681,14 @@ export type ResolversParentTypes = {
   WorkspaceMemberPayload: Omit<WorkspaceMemberPayload, 'member' | 'workspace'> & { member: ResolversParentTypes['WorkspaceMember'], workspace: ResolversParentTypes['Workspace'] };
   WorkspacePermissions: WorkspacePermissionsParentModel;
   WorkspaceSubject: ResolversUnionTypes<ResolversParentTypes>['WorkspaceSubject'];
+};
+
+export type AcceptInvitationPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AcceptInvitationPayload'] = ResolversParentTypes['AcceptInvitationPayload']> = {
+  authorizationSynced?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  invitation?: Resolver<ResolversTypes['Invitation'], ParentType, ContextType>;
+  member?: Resolver<ResolversTypes['TenantMember'], ParentType, ContextType>;
+  skipped?: Resolver<Array<ResolversTypes['ID']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
 export type AccessExplanationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['AccessExplanation'] = ResolversParentTypes['AccessExplanation']> = {
@@ -1641,6 +1868,52 @@ export type GroupPermissionsResolvers<ContextType = GraphQLContext, ParentType e
   view?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
 };
 
+export type InvitationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Invitation'] = ResolversParentTypes['Invitation'], FederationReferenceType extends FederationReferenceTypes['Invitation'] = FederationReferenceTypes['Invitation']> = {
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Invitation']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  groups?: Resolver<Array<ResolversTypes['InvitedGroup']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  invitedBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  respondedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  role?: Resolver<ResolversTypes['TenantRole'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['InvitationStatus'], ParentType, ContextType>;
+  tenantName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  workspaceRoles?: Resolver<Array<ResolversTypes['InvitedWorkspaceRole']>, ParentType, ContextType>;
+};
+
+export type InvitationConnectionResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['InvitationConnection'] = ResolversParentTypes['InvitationConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['InvitationEdge']>, ParentType, ContextType>;
+  nodes?: Resolver<Array<ResolversTypes['Invitation']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type InvitationEdgeResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['InvitationEdge'] = ResolversParentTypes['InvitationEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Invitation'], ParentType, ContextType>;
+};
+
+export type InvitationPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['InvitationPayload'] = ResolversParentTypes['InvitationPayload']> = {
+  authorizationSynced?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  invitation?: Resolver<ResolversTypes['Invitation'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type InvitedGroupResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['InvitedGroup'] = ResolversParentTypes['InvitedGroup']> = {
+  group?: Resolver<Maybe<ResolversTypes['Group']>, ParentType, ContextType>;
+  groupId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  role?: Resolver<ResolversTypes['GroupRole'], ParentType, ContextType>;
+};
+
+export type InvitedWorkspaceRoleResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['InvitedWorkspaceRole'] = ResolversParentTypes['InvitedWorkspaceRole']> = {
+  role?: Resolver<ResolversTypes['WorkspaceRole'], ParentType, ContextType>;
+  workspace?: Resolver<Maybe<ResolversTypes['Workspace']>, ParentType, ContextType>;
+  workspaceId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
 export type MoveWorkspacePayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MoveWorkspacePayload'] = ResolversParentTypes['MoveWorkspacePayload']> = {
   authorizationSynced?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   workspace?: Resolver<ResolversTypes['Workspace'], ParentType, ContextType>;
@@ -1648,6 +1921,7 @@ export type MoveWorkspacePayloadResolvers<ContextType = GraphQLContext, ParentTy
 };
 
 export type MutationResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  acceptInvitation?: Resolver<ResolversTypes['AcceptInvitationPayload'], ParentType, ContextType, RequireFields<MutationAcceptInvitationArgs, 'input'>>;
   addGroupMember?: Resolver<ResolversTypes['GroupMemberPayload'], ParentType, ContextType, RequireFields<MutationAddGroupMemberArgs, 'input'>>;
   addTenantMember?: Resolver<ResolversTypes['TenantMemberPayload'], ParentType, ContextType, RequireFields<MutationAddTenantMemberArgs, 'input'>>;
   changeGroupMemberRole?: Resolver<ResolversTypes['GroupMemberPayload'], ParentType, ContextType, RequireFields<MutationChangeGroupMemberRoleArgs, 'input'>>;
@@ -1656,10 +1930,12 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   createGroup?: Resolver<ResolversTypes['GroupPayload'], ParentType, ContextType, RequireFields<MutationCreateGroupArgs, 'input'>>;
   createTenant?: Resolver<ResolversTypes['CreateTenantPayload'], ParentType, ContextType, RequireFields<MutationCreateTenantArgs, 'input'>>;
   createWorkspace?: Resolver<ResolversTypes['CreateWorkspacePayload'], ParentType, ContextType, RequireFields<MutationCreateWorkspaceArgs, 'input'>>;
+  declineInvitation?: Resolver<ResolversTypes['InvitationPayload'], ParentType, ContextType, RequireFields<MutationDeclineInvitationArgs, 'input'>>;
   deleteGroup?: Resolver<ResolversTypes['DeleteGroupPayload'], ParentType, ContextType, RequireFields<MutationDeleteGroupArgs, 'input'>>;
   deleteTenant?: Resolver<ResolversTypes['DeleteTenantPayload'], ParentType, ContextType, RequireFields<MutationDeleteTenantArgs, 'input'>>;
   deleteWorkspace?: Resolver<ResolversTypes['DeleteWorkspacePayload'], ParentType, ContextType, RequireFields<MutationDeleteWorkspaceArgs, 'input'>>;
   grantWorkspaceRole?: Resolver<ResolversTypes['WorkspaceMemberPayload'], ParentType, ContextType, RequireFields<MutationGrantWorkspaceRoleArgs, 'input'>>;
+  inviteTenantMember?: Resolver<ResolversTypes['InvitationPayload'], ParentType, ContextType, RequireFields<MutationInviteTenantMemberArgs, 'input'>>;
   moveWorkspace?: Resolver<ResolversTypes['MoveWorkspacePayload'], ParentType, ContextType, RequireFields<MutationMoveWorkspaceArgs, 'input'>>;
   purgeWorkspace?: Resolver<ResolversTypes['PurgeWorkspacePayload'], ParentType, ContextType, RequireFields<MutationPurgeWorkspaceArgs, 'input'>>;
   removeGroupMember?: Resolver<ResolversTypes['RemoveGroupMemberPayload'], ParentType, ContextType, RequireFields<MutationRemoveGroupMemberArgs, 'input'>>;
@@ -1668,11 +1944,12 @@ export type MutationResolvers<ContextType = GraphQLContext, ParentType extends R
   renameWorkspace?: Resolver<ResolversTypes['RenameWorkspacePayload'], ParentType, ContextType, RequireFields<MutationRenameWorkspaceArgs, 'input'>>;
   restoreWorkspace?: Resolver<ResolversTypes['RestoreWorkspacePayload'], ParentType, ContextType, RequireFields<MutationRestoreWorkspaceArgs, 'input'>>;
   revokeApiKey?: Resolver<ResolversTypes['RevokeApiKeyPayload'], ParentType, ContextType, RequireFields<MutationRevokeApiKeyArgs, 'input'>>;
+  revokeInvitation?: Resolver<ResolversTypes['InvitationPayload'], ParentType, ContextType, RequireFields<MutationRevokeInvitationArgs, 'input'>>;
   revokeWorkspaceRole?: Resolver<ResolversTypes['RevokeWorkspaceRolePayload'], ParentType, ContextType, RequireFields<MutationRevokeWorkspaceRoleArgs, 'input'>>;
 };
 
 export type MutationPayloadResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['MutationPayload'] = ResolversParentTypes['MutationPayload']> = {
-  __resolveType: TypeResolveFn<'CreateApiKeyPayload' | 'CreateTenantPayload' | 'CreateWorkspacePayload' | 'DeleteGroupPayload' | 'DeleteTenantPayload' | 'DeleteWorkspacePayload' | 'GroupMemberPayload' | 'GroupPayload' | 'MoveWorkspacePayload' | 'PurgeWorkspacePayload' | 'RemoveGroupMemberPayload' | 'RemoveTenantMemberPayload' | 'RenameWorkspacePayload' | 'RestoreWorkspacePayload' | 'RevokeApiKeyPayload' | 'RevokeWorkspaceRolePayload' | 'TenantMemberPayload' | 'WorkspaceMemberPayload', ParentType, ContextType>;
+  __resolveType: TypeResolveFn<'AcceptInvitationPayload' | 'CreateApiKeyPayload' | 'CreateTenantPayload' | 'CreateWorkspacePayload' | 'DeleteGroupPayload' | 'DeleteTenantPayload' | 'DeleteWorkspacePayload' | 'GroupMemberPayload' | 'GroupPayload' | 'InvitationPayload' | 'MoveWorkspacePayload' | 'PurgeWorkspacePayload' | 'RemoveGroupMemberPayload' | 'RemoveTenantMemberPayload' | 'RenameWorkspacePayload' | 'RestoreWorkspacePayload' | 'RevokeApiKeyPayload' | 'RevokeWorkspaceRolePayload' | 'TenantMemberPayload' | 'WorkspaceMemberPayload', ParentType, ContextType>;
 };
 
 export type PageInfoResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
@@ -1749,6 +2026,7 @@ export type TenantResolvers<ContextType = GraphQLContext, ParentType extends Res
   deletedWorkspaces?: Resolver<ResolversTypes['WorkspaceConnection'], ParentType, ContextType, Partial<TenantDeletedWorkspacesArgs>>;
   groups?: Resolver<ResolversTypes['GroupConnection'], ParentType, ContextType, Partial<TenantGroupsArgs>>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  invitations?: Resolver<ResolversTypes['InvitationConnection'], ParentType, ContextType, Partial<TenantInvitationsArgs>>;
   members?: Resolver<ResolversTypes['TenantMemberConnection'], ParentType, ContextType, Partial<TenantMembersArgs>>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   rootWorkspace?: Resolver<Maybe<ResolversTypes['Workspace']>, ParentType, ContextType>;
@@ -1823,6 +2101,7 @@ export type UserEdgeResolvers<ContextType = GraphQLContext, ParentType extends R
 export type ViewerResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['Viewer'] = ResolversParentTypes['Viewer']> = {
   apiKeys?: Resolver<ResolversTypes['ApiKeyConnection'], ParentType, ContextType, RequireFields<ViewerApiKeysArgs, 'includeInactive'>>;
   authenticatedVia?: Resolver<ResolversTypes['AuthenticationMethod'], ParentType, ContextType>;
+  invitations?: Resolver<ResolversTypes['InvitationConnection'], ParentType, ContextType, Partial<ViewerInvitationsArgs>>;
   tenantScope?: Resolver<Maybe<ResolversTypes['Tenant']>, ParentType, ContextType>;
   tenants?: Resolver<ResolversTypes['TenantConnection'], ParentType, ContextType, Partial<ViewerTenantsArgs>>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
@@ -1902,6 +2181,7 @@ export type WorkspaceSubjectResolvers<ContextType = GraphQLContext, ParentType e
 };
 
 export type Resolvers<ContextType = GraphQLContext> = {
+  AcceptInvitationPayload?: AcceptInvitationPayloadResolvers<ContextType>;
   AccessExplanation?: AccessExplanationResolvers<ContextType>;
   AccessPath?: AccessPathResolvers<ContextType>;
   ApiKey?: ApiKeyResolvers<ContextType>;
@@ -1927,6 +2207,12 @@ export type Resolvers<ContextType = GraphQLContext> = {
   GroupMemberPayload?: GroupMemberPayloadResolvers<ContextType>;
   GroupPayload?: GroupPayloadResolvers<ContextType>;
   GroupPermissions?: GroupPermissionsResolvers<ContextType>;
+  Invitation?: InvitationResolvers<ContextType>;
+  InvitationConnection?: InvitationConnectionResolvers<ContextType>;
+  InvitationEdge?: InvitationEdgeResolvers<ContextType>;
+  InvitationPayload?: InvitationPayloadResolvers<ContextType>;
+  InvitedGroup?: InvitedGroupResolvers<ContextType>;
+  InvitedWorkspaceRole?: InvitedWorkspaceRoleResolvers<ContextType>;
   MoveWorkspacePayload?: MoveWorkspacePayloadResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   MutationPayload?: MutationPayloadResolvers<ContextType>;

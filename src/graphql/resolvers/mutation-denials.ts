@@ -32,6 +32,10 @@ export const MUTATION_ACTIONS: Record<MutationName, AuditAction> = {
   removeGroupMember: 'GROUP_MEMBER_REMOVED',
   grantWorkspaceRole: 'WORKSPACE_ROLE_GRANTED',
   revokeWorkspaceRole: 'WORKSPACE_ROLE_REVOKED',
+  inviteTenantMember: 'INVITATION_CREATED',
+  revokeInvitation: 'INVITATION_REVOKED',
+  acceptInvitation: 'INVITATION_ACCEPTED',
+  declineInvitation: 'INVITATION_DECLINED',
 };
 
 type AnyResolver = (parent: unknown, args: unknown, ctx: GraphQLContext, info: unknown) => Promise<unknown>;

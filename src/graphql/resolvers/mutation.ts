@@ -1,8 +1,15 @@
 import type { Committed } from '../../changes/unit-of-work.js';
-import type { MutationResolvers } from '../generated/resolvers-types.js';
+import type { InviteTenantMemberInput, MutationResolvers } from '../generated/resolvers-types.js';
 import { callerOf } from '../context.js';
 import { withDenials } from './mutation-denials.js';
 import { withRole } from './roles.js';
+
+/** inviteTenantMember's input with every role translated. */
+const invitationInput = (input: InviteTenantMemberInput) => ({
+  ...withRole(input),
+  workspaceRoles: input.workspaceRoles?.map(withRole) ?? [],
+  groups: input.groups?.map(withRole) ?? [],
+});
 
 /** A payload: what the mutation produced under its field name, and whether SpiceDB already reflects it. */
 function payload<K extends string, T>(field: K, committed: Committed<T>): Record<K, T> & { authorizationSynced: boolean } {
@@ -43,6 +50,10 @@ const mutations = {
   removeGroupMember: async (_, { input }, ctx) => payload('group', await ctx.services.groupMembers.remove(callerOf(ctx), input)),
   grantWorkspaceRole: async (_, { input }, ctx) => spread(await ctx.services.workspaceMembers.grant(callerOf(ctx), withRole(input))),
   revokeWorkspaceRole: async (_, { input }, ctx) => payload('workspace', await ctx.services.workspaceMembers.revoke(callerOf(ctx), input)),
+  inviteTenantMember: async (_, { input }, ctx) => payload('invitation', await ctx.services.invitations.invite(callerOf(ctx), invitationInput(input))),
+  revokeInvitation: async (_, { input }, ctx) => payload('invitation', await ctx.services.invitations.revoke(callerOf(ctx), input)),
+  acceptInvitation: async (_, { input }, ctx) => spread(await ctx.services.invitationAcceptance.accept(callerOf(ctx), input)),
+  declineInvitation: async (_, { input }, ctx) => payload('invitation', await ctx.services.invitations.decline(callerOf(ctx), input)),
 } satisfies MutationResolvers;
 
 /** Every mutation refused with FORBIDDEN leaves its DENIED audit entry (mutation-denials.ts). */

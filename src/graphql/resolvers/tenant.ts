@@ -4,7 +4,7 @@ import { toConnection } from '../connection.js';
 import { callerOf } from '../context.js';
 import type { TenantPermissionsParent } from '../mappers.js';
 import { permissionChecks } from './permission-checks.js';
-import { toGraphQLRole } from './roles.js';
+import { fromGraphQLRole, toGraphQLRole } from './roles.js';
 
 export const Tenant: TenantResolvers = {
   __resolveReference: (reference, ctx) => ctx.services.tenants.byReference(callerOf(ctx), reference.id),
@@ -20,6 +20,8 @@ export const Tenant: TenantResolvers = {
   groups: async (tenant, args, ctx) => toConnection(await ctx.services.groups.listInTenant(callerOf(ctx), tenant, args)),
   deletedWorkspaces: async (tenant, args, ctx) => toConnection(await ctx.services.workspaceTrash.list(callerOf(ctx), tenant.id, args)),
   auditLog: async (tenant, args, ctx) => toConnection(await ctx.services.audit.tenantLog(callerOf(ctx), tenant, args)),
+  invitations: async (tenant, args, ctx) =>
+    toConnection(await ctx.services.invitations.listForTenant(callerOf(ctx), tenant, { ...args, status: args.status ? fromGraphQLRole(args.status) : null })),
 };
 
 export const TenantPermissions: TenantPermissionsResolvers = permissionChecks(

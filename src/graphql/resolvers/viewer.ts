@@ -8,4 +8,5 @@ export const Viewer: ViewerResolvers = {
   tenantScope: (_, __, ctx) => ctx.services.tenants.scopeOf(callerOf(ctx)),
   tenants: async (_, args, ctx) => toConnection(await ctx.services.tenants.list(callerOf(ctx), args)),
   apiKeys: async (_, args, ctx) => toConnection(await ctx.services.apiKeys.listForViewer(callerOf(ctx), args)),
+  invitations: async (_, args, ctx) => toConnection(await ctx.services.invitations.listForViewer(callerOf(ctx), args)),
 };

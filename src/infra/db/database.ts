@@ -3,6 +3,7 @@ import pg from 'pg';
 import type { ApiKeyTable } from '../../api-keys/api-key.table.js';
 import type { AuditLogTable, MaintenanceRunTable } from '../../audit/audit-log.table.js';
 import type { GroupMemberTable, GroupTable } from '../../groups/group.table.js';
+import type { InvitationGrantTable, InvitationTable } from '../../invitations/invitation.table.js';
 import type { AuthzStateTable, OutboxTable } from '../../outbox/outbox.table.js';
 import type { TenantMemberTable, TenantTable } from '../../tenants/tenant.table.js';
 import type { UserTable } from '../../users/user.table.js';
@@ -22,6 +23,8 @@ export interface Database {
   groups: GroupTable;
   group_members: GroupMemberTable;
   api_keys: ApiKeyTable;
+  invitations: InvitationTable;
+  invitation_grants: InvitationGrantTable;
   outbox: OutboxTable;
   authz_state: AuthzStateTable;
   audit_log: AuditLogTable;

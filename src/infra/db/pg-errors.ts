@@ -27,6 +27,9 @@ const CONSTRAINT_ERRORS: Record<string, () => AppError> = {
   // Grants replace each other under the workspace's lock; these back that up.
   workspace_members_user_key: () => new ConflictError('The user already holds a role on this workspace', { reason: 'ALREADY_MEMBER' }),
   workspace_members_group_key: () => new ConflictError('The group already holds a role on this workspace', { reason: 'ALREADY_MEMBER' }),
+  // One pending invitation per tenant and address (migrations/0011_invitations.sql).
+  invitations_one_pending_key: () =>
+    new ConflictError('This address already has a pending invitation to this tenant: revoke it first to invite again', { reason: 'INVITATION_PENDING' }),
   api_keys_name_key: () => new ConflictError('An API key with this name already exists', { reason: 'API_KEY_NAME_TAKEN' }),
 };
 

@@ -16,6 +16,10 @@ export type Scalars = {
   DateTime: { input: string; output: string; }
 };
 
+export type AcceptInvitationInput = {
+  id: Scalars['ID']['input'];
+};
+
 export type AddGroupMemberInput = {
   groupId: Scalars['ID']['input'];
   role: GroupRole;
@@ -49,6 +53,13 @@ export type AuditAction =
   | 'GROUP_MEMBER_REMOVED'
   | 'GROUP_MEMBER_ROLE_CHANGED'
   | 'GROUP_RENAMED'
+  /** acceptInvitation, by the invitee; the membership and grants it brought are entries of their own (headlineId). */
+  | 'INVITATION_ACCEPTED'
+  /** inviteTenantMember: the target is the invitation, named by its email. */
+  | 'INVITATION_CREATED'
+  | 'INVITATION_DECLINED'
+  /** revokeInvitation, or with the inviter's departure or the tenant's deletion (`changes` says which: `cause`). */
+  | 'INVITATION_REVOKED'
   | 'TENANT_CREATED'
   | 'TENANT_DELETED'
   | 'TENANT_MEMBER_ADDED'
@@ -112,6 +123,10 @@ export type CreateWorkspaceInput = {
   parentId: Scalars['ID']['input'];
 };
 
+export type DeclineInvitationInput = {
+  id: Scalars['ID']['input'];
+};
+
 export type DeleteGroupInput = {
   id: Scalars['ID']['input'];
 };
@@ -136,6 +151,40 @@ export type GroupRole =
   /** Renames and deletes the group and manages its members. */
   | 'ADMIN'
   | 'MEMBER';
+
+/**
+ * What became of an invitation. EXPIRED: still pending when `expiresAt` passed, by the database's
+ * clock; it can no longer be accepted.
+ */
+export type InvitationStatus =
+  | 'ACCEPTED'
+  | 'DECLINED'
+  | 'EXPIRED'
+  | 'PENDING'
+  | 'REVOKED';
+
+export type InviteTenantMemberInput = {
+  /** Compared case-insensitively, as emails elsewhere; at most one pending invitation per tenant and address. */
+  email: Scalars['String']['input'];
+  /** 1–30. */
+  expiresInDays: InputMaybe<Scalars['Int']['input']>;
+  /** Each needs `manage` on the group, checked now. */
+  groups: InputMaybe<Array<InvitedGroupInput>>;
+  role: TenantRole;
+  tenantId: Scalars['ID']['input'];
+  /** Each needs `manage` on the workspace, checked now; at most 50 workspace roles and groups together. */
+  workspaceRoles: InputMaybe<Array<InvitedWorkspaceRoleInput>>;
+};
+
+export type InvitedGroupInput = {
+  groupId: Scalars['ID']['input'];
+  role: GroupRole;
+};
+
+export type InvitedWorkspaceRoleInput = {
+  role: WorkspaceRole;
+  workspaceId: Scalars['ID']['input'];
+};
 
 export type MoveWorkspaceInput = {
   /** The workspace to move, with its subtree. */
@@ -205,6 +254,10 @@ export type RestoreWorkspaceInput = {
 };
 
 export type RevokeApiKeyInput = {
+  id: Scalars['ID']['input'];
+};
+
+export type RevokeInvitationInput = {
   id: Scalars['ID']['input'];
 };
 
