@@ -14,7 +14,7 @@ const shared = {
 const SERVER_SENSITIVE = [
   'tests/integration/{db,outbox,relationships}/**/*.test.ts',
   'tests/integration/spicedb/datastore-connections.test.ts',
-  'tests/integration/api/{bad-input,access-bad-input,names,workspaces,tenants,tenant-members,tenant-departure,groups,workspace-members,users,accessible-workspaces}.test.ts',
+  'tests/integration/api/{bad-input,access-bad-input,names,workspaces,tenants,tenant-members,tenant-departure,groups,workspace-members,users,accessible-workspaces,invitations}.test.ts',
 ];
 const externalPg = process.env.TEST_DATABASE_URL
   ? [
