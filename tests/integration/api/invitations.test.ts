@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Access, ADD_TENANT_MEMBER, ok, refusal, signIn, type Person } from '../../support/access.js';
+import { raceAtLock } from '../../support/lock-gate.js';
 import { TestOidcProvider } from '../../support/oidc-provider.js';
 import { CREATE_TENANT, DELETE_TENANT, DELETE_WORKSPACE } from '../../support/operations.js';
 import { startTestServer, type GraphQLResponse, type TestServer } from '../../support/server.js';
@@ -351,6 +352,41 @@ describe('invitations', () => {
     expect(refusal(await server.gql(ACCEPT, { id: theirs.id }, friend.headers))).toEqual({ code: 'CONFLICT', reason: 'INVITATION_REVOKED' });
     const entity = await server.gql<{ _entities: unknown[] }>(ENTITIES, { r: [{ __typename: 'Invitation', id: ours.id }] }, owner.headers);
     expect(entity.data?._entities).toEqual([{ id: ours.id, email: 'colleague@example.com', status: 'PENDING' }]);
+  });
+
+  // FOR UPDATE on the tenant row holds every change of the tenant at its first lock: the requests below
+  // have passed their checks and stand at the same line when it is released.
+  const holdTenant = (id: string) => ({ sql: 'SELECT id FROM tenants WHERE id = $1 FOR UPDATE', params: [id] });
+
+  it('two invitations of one address at the same moment leave one pending', async () => {
+    const t = await newTenant(owner, fresh('Race'));
+    const results = await raceAtLock(server, holdTenant(t.id), 2, () =>
+      Promise.all(['racer@example.com', 'RACER@example.com'].map((email) => server.gql(INVITE, { input: { tenantId: t.id, email, role: 'MEMBER' } }, owner.headers))),
+    );
+    const outcomes = results.map((r) => (r.errors ? refusal(r) : 'invited'));
+    expect(outcomes.filter((o) => o === 'invited')).toHaveLength(1);
+    expect(outcomes).toContainEqual({ code: 'CONFLICT', reason: 'INVITATION_PENDING' });
+    expect(await count(`SELECT count(*)::int AS n FROM invitations WHERE tenant_id = $1`, [t.id])).toBe(1);
+  });
+
+  it('an acceptance racing a revocation and a second acceptance: exactly one wins, and membership follows it', async () => {
+    for (const rival of ['revoke', 'accept'] as const) {
+      const t = await newTenant(owner, fresh('Rivals'));
+      const email = `${fresh('rival')}@example.com`;
+      const made = await ok<{ inviteTenantMember: { invitation: { id: string } } }>(server, owner.headers, INVITE, { input: { tenantId: t.id, email, role: 'MEMBER' } });
+      const id = made.inviteTenantMember.invitation.id;
+      const invitee = await person(fresh('rival'), email);
+      const second = rival === 'revoke' ? () => server.gql(REVOKE, { id }, owner.headers) : () => server.gql(ACCEPT, { id }, invitee.headers);
+      const [accepted, other] = await raceAtLock(server, holdTenant(t.id), 2, () => Promise.all([server.gql(ACCEPT, { id }, invitee.headers), second()]));
+      const won = [accepted, other].filter((r) => !r.errors);
+      expect(won, rival).toHaveLength(1);
+      const lost = [accepted, other].find((r) => r.errors);
+      const firstWon = !accepted?.errors;
+      const expected = rival === 'accept' || firstWon ? 'INVITATION_ACCEPTED' : 'INVITATION_REVOKED';
+      expect(refusal(lost as GraphQLResponse), rival).toEqual({ code: 'CONFLICT', reason: expected });
+      const isMember = await count(`SELECT count(*)::int AS n FROM tenant_members WHERE tenant_id = $1 AND user_id = $2`, [t.id, invitee.id]);
+      expect(isMember, rival).toBe(rival === 'accept' || firstWon ? 1 : 0);
+    }
   });
 
   it('addTenantMember works without consent mode', async () => {
