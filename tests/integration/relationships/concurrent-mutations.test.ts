@@ -37,6 +37,8 @@ interface Round {
   workspaces: string[];
   groups: string[];
   apiKeys: string[];
+  /** A pending invitation of `invitee`, with workspace roles and a group. */
+  invitationId: string;
 }
 
 describe('concurrent mutations of every kind leave SpiceDB exactly as PostgreSQL implies', () => {
@@ -45,6 +47,8 @@ describe('concurrent mutations of every kind leave SpiceDB exactly as PostgreSQL
   let access: Access;
   let admin: Person;
   let people: Person[];
+  /** Not a member of any round's tenant until they accept its invitation: their token carries the invited address, verified. */
+  let invitee: Record<string, string>;
   const seed = Number(process.env.RACE_SEED ?? Date.now() % 100_000);
   const pick = (() => {
     const next = random(seed);
@@ -58,14 +62,15 @@ describe('concurrent mutations of every kind leave SpiceDB exactly as PostgreSQL
     access = new Access(server);
     admin = await signIn(server, oidc, 'admin');
     people = await Promise.all(['p1', 'p2', 'p3', 'p4'].map((name) => signIn(server, oidc, name)));
+    invitee = { authorization: `Bearer ${await oidc.sign({ sub: 'sub-invitee', preferred_username: 'invitee', email: 'invitee@example.com', email_verified: true }, { expiresIn: 3600 })}` };
   }, 60_000);
   afterAll(async () => {
     await server?.stop();
     await oidc?.close();
   });
 
-  const send = (query: string, input: Record<string, unknown>): Promise<GraphQLResponse> =>
-    server.gql(`mutation($input: ${inputType(query)}!) { ${query}(input: $input) { authorizationSynced } }`, { input }, admin.headers);
+  const send = (query: string, input: Record<string, unknown>, as: Record<string, string> = admin.headers): Promise<GraphQLResponse> =>
+    server.gql(`mutation($input: ${inputType(query)}!) { ${query}(input: $input) { authorizationSynced } }`, { input }, as);
 
   /** A tenant of three levels, four members (one also admin), two groups with members and grants, and API keys. */
   async function setUp(n: number): Promise<Round> {
@@ -86,7 +91,13 @@ describe('concurrent mutations of every kind leave SpiceDB exactly as PostgreSQL
       });
       apiKeys.push(key.createApiKey.apiKey.id);
     }
-    return { tenantId, root, workspaces, groups, apiKeys };
+    const invited = await ok<{ inviteTenantMember: { invitation: { id: string } } }>(
+      server,
+      admin.headers,
+      'mutation($input: InviteTenantMemberInput!) { inviteTenantMember(input: $input) { invitation { id } } }',
+      { input: { tenantId, email: 'invitee@example.com', role: 'MEMBER', workspaceRoles: [{ workspaceId: a, role: 'EDITOR' }, { workspaceId: workspaces[4], role: 'ADMIN' }], groups: [{ groupId: groups[0], role: 'MEMBER' }] } },
+    );
+    return { tenantId, root, workspaces, groups, apiKeys, invitationId: invited.inviteTenantMember.invitation.id };
   }
 
   /** One random mutation of the tenant; every kind the API has that writes relationships (the trash's included). */
@@ -118,6 +129,9 @@ describe('concurrent mutations of every kind leave SpiceDB exactly as PostgreSQL
       () => send('revokeApiKey', { id: pick(r.apiKeys) }),
       () => send('createApiKey', { tenantId: r.tenantId, name: `k${n}` }),
       () => send('deleteTenant', { id: r.tenantId }),
+      () => send('acceptInvitation', { id: r.invitationId }, invitee),
+      () => send('acceptInvitation', { id: r.invitationId }, invitee),
+      () => send('revokeInvitation', { id: r.invitationId }),
     ];
     return pick(kinds)();
   }
@@ -149,8 +163,10 @@ describe('concurrent mutations of every kind leave SpiceDB exactly as PostgreSQL
       // Moves, creates, renames and deletions left the tree whole: ancestry, depths, no cycle.
       expect({ seed, round: n, problems: await treeProblems(server) }).toEqual({ seed, round: n, problems: [] });
     }
-    // The rounds raced for real: refusals of several kinds happened.
+    // The rounds raced for real: refusals of several kinds happened, and invitations were accepted among them.
     expect(codes.size).toBeGreaterThan(1);
+    const accepted = await server.database.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM invitations WHERE status = 'accepted'`);
+    expect(accepted.rows[0]?.n, `seed ${seed}`).toBeGreaterThan(0);
   });
 });
 
