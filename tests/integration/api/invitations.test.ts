@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Access, ADD_TENANT_MEMBER, ok, refusal, signIn, type Person } from '../../support/access.js';
 import { raceAtLock } from '../../support/lock-gate.js';
+import { captureLogs } from '../../support/logs.js';
 import { TestOidcProvider } from '../../support/oidc-provider.js';
 import { CREATE_TENANT, DELETE_TENANT, DELETE_WORKSPACE } from '../../support/operations.js';
 import { startTestServer, type GraphQLResponse, type TestServer } from '../../support/server.js';
@@ -49,6 +50,7 @@ describe('invitations', () => {
   let tenantId: string;
   let rootId: string;
   let counter = 0;
+  const logs = captureLogs('info');
 
   /** Someone whose token carries `email` with `email_verified: verified` ('absent': no such claim); the first request provisions them. */
   const person = async (username: string, email: string | null, verified: unknown = true): Promise<Person> => {
@@ -73,7 +75,7 @@ describe('invitations', () => {
   beforeAll(async () => {
     oidc = await TestOidcProvider.start();
     await oidc.addKey('RS256');
-    server = await startTestServer({ OIDC_ISSUER: oidc.issuer, OIDC_AUDIENCE: oidc.audience });
+    server = await startTestServer({ OIDC_ISSUER: oidc.issuer, OIDC_AUDIENCE: oidc.audience }, { logger: logs.logger });
     access = new Access(server);
     owner = await signIn(server, oidc, 'owner', { email: 'owner@example.com' });
     member = await signIn(server, oidc, 'member', { email: 'member@example.com' });
@@ -134,6 +136,19 @@ describe('invitations', () => {
     expect(group.data?.group).toEqual({ id: groupId, viewerPermissions: { view: true } });
     // No longer pending: gone from the invitee's list.
     expect((await server.gql<{ viewer: { invitations: { totalCount: number } } }>(VIEWER_INVITATIONS, {}, newcomer.headers)).data?.viewer.invitations.totalCount).toBe(0);
+
+    // Each change logs one line, worded by its headline, counting what it took along; the address is in none.
+    const changeLines = (event: string) => logs.lines.filter((l) => l.event === event && l.invitationId === invitation.id);
+    expect(changeLines('invitation_created')).toHaveLength(1);
+    expect(changeLines('invitation_accepted')).toEqual([
+      expect.objectContaining({
+        tenantId,
+        userId: newcomer.id,
+        principalId: newcomer.id,
+        events: { InvitationAccepted: 1, TenantMemberAdded: 1, WorkspaceMemberAdded: 1, GroupMemberAdded: 1 },
+      }),
+    ]);
+    expect(logs.raw.filter((line) => /new\.comer@example\.com/i.test(line))).toEqual([]);
 
     // The audit log tells the story: the invitation, then its acceptance with what it brought.
     const log = await ok<{ tenant: { auditLog: { nodes: { id: string; action: string; headlineId: string | null; targetId: string; actor: { id: string } | null }[] } } }>(
@@ -342,6 +357,8 @@ describe('invitations', () => {
     await ok(server, owner.headers, DELETE_TENANT, { id: t.id });
     expect(refusal(await server.gql(ACCEPT, { id: made.inviteTenantMember.invitation.id }, doomedInvitee.headers))).toEqual({ code: 'NOT_FOUND' });
     expect(await count(`SELECT count(*)::int AS n FROM invitations WHERE tenant_id = $1`, [t.id])).toBe(0);
+    const revokedEntry = `SELECT count(*)::int AS n FROM audit_log WHERE action = 'INVITATION_REVOKED' AND target_id = $1 AND changes @> $2::jsonb AND headline_id IS NOT NULL`;
+    expect(await count(revokedEntry, [made.inviteTenantMember.invitation.id, JSON.stringify([{ field: 'cause', after: 'tenant_deleted' }])])).toBe(1);
 
     const admin2 = await person(fresh('admin2'), 'admin2@example.com');
     await access.addTenantMember(owner.headers, tenantId, { userId: admin2.id }, 'ADMIN');
@@ -350,6 +367,7 @@ describe('invitations', () => {
     await access.removeTenantMember(owner.headers, tenantId, admin2.id);
     const friend = await person(fresh('friend'), 'friend@example.com');
     expect(refusal(await server.gql(ACCEPT, { id: theirs.id }, friend.headers))).toEqual({ code: 'CONFLICT', reason: 'INVITATION_REVOKED' });
+    expect(await count(revokedEntry, [theirs.id, JSON.stringify([{ field: 'cause', after: 'inviter_departed' }])])).toBe(1);
     const entity = await server.gql<{ _entities: unknown[] }>(ENTITIES, { r: [{ __typename: 'Invitation', id: ours.id }] }, owner.headers);
     expect(entity.data?._entities).toEqual([{ id: ours.id, email: 'colleague@example.com', status: 'PENDING' }]);
   });
