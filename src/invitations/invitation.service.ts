@@ -9,6 +9,7 @@ import { newId, parseId } from '../shared/ids.js';
 import { requireId } from '../shared/input.js';
 import { nameKey } from '../shared/names.js';
 import { pageRequest, toPage, type Page, type PageArgs, type Sorted } from '../shared/pagination.js';
+import { holdTenantMembership } from '../tenants/tenant-member.repository.js';
 import type { TenantService } from '../tenants/tenant.service.js';
 import type { Tenant } from '../tenants/tenant.js';
 import { requireDeliverableEmail } from '../users/email-address.js';
@@ -95,6 +96,9 @@ export class InvitationService {
     const id = newId();
     return this.deps.uow.run(
       async ({ trx, emit }) => {
+        // The inviter's membership, held until commit: their departure (which revokes the invitations
+        // they made) deletes it first, so it waits for this one and then revokes it too.
+        if (!(await holdTenantMembership(trx, tenantId, caller.principal.userId))) throw new NotFoundError('Tenant not found', { extensions: { field: 'tenantId' } });
         await closeExpiredInvitations(trx, tenantId, key);
         // A second pending invitation violates invitations_one_pending_key: CONFLICT INVITATION_PENDING.
         await insertInvitation(trx, { id, tenantId, email, emailKey: key, role: input.role, invitedBy: caller.principal.userId, expiresInDays: days, workspaceRoles, groups });

@@ -387,6 +387,22 @@ describe('invitations', () => {
     expect(await count(`SELECT count(*)::int AS n FROM invitations WHERE tenant_id = $1`, [t.id])).toBe(1);
   });
 
+  it('an invitation made while its inviter is removed does not outlive them', async () => {
+    for (let round = 0; round < 3; round++) {
+      const t = await newTenant(owner, fresh('Leaving'));
+      const leaving = await person(fresh('leaving'), null);
+      await access.addTenantMember(owner.headers, t.id, { userId: leaving.id }, 'ADMIN');
+      await raceAtLock(server, holdTenant(t.id), 2, () =>
+        Promise.all([
+          server.gql(INVITE, { input: { tenantId: t.id, email: `${fresh('late')}@example.com`, role: 'ADMIN' } }, leaving.headers),
+          server.gql(`mutation($t: ID!, $u: ID!) { removeTenantMember(input: { tenantId: $t, userId: $u }) { removedUserId } }`, { t: t.id, u: leaving.id }, owner.headers),
+        ]),
+      );
+      const acceptable = `SELECT count(*)::int AS n FROM invitations WHERE tenant_id = $1 AND invited_by = $2 AND status = 'pending'`;
+      expect(await count(acceptable, [t.id, leaving.id]), `round ${round}`).toBe(0);
+    }
+  });
+
   it('an acceptance racing a revocation and a second acceptance: exactly one wins, and membership follows it', async () => {
     for (const rival of ['revoke', 'accept'] as const) {
       const t = await newTenant(owner, fresh('Rivals'));
