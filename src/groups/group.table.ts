@@ -17,4 +17,6 @@ export interface GroupMemberTable {
   user_id: string;
   role: GroupRole;
   created_at: ColumnType<Date, never, never>;
+  /** When the grant ends (migration 0012); null: until revoked. An expired row counts as absent until swept. */
+  expires_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }

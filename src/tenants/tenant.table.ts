@@ -16,4 +16,6 @@ export interface TenantMemberTable {
   user_id: string;
   role: TenantRole;
   created_at: ColumnType<Date, never, never>;
+  /** When the grant ends (migration 0012); null: until revoked. An expired row counts as absent until swept. */
+  expires_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }

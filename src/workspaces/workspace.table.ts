@@ -36,4 +36,6 @@ export interface WorkspaceMemberTable {
   group_id: string | null;
   role: WorkspaceRole;
   created_at: ColumnType<Date, never, never>;
+  /** When the grant ends (migration 0012); null: until revoked. An expired row counts as absent until swept. */
+  expires_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
