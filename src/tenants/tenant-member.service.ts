@@ -3,13 +3,23 @@ import type { TenantRole } from '../events/roles.js';
 import type { Db } from '../infra/db/database.js';
 import type { Caller } from '../request/caller.js';
 import { BadInputError, ConflictError, NotFoundError } from '../shared/errors.js';
+import { checkExpiry, DEFAULT_MAX_GRANT_DAYS, isoOrNull, type ExpiryInput } from '../shared/expiry.js';
 import { requireId, requireOneOf, requireText } from '../shared/input.js';
 import { nameFilterKey, nameKey } from '../shared/names.js';
 import { pageRequest, toPage, type Page, type PageArgs } from '../shared/pagination.js';
 import { userLoaders } from '../users/user.loaders.js';
 import { findUserIdsByEmailKey, findUsersByIds } from '../users/user.repository.js';
 import { tenantMemberLoaders } from './tenant-member.loaders.js';
-import { countTenantAdmins, countTenantMembers, insertTenantMember, lockTenantMember, updateTenantMemberRole, type ListedTenantMember } from './tenant-member.repository.js';
+import {
+  countTenantAdmins,
+  countTenantMembers,
+  insertTenantMember,
+  lockTenantMember,
+  lockTenantMemberRow,
+  updateTenantMember,
+  updateTenantMemberRole,
+  type ListedTenantMember,
+} from './tenant-member.repository.js';
 import type { TenantService } from './tenant.service.js';
 import type { Tenant, TenantMember } from './tenant.js';
 
@@ -17,6 +27,17 @@ export interface TenantMemberServiceDeps {
   db: Db;
   uow: UnitOfWork;
   tenants: TenantService;
+  /** MAX_GRANT_DAYS: how far ahead an `expiresAt` may lie. */
+  maxGrantDays?: number;
+  /** What a membership's end means for the rest of the tenant (src/lifecycle/grant-expiry.ts, a workflow across slices). */
+  memberExpiry?: MemberExpiryHooks;
+}
+
+export interface MemberExpiryHooks {
+  /** Caps the member's workspace grants and group memberships in the tenant to the membership's new end. */
+  cap(tx: Transaction, tenantId: string, userId: string, expiresAt: Date): Promise<void>;
+  /** The departure an expired membership (not yet swept) owes before its user is added again. */
+  depart(tx: Transaction, member: TenantMember & { expiresAt: Date }): Promise<void>;
 }
 
 // RFC 5321 limits a forward path to 256 octets; anything longer is no address anyone signed in with.
@@ -24,6 +45,7 @@ const MAX_EMAIL_LENGTH = 320;
 
 export const lastTenantAdmin = () => new ConflictError('A tenant keeps at least one admin: make someone else admin first', { reason: 'LAST_TENANT_ADMIN' });
 export const notATenantMember = () => new BadInputError('userId', 'The user is not a member of this tenant', 'NOT_A_TENANT_MEMBER');
+const expiryNotAllowed = () => new BadInputError('expiresAt', 'A tenant ADMIN never expires: only a MEMBER’s membership may end', 'EXPIRY_NOT_ALLOWED');
 const alreadyMember = () => new ConflictError('The user already is a member of this tenant', { reason: 'ALREADY_MEMBER' });
 
 /**
@@ -54,15 +76,46 @@ export class TenantMemberService {
     return { ...toPage(rows, page.first), count: async () => countTenantMembers(await caller.reads(), tenant.id, searchKey) };
   }
 
-  /** Adds a user, found by id or by email, to the tenant. Needs `administrate`. */
-  async add(caller: Caller, input: { tenantId: string; userId?: string | null; email?: string | null; role: TenantRole }): Promise<Committed<TenantMember>> {
+  /**
+   * Adds a user, found by id or by email, to the tenant; a MEMBER until `expiresAt` if given (an
+   * ADMIN never expires). For a member with the same role, a given `expiresAt` (or null) replaces
+   * the end and caps their grants and group memberships to it; otherwise a second add is
+   * ALREADY_MEMBER. Needs `administrate`.
+   */
+  async add(
+    caller: Caller,
+    input: { tenantId: string; userId?: string | null; email?: string | null; role: TenantRole; expiresAt?: ExpiryInput },
+  ): Promise<Committed<TenantMember>> {
     const tenantId = requireId('tenantId', input.tenantId);
     const by = requireOneOf(['userId', input.userId], ['email', input.email]);
     const userId = by === 'first' ? requireId('userId', input.userId ?? '') : undefined;
     const emailKey = by === 'second' ? this.emailKey(input.email ?? '') : undefined;
+    if (input.role === 'admin' && input.expiresAt) throw expiryNotAllowed();
+    const requested = checkExpiry('expiresAt', input.expiresAt, this.deps.maxGrantDays ?? DEFAULT_MAX_GRANT_DAYS);
     await this.deps.tenants.authorize(caller, tenantId, 'administrate');
     const targetId = userId ? await this.existingUser(userId) : await this.userWithEmail(emailKey ?? '');
-    return this.deps.uow.run((tx) => this.insert(tx, tenantId, targetId, input.role), { by: caller, tenant: { id: tenantId, lock: 'members' } });
+    return this.deps.uow.run(
+      async (tx) => {
+        const current = await lockTenantMemberRow(tx.trx, tenantId, targetId);
+        if (current && !current.expired) {
+          if (requested === undefined || current.role !== input.role) throw alreadyMember();
+          return this.changeExpiry(tx, current, requested);
+        }
+        // Past its end but not yet swept: the departure it owes comes first, then a new membership.
+        if (current?.expiresAt && this.deps.memberExpiry) await this.deps.memberExpiry.depart(tx, { ...current, expiresAt: current.expiresAt });
+        return this.insert(tx, tenantId, targetId, input.role, requested ?? null);
+      },
+      { by: caller, tenant: { id: tenantId, lock: 'members' } },
+    );
+  }
+
+  /** A member's new end: the row, its relationship, and every grant and group membership capped to it. */
+  private async changeExpiry(tx: Transaction, current: TenantMember, expiresAt: Date | null): Promise<TenantMember> {
+    if (isoOrNull(current.expiresAt) === isoOrNull(expiresAt)) return current;
+    const member = await updateTenantMember(tx.trx, current.tenantId, current.userId, { role: current.role, expiresAt });
+    tx.emit({ type: 'TenantMemberExpiryChanged', tenantId: current.tenantId, userId: current.userId, role: current.role, expiresAt: isoOrNull(expiresAt), previousExpiresAt: isoOrNull(current.expiresAt) });
+    if (expiresAt) await this.deps.memberExpiry?.cap(tx, current.tenantId, current.userId, expiresAt);
+    return member;
   }
 
   /**
@@ -84,6 +137,8 @@ export class TenantMemberService {
         const current = await lockTenantMember(trx, tenantId, userId);
         if (!current) throw notATenantMember();
         if (current.role === input.role) return current;
+        // An ADMIN never expires, so an expiring MEMBER is not promoted: remove the end first (addTenantMember with expiresAt null).
+        if (input.role === 'admin' && current.expiresAt) throw expiryNotAllowed();
         if (current.role === 'admin' && (await countTenantAdmins(trx, tenantId)) <= 1) throw lastTenantAdmin();
         emit({ type: 'TenantMemberRoleChanged', tenantId, userId, role: input.role, previousRole: current.role });
         return updateTenantMemberRole(trx, tenantId, userId, input.role);
@@ -93,10 +148,10 @@ export class TenantMemberService {
   }
 
   /** The one insert of a tenant membership. */
-  private async insert({ trx, emit }: Transaction, tenantId: string, userId: string, role: TenantRole): Promise<TenantMember> {
-    const member = await insertTenantMember(trx, tenantId, userId, role);
+  private async insert({ trx, emit }: Transaction, tenantId: string, userId: string, role: TenantRole, expiresAt: Date | null = null): Promise<TenantMember> {
+    const member = await insertTenantMember(trx, tenantId, userId, role, expiresAt);
     if (!member) throw alreadyMember();
-    emit({ type: 'TenantMemberAdded', tenantId, userId, role });
+    emit({ type: 'TenantMemberAdded', tenantId, userId, role, ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}) });
     return member;
   }
 
