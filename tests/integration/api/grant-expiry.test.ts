@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { daysFromNow } from '../../../src/api-keys/api-key.js';
 import { Access, ok, refusal, signIn, type Person } from '../../support/access.js';
 import { outboxSettled } from '../../support/fixtures.js';
 import { TestOidcProvider } from '../../support/oidc-provider.js';
 import { CREATE_TENANT } from '../../support/operations.js';
 import { startTestServer, type TestServer } from '../../support/server.js';
+import { TEST_SETUP } from '../../support/services.js';
 import { waitFor } from '../../support/wait-for.js';
 
 const GRANT = `mutation($input: GrantWorkspaceRoleInput!) {
@@ -22,6 +24,15 @@ interface Listed {
   workspace: { members: { totalCount: number; nodes: { subject: { id: string }; role: string; expiresAt: string | null }[] } };
   tenant: { members: { totalCount: number; nodes: { user: { id: string }; role: string; expiresAt: string | null }[] } };
   group: { members: { totalCount: number; nodes: { user: { id: string }; role: string; expiresAt: string | null }[] } };
+}
+
+const WHO = `query($w: ID!, $u: ID!) {
+  workspace(id: $w) { accessExplanation(permission: EDIT, userId: $u) { allowed paths { source } } usersWithAccess(permission: EDIT, first: 50) { nodes { id } } }
+}`;
+const MINE = `query($t: ID!) { accessibleWorkspaces(tenantId: $t, permission: EDIT, first: 50) { nodes { id } } }`;
+
+interface Who {
+  workspace: { accessExplanation: { allowed: boolean; paths: { source: string }[] }; usersWithAccess: { nodes: { id: string }[] } };
 }
 
 const inSeconds = (s: number) => new Date(Date.now() + s * 1000).toISOString();
@@ -83,12 +94,21 @@ describe('expiring grants', () => {
     const shown = await listed();
     expect(shown.workspace.members.totalCount).toBe(before + 1);
     expect(shown.workspace.members.nodes.find((n) => n.subject.id === ann.id)?.expiresAt).toBe(at);
+    const explained = await ok<Who>(server, owner.headers, WHO, { w: a, u: ann.id });
+    expect(explained.workspace.accessExplanation).toEqual({ allowed: true, paths: [{ source: 'EDITOR' }] });
+    expect(explained.workspace.usersWithAccess.nodes.map((n) => n.id)).toContain(ann.id);
+    expect((await ok<{ accessibleWorkspaces: { nodes: { id: string }[] } }>(server, ann.headers, MINE, { t })).accessibleWorkspaces.nodes).toEqual([{ id: a }]);
 
     await waitFor(async () => !(await canView(ann)), { timeoutMs: 10_000, intervalMs: 200, message: 'the grant to end' });
     expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(at));
     const hidden = await listed();
     expect(hidden.workspace.members.totalCount).toBe(before);
     expect(hidden.workspace.members.nodes.some((n) => n.subject.id === ann.id)).toBe(false);
+    // The explanations read PostgreSQL: they agree with SpiceDB at once.
+    const unexplained = await ok<Who>(server, owner.headers, WHO, { w: a, u: ann.id });
+    expect(unexplained.workspace.accessExplanation).toEqual({ allowed: false, paths: [] });
+    expect(unexplained.workspace.usersWithAccess.nodes.map((n) => n.id)).not.toContain(ann.id);
+    expect((await ok<{ accessibleWorkspaces: { nodes: unknown[] } }>(server, ann.headers, MINE, { t })).accessibleWorkspaces.nodes).toEqual([]);
     // Nothing swept it: the row is still there, counted as absent.
     expect(await count('workspace_members WHERE user_id = $1', [ann.id])).toBe(1);
 
@@ -142,6 +162,10 @@ describe('expiring grants', () => {
       input: { groupId: g, userId: dan.id, role: 'MEMBER', expiresAt: inSeconds(86_400) },
     });
     expect(joined.addGroupMember.member.expiresAt).toBe(at);
+    const { services } = server.runtime;
+    const key = (await services.uow.run((tx) => services.apiKeys.issue(tx, { tenantId: t, ownerUserId: dan.id, name: 'laptop', expiresAt: daysFromNow(30) }), TEST_SETUP)).value.secret;
+    const byKey = () => server.gql('{ viewer { user { id } } }', {}, { 'x-api-key': key });
+    expect((await byKey()).status).toBe(200);
     expect(await canView(dan)).toBe(true);
     expect((await ok<{ tenant: { id: string } | null }>(server, dan.headers, 'query($t: ID!) { tenant(id: $t) { id } }', { t })).tenant).toEqual({ id: t });
     const members = (await listed()).tenant.members.totalCount;
@@ -149,6 +173,8 @@ describe('expiring grants', () => {
     await waitFor(async () => !(await canView(dan)), { timeoutMs: 10_000, intervalMs: 200, message: 'the membership to end' });
     expect((await ok<{ tenant: { id: string } | null }>(server, dan.headers, 'query($t: ID!) { tenant(id: $t) { id } }', { t })).tenant).toBeNull();
     expect((await listed()).tenant.members.totalCount).toBe(members - 1);
+    // The key authenticates only a member: refused from the end on, before any sweep.
+    expect((await byKey()).status).toBe(401);
 
     const swept = await server.runtime.services.grantExpiry.sweep();
     expect(swept.tenantMembers).toBe(1);
@@ -160,6 +186,7 @@ describe('expiring grants', () => {
     // Taken along exactly as a removal takes them: a revocation and a group removal, by SYSTEM.
     expect(await audit('WORKSPACE_ROLE_REVOKED', dan.id)).toMatchObject([{ via: 'SYSTEM' }]);
     expect(await audit('GROUP_MEMBER_REMOVED', dan.id)).toMatchObject([{ via: 'SYSTEM' }]);
+    expect(await count('api_keys WHERE owner_user_id = $1 AND revoked_at IS NULL', [dan.id])).toBe(0);
   });
 
   it('a tenant ADMIN never expires: adding one with an end, or promoting an expiring member, is refused and changes nothing', async () => {
