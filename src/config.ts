@@ -79,6 +79,13 @@ const schema = z.object({
   AUDIT_DENIED_PER_MINUTE: z.coerce.number().int().min(0).default(30),
   /** How long a deleted workspace stays in the trash, restorable, before the relay leader purges it. */
   WORKSPACE_RETENTION_DAYS: z.coerce.number().int().min(1).default(30),
+  /** How far ahead an expiring grant's `expiresAt` may lie (issue 20): further is EXPIRY_TOO_FAR. */
+  MAX_GRANT_DAYS: z.coerce.number().int().min(1).max(36_500).default(365),
+  /**
+   * How often the relay leader deletes expired grants (with their audit entries). Access does not
+   * wait for it: SpiceDB and every read stop counting a grant at its end. 0: never by itself.
+   */
+  GRANT_EXPIRY_SWEEP_MS: z.coerce.number().int().min(0).default(5000),
 
   // Defence in depth against expensive requests; docs/security.md explains each limit and its default.
   GRAPHQL_MAX_TOKENS: z.coerce.number().int().min(100).default(5000),

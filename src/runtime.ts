@@ -103,7 +103,11 @@ export async function startRuntime(config: Config, logger: Logger, overrides: Ru
   relay.start();
   const waiter = new ApplyWaiter(primaryPool, notifier);
   const services = createServices({ db: database.db, outbox: outboxPort(waiter), logger, settings: serviceSettings(config), ...(overrides.clock ? { clock: overrides.clock } : {}) });
-  relay.assignLeaderDuty(() => services.retention.duty());
+  // The leader's duties, one after the other: the expired grants' sweep (every GRANT_EXPIRY_SWEEP_MS), then the daily retention.
+  relay.assignLeaderDuty(async () => {
+    await services.grantExpiry.duty();
+    await services.retention.duty();
+  });
 
   const bootstrapped = await bootstrap(services, { tenantName: config.DEFAULT_TENANT_NAME, adminUsername: config.BOOTSTRAP_ADMIN_USERNAME }, logger);
   // The key we print must work in the very first request, so SpiceDB has to know the admin first:

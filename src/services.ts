@@ -6,6 +6,7 @@ import { GroupMemberService } from './groups/group-member.service.js';
 import { GroupService } from './groups/group.service.js';
 import type { Db } from './infra/db/database.js';
 import { InvitationService } from './invitations/invitation.service.js';
+import { GrantExpiry, memberExpiryHooks } from './lifecycle/grant-expiry.js';
 import { GroupDeletion } from './lifecycle/group-deletion.js';
 import { InvitationAcceptance } from './lifecycle/invitation-acceptance.js';
 import { Retention } from './lifecycle/retention.js';
@@ -62,6 +63,8 @@ export interface Services {
   workspaceTrash: WorkspaceTrash;
   /** The retention purges the relay leader runs daily. */
   retention: Retention;
+  /** The expired grants' sweeper the relay leader runs (access already ended without it). */
+  grantExpiry: GrantExpiry;
 }
 
 export interface ServiceSettings {
@@ -78,17 +81,29 @@ export interface ServiceSettings {
   auditRetentionDays?: number;
   /** WORKSPACE_RETENTION_DAYS (default 30). */
   workspaceRetentionDays?: number;
+  /** MAX_GRANT_DAYS (default 365). */
+  maxGrantDays?: number;
+  /** GRANT_EXPIRY_SWEEP_MS (default 5000; 0: never by itself). */
+  grantExpirySweepMs?: number;
 }
 
 export function createServices(deps: { db: Db; outbox: OutboxPort; logger: Logger; settings: ServiceSettings; clock?: () => Date }): Services {
   const { db, settings } = deps;
   const uow = new UnitOfWork(db, deps.outbox, settings.authzSyncWaitMs, deps.logger);
   const tenants = new TenantService({ db });
-  const tenantMembers = new TenantMemberService({ db, uow, tenants, membershipRequiresAcceptance: settings.membershipRequiresAcceptance ?? false });
+  const maxGrantDays = settings.maxGrantDays ?? 365;
+  const tenantMembers = new TenantMemberService({
+    db,
+    uow,
+    tenants,
+    maxGrantDays,
+    memberExpiry: memberExpiryHooks,
+    membershipRequiresAcceptance: settings.membershipRequiresAcceptance ?? false,
+  });
   const workspaces = new WorkspaceService({ db, uow, tenants, maxDepth: settings.maxWorkspaceDepth, rootName: settings.rootWorkspaceName });
   const groups = new GroupService({ db, uow, tenants });
-  const workspaceMembers = new WorkspaceMemberService({ uow, workspaces });
-  const groupMembers = new GroupMemberService({ uow, groups });
+  const workspaceMembers = new WorkspaceMemberService({ uow, workspaces, maxGrantDays });
+  const groupMembers = new GroupMemberService({ uow, groups, maxGrantDays });
   const invitations = new InvitationService({ db, uow, tenants, workspaces, groups });
   const workspaceTrash = new WorkspaceTrash({ db, uow, tenants, retentionDays: settings.workspaceRetentionDays ?? 30, maxDepth: settings.maxWorkspaceDepth });
   return {
@@ -121,6 +136,7 @@ export function createServices(deps: { db: Db; outbox: OutboxPort; logger: Logge
       logger: deps.logger,
       ...(deps.clock ? { clock: deps.clock } : {}),
     }),
+    grantExpiry: new GrantExpiry({ db, uow, logger: deps.logger, intervalMs: settings.grantExpirySweepMs ?? 5000 }),
   };
 }
 
@@ -134,5 +150,7 @@ export function serviceSettings(config: Config): ServiceSettings {
     auditDeniedPerMinute: config.AUDIT_DENIED_PER_MINUTE,
     auditRetentionDays: config.AUDIT_RETENTION_DAYS,
     workspaceRetentionDays: config.WORKSPACE_RETENTION_DAYS,
+    maxGrantDays: config.MAX_GRANT_DAYS,
+    grantExpirySweepMs: config.GRANT_EXPIRY_SWEEP_MS,
   };
 }

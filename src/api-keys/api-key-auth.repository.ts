@@ -1,8 +1,9 @@
 import { sql } from 'kysely';
 import type { Executor } from '../infra/db/database.js';
-import type { FreshnessState } from '../infra/db/read-routing.js';
+import { NEXT_EXPIRY, type FreshnessState } from '../infra/db/read-routing.js';
 import { toApiKey } from './api-key.repository.js';
 import type { ApiKey } from './api-key.js';
+import { unexpired } from '../infra/db/unexpired.js';
 
 // Recording every use would turn each authenticated read into a write; a minute's precision is enough
 // to tell which keys are in use.
@@ -38,6 +39,7 @@ export async function findApiKeyCandidates(db: Executor, prefix: string): Promis
       's.zed_token as authz_zed_token',
       sql<string>`s.applied_seq::text`.as('authz_applied_seq'),
       sql<string>`pg_current_wal_lsn()::text`.as('wal_lsn'),
+      NEXT_EXPIRY.as('next_expiry'),
       'u.username as owner_username',
       sql<boolean>`k.expires_at <= now()`.as('expired'),
       eb
@@ -46,7 +48,8 @@ export async function findApiKeyCandidates(db: Executor, prefix: string): Promis
             .selectFrom('tenant_members as m')
             .select(sql`1`.as('one'))
             .whereRef('m.tenant_id', '=', 'k.tenant_id')
-            .whereRef('m.user_id', '=', 'k.owner_user_id'),
+            .whereRef('m.user_id', '=', 'k.owner_user_id')
+            .where(unexpired('m.expires_at')),
         )
         // PostgreSQL returns a real boolean; SqlBool also allows MySQL's 0/1.
         .$castTo<boolean>()
@@ -62,7 +65,7 @@ export async function findApiKeyCandidates(db: Executor, prefix: string): Promis
     expired: row.expired,
     ownerIsTenantMember: row.owner_is_tenant_member,
     touchDue: row.touch_due,
-    freshness: { zedToken: row.authz_zed_token, appliedSeq: row.authz_applied_seq, lsn: row.wal_lsn },
+    freshness: { zedToken: row.authz_zed_token, appliedSeq: row.authz_applied_seq, lsn: row.wal_lsn, nextExpiry: row.next_expiry },
   }));
 }
 

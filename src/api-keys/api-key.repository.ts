@@ -4,6 +4,7 @@ import type { PageRequest, Sorted } from '../shared/pagination.js';
 import { nameKey } from '../shared/names.js';
 import type { ApiKey } from './api-key.js';
 import type { ApiKeyRow } from './api-key.table.js';
+import { unexpired } from '../infra/db/unexpired.js';
 
 type ApiKeyFields = Omit<ApiKeyRow, 'secret_sha256' | 'name_key'>;
 
@@ -79,7 +80,7 @@ function selectedKeys(db: Executor, filter: ApiKeyListFilter) {
   if ('tenantIds' in filter) query = query.where('tenant_id', 'in', [...filter.tenantIds]);
   else {
     const userId = filter.tenantsOfMember;
-    query = query.where('tenant_id', 'in', (eb) => eb.selectFrom('tenant_members').select('tenant_id').where('user_id', '=', userId));
+    query = query.where('tenant_id', 'in', (eb) => eb.selectFrom('tenant_members').select('tenant_id').where('user_id', '=', userId).where(unexpired('expires_at')));
   }
   if (filter.ownerUserId !== undefined) query = query.where('owner_user_id', '=', filter.ownerUserId);
   if (filter.activeOnly) query = query.where('revoked_at', 'is', null).where('expires_at', '>', sql<Date>`now()`);

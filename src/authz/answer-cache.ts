@@ -3,6 +3,22 @@ export interface AnswerGeneration {
   zedToken: string;
   /** authz_state.applied_seq read with it; orders generations (tokens are opaque). */
   appliedSeq: string;
+  /**
+   * Issue 20: the next upcoming grant expiry read with it (epoch ms as text, null: none). An answer
+   * may stop being true at that instant with no new token, so a passed expiry starts a new generation.
+   */
+  nextExpiry?: string | null;
+}
+
+/** Generations in order: by applied_seq, then by next expiry (a later one is newer; none is newest). */
+function isOlder(a: AnswerGeneration, b: AnswerGeneration): boolean {
+  const seqA = BigInt(a.appliedSeq);
+  const seqB = BigInt(b.appliedSeq);
+  if (seqA !== seqB) return seqA < seqB;
+  const expiryA = a.nextExpiry ?? null;
+  const expiryB = b.nextExpiry ?? null;
+  if (expiryA === expiryB || expiryA === null) return false;
+  return expiryB === null || BigInt(expiryA) < BigInt(expiryB);
 }
 
 /**
@@ -32,7 +48,7 @@ export class AnswerCache {
     if (!generation || this.maxEntries === 0) return;
     if (!this.isCurrent(generation)) {
       // A request that read an older token finishing late must not throw the newer answers away.
-      if (this.generation && BigInt(generation.appliedSeq) < BigInt(this.generation.appliedSeq)) return;
+      if (this.generation && isOlder(generation, this.generation)) return;
       this.generation = generation;
       this.answers = new Map();
     }
@@ -44,6 +60,11 @@ export class AnswerCache {
   }
 
   private isCurrent(generation: AnswerGeneration): boolean {
-    return this.generation !== null && this.generation.zedToken === generation.zedToken && this.generation.appliedSeq === generation.appliedSeq;
+    return (
+      this.generation !== null &&
+      this.generation.zedToken === generation.zedToken &&
+      this.generation.appliedSeq === generation.appliedSeq &&
+      (this.generation.nextExpiry ?? null) === (generation.nextExpiry ?? null)
+    );
   }
 }

@@ -37,7 +37,8 @@ try {
   const verb = dryRun ? 'would write' : 'wrote';
   console.log(
     `PostgreSQL implies ${result.desired} relationships; SpiceDB held ${result.held}. ` +
-      `Missing: ${result.missing} (${verb} them). Extra: ${result.extra} (${dryRun ? 'would delete' : 'deleted'} them). ${result.durationMs} ms.`,
+      `Missing: ${result.missing} (${verb} them). Extra: ${result.extra} (${dryRun ? 'would delete' : 'deleted'} them). ` +
+      `Held with another end: ${result.changed} (${dryRun ? 'would write' : 'wrote'} them again). ${result.durationMs} ms.`,
   );
 } catch (error) {
   console.error(error instanceof Error ? error.message : error);

@@ -10,6 +10,8 @@ export const AUDIT_ACTIONS = [
   'TENANT_MEMBER_ADDED',
   'TENANT_MEMBER_ROLE_CHANGED',
   'TENANT_MEMBER_REMOVED',
+  'TENANT_MEMBER_EXPIRY_CHANGED',
+  'TENANT_MEMBER_EXPIRED',
   'WORKSPACE_CREATED',
   'WORKSPACE_RENAMED',
   'WORKSPACE_MOVED',
@@ -18,12 +20,16 @@ export const AUDIT_ACTIONS = [
   'WORKSPACE_PURGED',
   'WORKSPACE_ROLE_GRANTED',
   'WORKSPACE_ROLE_REVOKED',
+  'WORKSPACE_ROLE_EXPIRY_CHANGED',
+  'WORKSPACE_ROLE_EXPIRED',
   'GROUP_CREATED',
   'GROUP_RENAMED',
   'GROUP_DELETED',
   'GROUP_MEMBER_ADDED',
   'GROUP_MEMBER_ROLE_CHANGED',
   'GROUP_MEMBER_REMOVED',
+  'GROUP_MEMBER_EXPIRY_CHANGED',
+  'GROUP_MEMBER_EXPIRED',
   'API_KEY_CREATED',
   'API_KEY_REVOKED',
   'API_KEY_DELETED',
@@ -64,3 +70,7 @@ export const change = (field: string, before: string | null | undefined, after: 
 
 /** A role given, changed or taken: its before and after. */
 export const roleChange = (before: string | null, after: string | null): AuditChange[] => [change('role', before, after)];
+
+/** A grant's end (ISO 8601) before and after, only when either side has one: a grant without expiry says nothing of it. */
+export const expiryChange = (before: string | null | undefined, after: string | null | undefined): AuditChange[] =>
+  (before ?? null) === null && (after ?? null) === null ? [] : [change('expiresAt', before, after)];

@@ -15,6 +15,7 @@ const tupleUpdate = z.object({
     resource: objectRef,
     relation: name,
     subject: objectRef.extend({ relation: name.optional() }),
+    expiresAt: z.string().datetime({ offset: true }).optional(),
   }),
 });
 export const tupleUpdatesSchema = z.array(tupleUpdate);

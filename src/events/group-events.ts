@@ -1,5 +1,5 @@
 import { groupMemberTuple, groupTenantTuple } from '../relationships/relationship-tuples.js';
-import { change, roleChange } from './audit-record.js';
+import { change, expiryChange, roleChange } from './audit-record.js';
 import { entry, remove, touch } from './event-entry.js';
 import type { GroupRole } from './roles.js';
 
@@ -11,6 +11,8 @@ interface Membership {
   groupId: string;
   userId: string;
   role: GroupRole;
+  /** When the membership ends (ISO 8601); absent or null: never. */
+  expiresAt?: string | null;
 }
 
 /** Groups and their members. */
@@ -39,9 +41,9 @@ export const groupEvents = {
   }),
   GroupMemberAdded: entry<Membership>({
     aggregate: group,
-    relationships: (e) => [touch(groupMemberTuple(e.groupId, e.userId, e.role))],
-    log: { name: 'group_member_added', fields: (e) => ({ groupId: e.groupId, userId: e.userId, role: e.role }) },
-    audit: (e) => [{ action: 'GROUP_MEMBER_ADDED', target: group(e), subject: user(e.userId), changes: roleChange(null, e.role) }],
+    relationships: (e) => [touch(groupMemberTuple(e.groupId, e.userId, e.role, e.expiresAt))],
+    log: { name: 'group_member_added', fields: (e) => ({ groupId: e.groupId, userId: e.userId, role: e.role, expiresAt: e.expiresAt ?? null }) },
+    audit: (e) => [{ action: 'GROUP_MEMBER_ADDED', target: group(e), subject: user(e.userId), changes: [...roleChange(null, e.role), ...expiryChange(null, e.expiresAt)] }],
   }),
   GroupMemberRemoved: entry<Membership>({
     aggregate: group,
@@ -49,10 +51,25 @@ export const groupEvents = {
     log: { name: 'group_member_removed', fields: (e) => ({ groupId: e.groupId, userId: e.userId, role: e.role }) },
     audit: (e) => [{ action: 'GROUP_MEMBER_REMOVED', target: group(e), subject: user(e.userId), changes: roleChange(e.role, null) }],
   }),
+  /** A new role keeps the membership's end. */
   GroupMemberRoleChanged: entry<Membership & { previousRole: GroupRole }>({
     aggregate: group,
-    relationships: (e) => [remove(groupMemberTuple(e.groupId, e.userId, e.previousRole)), touch(groupMemberTuple(e.groupId, e.userId, e.role))],
+    relationships: (e) => [remove(groupMemberTuple(e.groupId, e.userId, e.previousRole)), touch(groupMemberTuple(e.groupId, e.userId, e.role, e.expiresAt))],
     log: { name: 'group_member_role_changed', fields: (e) => ({ groupId: e.groupId, userId: e.userId, role: e.role, previousRole: e.previousRole }) },
     audit: (e) => [{ action: 'GROUP_MEMBER_ROLE_CHANGED', target: group(e), subject: user(e.userId), changes: roleChange(e.previousRole, e.role) }],
+  }),
+  /** The same role added again with another end (or none). */
+  GroupMemberExpiryChanged: entry<Membership & { previousExpiresAt: string | null }>({
+    aggregate: group,
+    relationships: (e) => [touch(groupMemberTuple(e.groupId, e.userId, e.role, e.expiresAt))],
+    log: { name: 'group_member_expiry_changed', fields: (e) => ({ groupId: e.groupId, userId: e.userId, role: e.role, expiresAt: e.expiresAt ?? null, previousExpiresAt: e.previousExpiresAt }) },
+    audit: (e) => [{ action: 'GROUP_MEMBER_EXPIRY_CHANGED', target: group(e), subject: user(e.userId), changes: [change('expiresAt', e.previousExpiresAt, e.expiresAt)] }],
+  }),
+  /** Swept by SYSTEM after its end; SpiceDB stopped counting it at that instant already. */
+  GroupMemberExpired: entry<Membership & { expiresAt: string }>({
+    aggregate: group,
+    relationships: (e) => [remove(groupMemberTuple(e.groupId, e.userId, e.role))],
+    log: { name: 'group_member_expired', fields: (e) => ({ groupId: e.groupId, userId: e.userId, role: e.role, expiresAt: e.expiresAt }) },
+    audit: (e) => [{ action: 'GROUP_MEMBER_EXPIRED', target: group(e), subject: user(e.userId), changes: [...roleChange(e.role, null), change('expiresAt', e.expiresAt, null)] }],
   }),
 };

@@ -1,5 +1,5 @@
 import { tenantMemberTuple } from '../relationships/relationship-tuples.js';
-import { change, roleChange } from './audit-record.js';
+import { change, expiryChange, roleChange } from './audit-record.js';
 import { entry, remove, touch } from './event-entry.js';
 import type { TenantRole } from './roles.js';
 
@@ -24,11 +24,29 @@ export const tenantEvents = {
       ...e.members.map((m) => ({ action: 'TENANT_MEMBER_REMOVED' as const, target: { ...tenant(e), name: e.name ?? null }, subject: user(m.userId), changes: roleChange(m.role, null) })),
     ],
   }),
-  TenantMemberAdded: entry<{ tenantId: string; userId: string; role: TenantRole }>({
+  /** `expiresAt` (ISO 8601) only for a MEMBER: an admin never expires. */
+  TenantMemberAdded: entry<{ tenantId: string; userId: string; role: TenantRole; expiresAt?: string | null }>({
     aggregate: tenant,
-    relationships: (e) => [touch(tenantMemberTuple(e.tenantId, e.userId, e.role))],
-    log: { name: 'tenant_member_added', fields: (e) => ({ tenantId: e.tenantId, userId: e.userId, role: e.role }) },
-    audit: (e) => [{ action: 'TENANT_MEMBER_ADDED', target: tenant(e), subject: user(e.userId), changes: roleChange(null, e.role) }],
+    relationships: (e) => [touch(tenantMemberTuple(e.tenantId, e.userId, e.role, e.expiresAt))],
+    log: { name: 'tenant_member_added', fields: (e) => ({ tenantId: e.tenantId, userId: e.userId, role: e.role, expiresAt: e.expiresAt ?? null }) },
+    audit: (e) => [{ action: 'TENANT_MEMBER_ADDED', target: tenant(e), subject: user(e.userId), changes: [...roleChange(null, e.role), ...expiryChange(null, e.expiresAt)] }],
+  }),
+  /** A member added again with another end (or none). */
+  TenantMemberExpiryChanged: entry<{ tenantId: string; userId: string; role: TenantRole; expiresAt: string | null; previousExpiresAt: string | null }>({
+    aggregate: tenant,
+    relationships: (e) => [touch(tenantMemberTuple(e.tenantId, e.userId, e.role, e.expiresAt))],
+    log: { name: 'tenant_member_expiry_changed', fields: (e) => ({ tenantId: e.tenantId, userId: e.userId, role: e.role, expiresAt: e.expiresAt, previousExpiresAt: e.previousExpiresAt }) },
+    audit: (e) => [{ action: 'TENANT_MEMBER_EXPIRY_CHANGED', target: tenant(e), subject: user(e.userId), changes: [change('expiresAt', e.previousExpiresAt, e.expiresAt)] }],
+  }),
+  /**
+   * A membership past its end, swept by SYSTEM: it heads a departure like TenantMemberRemoved
+   * (its grants, group memberships and API keys are its consequences, src/lifecycle/tenant-departure.ts).
+   */
+  TenantMemberExpired: entry<{ tenantId: string; userId: string; role: TenantRole; expiresAt: string }>({
+    aggregate: tenant,
+    relationships: (e) => [remove(tenantMemberTuple(e.tenantId, e.userId, e.role))],
+    log: { name: 'tenant_member_expired', fields: (e) => ({ tenantId: e.tenantId, userId: e.userId, role: e.role, expiresAt: e.expiresAt }) },
+    audit: (e) => [{ action: 'TENANT_MEMBER_EXPIRED', target: tenant(e), subject: user(e.userId), changes: [...roleChange(e.role, null), change('expiresAt', e.expiresAt, null)] }],
   }),
   TenantMemberRemoved: entry<{ tenantId: string; userId: string; role: TenantRole }>({
     aggregate: tenant,

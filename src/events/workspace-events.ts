@@ -1,5 +1,5 @@
 import { workspaceMemberTuple, workspaceParentTuple, workspaceStructure } from '../relationships/relationship-tuples.js';
-import { change, roleChange, type AuditRecord } from './audit-record.js';
+import { change, expiryChange, roleChange, type AuditRecord } from './audit-record.js';
 import { entry, remove, touch } from './event-entry.js';
 import type { WorkspaceRole, WorkspaceSubject } from './roles.js';
 
@@ -10,6 +10,8 @@ interface Grant {
   workspaceId: string;
   subject: WorkspaceSubject;
   role: WorkspaceRole;
+  /** When the grant ends (ISO 8601); absent or null: never. Written into the relationship (OptionalExpiresAt). */
+  expiresAt?: string | null;
 }
 
 /** A workspace as it leaves or comes back: its place, its name and the grants it holds. */
@@ -18,11 +20,11 @@ interface Held {
   workspaceId: string;
   parentId: string | null;
   name?: string;
-  members: { subject: WorkspaceSubject; role: WorkspaceRole }[];
+  members: { subject: WorkspaceSubject; role: WorkspaceRole; expiresAt?: string | null }[];
 }
 
 /** Everything SpiceDB holds for a workspace: its place in the tree and its grants. */
-const heldTuples = (e: Held) => [...workspaceStructure(e), ...e.members.map((m) => workspaceMemberTuple(e.workspaceId, m.subject, m.role))];
+const heldTuples = (e: Held) => [...workspaceStructure(e), ...e.members.map((m) => workspaceMemberTuple(e.workspaceId, m.subject, m.role, m.expiresAt))];
 
 /** The grants a removal took along, each its own entry. */
 const grantsTaken = (e: Held): AuditRecord[] =>
@@ -91,9 +93,9 @@ export const workspaceEvents = {
   }),
   WorkspaceMemberAdded: entry<Grant>({
     aggregate: workspace,
-    relationships: (e) => [touch(workspaceMemberTuple(e.workspaceId, e.subject, e.role))],
-    log: { name: 'workspace_role_granted', fields: (e) => ({ workspaceId: e.workspaceId, subject: e.subject, role: e.role, previousRole: null }) },
-    audit: (e) => [{ action: 'WORKSPACE_ROLE_GRANTED', target: workspace(e), subject: e.subject, changes: roleChange(null, e.role) }],
+    relationships: (e) => [touch(workspaceMemberTuple(e.workspaceId, e.subject, e.role, e.expiresAt))],
+    log: { name: 'workspace_role_granted', fields: (e) => ({ workspaceId: e.workspaceId, subject: e.subject, role: e.role, previousRole: null, expiresAt: e.expiresAt ?? null }) },
+    audit: (e) => [{ action: 'WORKSPACE_ROLE_GRANTED', target: workspace(e), subject: e.subject, changes: [...roleChange(null, e.role), ...expiryChange(null, e.expiresAt)] }],
   }),
   WorkspaceMemberRemoved: entry<Grant>({
     aggregate: workspace,
@@ -101,10 +103,29 @@ export const workspaceEvents = {
     log: { name: 'workspace_role_revoked', fields: (e) => ({ workspaceId: e.workspaceId, subject: e.subject, role: e.role }) },
     audit: (e) => [{ action: 'WORKSPACE_ROLE_REVOKED', target: workspace(e), subject: e.subject, changes: roleChange(e.role, null) }],
   }),
-  WorkspaceMemberRoleChanged: entry<Grant & { previousRole: WorkspaceRole }>({
+  WorkspaceMemberRoleChanged: entry<Grant & { previousRole: WorkspaceRole; previousExpiresAt?: string | null }>({
     aggregate: workspace,
-    relationships: (e) => [remove(workspaceMemberTuple(e.workspaceId, e.subject, e.previousRole)), touch(workspaceMemberTuple(e.workspaceId, e.subject, e.role))],
-    log: { name: 'workspace_role_granted', fields: (e) => ({ workspaceId: e.workspaceId, subject: e.subject, role: e.role, previousRole: e.previousRole }) },
-    audit: (e) => [{ action: 'WORKSPACE_ROLE_GRANTED', target: workspace(e), subject: e.subject, changes: roleChange(e.previousRole, e.role) }],
+    relationships: (e) => [remove(workspaceMemberTuple(e.workspaceId, e.subject, e.previousRole)), touch(workspaceMemberTuple(e.workspaceId, e.subject, e.role, e.expiresAt))],
+    log: { name: 'workspace_role_granted', fields: (e) => ({ workspaceId: e.workspaceId, subject: e.subject, role: e.role, previousRole: e.previousRole, expiresAt: e.expiresAt ?? null }) },
+    audit: (e) => [
+      { action: 'WORKSPACE_ROLE_GRANTED', target: workspace(e), subject: e.subject, changes: [...roleChange(e.previousRole, e.role), ...expiryChange(e.previousExpiresAt, e.expiresAt)] },
+    ],
+  }),
+  /** The same role granted again with another end (or none): the relationship is written again with it. */
+  WorkspaceMemberExpiryChanged: entry<Grant & { previousExpiresAt: string | null }>({
+    aggregate: workspace,
+    relationships: (e) => [touch(workspaceMemberTuple(e.workspaceId, e.subject, e.role, e.expiresAt))],
+    log: { name: 'workspace_role_expiry_changed', fields: (e) => ({ workspaceId: e.workspaceId, subject: e.subject, role: e.role, expiresAt: e.expiresAt ?? null, previousExpiresAt: e.previousExpiresAt }) },
+    audit: (e) => [{ action: 'WORKSPACE_ROLE_EXPIRY_CHANGED', target: workspace(e), subject: e.subject, changes: [change('expiresAt', e.previousExpiresAt, e.expiresAt)] }],
+  }),
+  /**
+   * Swept by SYSTEM after its end (src/lifecycle/grant-expiry.ts). SpiceDB stopped counting it at
+   * that instant already; the delete only removes what its garbage collector would.
+   */
+  WorkspaceMemberExpired: entry<Grant & { expiresAt: string }>({
+    aggregate: workspace,
+    relationships: (e) => [remove(workspaceMemberTuple(e.workspaceId, e.subject, e.role))],
+    log: { name: 'workspace_role_expired', fields: (e) => ({ workspaceId: e.workspaceId, subject: e.subject, role: e.role, expiresAt: e.expiresAt }) },
+    audit: (e) => [{ action: 'WORKSPACE_ROLE_EXPIRED', target: workspace(e), subject: e.subject, changes: [...roleChange(e.role, null), change('expiresAt', e.expiresAt, null)] }],
   }),
 };

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor, Tx } from '../infra/db/database.js';
+import { unexpired } from '../infra/db/unexpired.js';
 import type { PageRequest, Sorted } from '../shared/pagination.js';
 import { joinedUser, USER_COLUMNS } from '../users/user-rows.js';
 import type { User } from '../users/user.js';
@@ -18,9 +19,10 @@ export async function listGroupMembers(db: Executor, groupIds: readonly string[]
   let ranked = db
     .selectFrom('group_members as m')
     .innerJoin('users as u', 'u.id', 'm.user_id')
-    .select(['m.group_id', 'm.role', 'm.created_at as added_at', 'u.username_key as sort_key', ...USER_COLUMNS])
+    .select(['m.group_id', 'm.role', 'm.created_at as added_at', 'm.expires_at', 'u.username_key as sort_key', ...USER_COLUMNS])
     .select(sql<number>`row_number() OVER (PARTITION BY m.group_id ORDER BY u.username_key, u.id)`.as('rank'))
-    .where('m.group_id', '=', sql<string>`ANY(${[...groupIds]}::text[])`);
+    .where('m.group_id', '=', sql<string>`ANY(${[...groupIds]}::text[])`)
+    .where(unexpired('m.expires_at'));
   if (page.after) ranked = ranked.where(sql<boolean>`(u.username_key, u.id) > (${page.after.key} COLLATE "C", ${page.after.id})`);
   const rows = await db
     .selectFrom(ranked.as('ranked'))
@@ -31,7 +33,7 @@ export async function listGroupMembers(db: Executor, groupIds: readonly string[]
     .execute();
   for (const row of rows) {
     const user = joinedUser(row);
-    result.get(row.group_id)?.push({ node: { groupId: row.group_id, userId: user.id, role: row.role, addedAt: row.added_at }, sortKey: row.sort_key, user });
+    result.get(row.group_id)?.push({ node: { groupId: row.group_id, userId: user.id, role: row.role, addedAt: row.added_at, expiresAt: row.expires_at }, sortKey: row.sort_key, user });
   }
   return result;
 }
@@ -41,21 +43,34 @@ export async function countGroupMembers(db: Executor, groupId: string): Promise<
   const row = await db
     .selectFrom('group_members')
     .where('group_id', '=', groupId)
+    .where(unexpired('expires_at'))
     .select((eb) => eb.fn.countAll<number>().as('count'))
     .executeTakeFirst();
   return Number(row?.count ?? 0);
 }
 
-/** The membership, locked until commit (the group is locked first; see lockGroupForMemberChange). */
-export async function lockGroupMember(trx: Tx, groupId: string, userId: string): Promise<GroupMember | undefined> {
+const toGroupMember = (row: { group_id: string; user_id: string; role: GroupRole; created_at: Date; expires_at: Date | null }): GroupMember => ({
+  groupId: row.group_id,
+  userId: row.user_id,
+  role: row.role,
+  addedAt: row.created_at,
+  expiresAt: row.expires_at,
+});
+
+/**
+ * The membership, locked until commit (the group is locked first; see lockGroupForMemberChange);
+ * `expired` when its end passed and it awaits the sweeper (it counts as absent).
+ */
+export async function lockGroupMember(trx: Tx, groupId: string, userId: string): Promise<(GroupMember & { expired: boolean }) | undefined> {
   const row = await trx
     .selectFrom('group_members')
     .selectAll()
+    .select(sql<boolean>`NOT ${unexpired('expires_at')}`.as('expired'))
     .where('group_id', '=', groupId)
     .where('user_id', '=', userId)
     .forUpdate()
     .executeTakeFirst();
-  return row ? { groupId: row.group_id, userId: row.user_id, role: row.role, addedAt: row.created_at } : undefined;
+  return row ? { ...toGroupMember(row), expired: row.expired } : undefined;
 }
 
 export async function countGroupAdmins(trx: Tx, groupId: string): Promise<number> {
@@ -64,24 +79,26 @@ export async function countGroupAdmins(trx: Tx, groupId: string): Promise<number
     .select((eb) => eb.fn.countAll<string>().as('n'))
     .where('group_id', '=', groupId)
     .where('role', '=', 'admin')
+    .where(unexpired('expires_at'))
     .executeTakeFirstOrThrow();
   return Number(row.n);
 }
 
-export async function insertGroupMember(trx: Tx, groupId: string, userId: string, role: GroupRole): Promise<GroupMember> {
-  const row = await trx.insertInto('group_members').values({ group_id: groupId, user_id: userId, role }).returningAll().executeTakeFirstOrThrow();
-  return { groupId: row.group_id, userId: row.user_id, role: row.role, addedAt: row.created_at };
+export async function insertGroupMember(trx: Tx, groupId: string, userId: string, role: GroupRole, expiresAt: Date | null = null): Promise<GroupMember> {
+  const row = await trx.insertInto('group_members').values({ group_id: groupId, user_id: userId, role, expires_at: expiresAt }).returningAll().executeTakeFirstOrThrow();
+  return toGroupMember(row);
 }
 
-export async function updateGroupMemberRole(trx: Tx, groupId: string, userId: string, role: GroupRole): Promise<GroupMember> {
+/** A new role and/or end; `renewed` (an expired membership added again) also restarts its time. */
+export async function updateGroupMember(trx: Tx, groupId: string, userId: string, set: { role: GroupRole; expiresAt?: Date | null; renewed?: boolean }): Promise<GroupMember> {
   const row = await trx
     .updateTable('group_members')
-    .set({ role })
+    .set({ role: set.role, ...(set.expiresAt === undefined ? {} : { expires_at: set.expiresAt }), ...(set.renewed ? { created_at: sql<Date>`now()` } : {}) })
     .where('group_id', '=', groupId)
     .where('user_id', '=', userId)
     .returningAll()
     .executeTakeFirstOrThrow();
-  return { groupId: row.group_id, userId: row.user_id, role: row.role, addedAt: row.created_at };
+  return toGroupMember(row);
 }
 
 export async function deleteGroupMember(trx: Tx, groupId: string, userId: string): Promise<void> {
@@ -111,4 +128,63 @@ export async function deleteUserGroupMemberships(trx: Tx, tenantId: string, user
     .returning(['group_id', 'role'])
     .execute();
   return rows.map((r) => ({ groupId: r.group_id, role: r.role }));
+}
+
+/** A group membership past its end, as the sweeper finds it. */
+export interface ExpiredGroupMember {
+  tenantId: string;
+  groupId: string;
+  userId: string;
+  role: GroupRole;
+}
+
+/** Up to `limit` memberships whose end passed by the database's clock, oldest end first (the partial expiry index). */
+export async function findExpiredGroupMembers(db: Executor, limit: number): Promise<ExpiredGroupMember[]> {
+  const rows = await db
+    .selectFrom('group_members as m')
+    .innerJoin('groups as g', 'g.id', 'm.group_id')
+    .select(['g.tenant_id', 'm.group_id', 'm.user_id', 'm.role'])
+    .where('m.expires_at', '<=', sql<Date>`now()`)
+    .orderBy('m.expires_at')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ tenantId: r.tenant_id, groupId: r.group_id, userId: r.user_id, role: r.role }));
+}
+
+/** Deletes the membership only if it is still past its end: what it returns is what this sweeper removed. */
+export async function deleteExpiredGroupMember(trx: Tx, groupId: string, userId: string): Promise<{ role: GroupRole; expiresAt: Date } | undefined> {
+  const row = await trx
+    .deleteFrom('group_members')
+    .where('group_id', '=', groupId)
+    .where('user_id', '=', userId)
+    .where('expires_at', '<=', sql<Date>`now()`)
+    .returning(['role', 'expires_at'])
+    .executeTakeFirst();
+  return row ? { role: row.role, expiresAt: row.expires_at ?? new Date(0) } : undefined;
+}
+
+/** A group membership whose end was brought forward to its holder's tenant membership's. */
+export interface CappedGroupMember {
+  groupId: string;
+  role: GroupRole;
+  expiresAt: string;
+  previousExpiresAt: string | null;
+}
+
+/** Brings every live group membership of a user in the tenant that would outlive `expiresAt` forward to it. */
+export async function capUserGroupMembershipsInTenant(trx: Tx, tenantId: string, userId: string, expiresAt: Date): Promise<CappedGroupMember[]> {
+  const { rows } = await sql<{ group_id: string; role: GroupRole; previous: Date | null }>`
+    WITH old AS (
+      SELECT m.group_id, m.expires_at
+      FROM group_members m JOIN groups g ON g.id = m.group_id
+      WHERE g.tenant_id = ${tenantId} AND m.user_id = ${userId} AND (m.expires_at IS NULL OR m.expires_at > ${expiresAt})
+      ORDER BY m.group_id
+      FOR UPDATE OF m
+    )
+    UPDATE group_members m SET expires_at = ${expiresAt}
+    FROM old WHERE m.group_id = old.group_id AND m.user_id = ${userId}
+    RETURNING m.group_id, m.role, old.expires_at AS previous`.execute(trx);
+  return rows
+    .map((r) => ({ groupId: r.group_id, role: r.role, expiresAt: expiresAt.toISOString(), previousExpiresAt: r.previous ? r.previous.toISOString() : null }))
+    .sort((a, b) => (a.groupId < b.groupId ? -1 : 1));
 }

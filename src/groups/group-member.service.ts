@@ -2,6 +2,7 @@ import type { Committed, Transaction, UnitOfWork } from '../changes/unit-of-work
 import type { GroupRole } from '../events/roles.js';
 import type { Caller } from '../request/caller.js';
 import { BadInputError, ConflictError, NotFoundError } from '../shared/errors.js';
+import { checkExpiry, DEFAULT_MAX_GRANT_DAYS, earlierEnd, isoOrNull, type ExpiryInput } from '../shared/expiry.js';
 import { requireId } from '../shared/input.js';
 import { pageRequest, toPage, type Page, type PageArgs } from '../shared/pagination.js';
 import { holdTenantMembership } from '../tenants/tenant-member.repository.js';
@@ -14,7 +15,7 @@ import {
   deleteGroupMember,
   insertGroupMember,
   lockGroupMember,
-  updateGroupMemberRole,
+  updateGroupMember,
   type ListedGroupMember,
 } from './group-member.repository.js';
 import { lockGroupForMemberChange } from './group.repository.js';
@@ -23,6 +24,8 @@ import type { Group, GroupMember } from './group.js';
 export interface GroupMemberServiceDeps {
   uow: UnitOfWork;
   groups: GroupService;
+  /** MAX_GRANT_DAYS: how far ahead an `expiresAt` may lie. */
+  maxGrantDays?: number;
 }
 
 interface MemberInput {
@@ -31,6 +34,7 @@ interface MemberInput {
 }
 
 const lastAdmin = () => new ConflictError('A group keeps at least one admin: make someone else admin first', { reason: 'LAST_GROUP_ADMIN' });
+const alreadyMember = () => new ConflictError('The user already is a member of this group', { reason: 'ALREADY_MEMBER' });
 const notAGroupMember = () => new BadInputError('userId', 'The user is not a member of this group', 'NOT_A_GROUP_MEMBER');
 
 /**
@@ -50,14 +54,19 @@ export class GroupMemberService {
     return { ...toPage(rows, page.first), count: async () => countGroupMembers(await caller.reads(), group.id) };
   }
 
-  /** Adds a member of the group's tenant. Needs `manage` on the group. */
-  async add(caller: Caller, input: MemberInput & { role: GroupRole }): Promise<Committed<{ member: GroupMember; group: Group }>> {
+  /**
+   * Adds a member of the group's tenant, until `expiresAt` if given (capped to their tenant
+   * membership's end). For a member with the same role, a given `expiresAt` (or null) replaces the
+   * end; otherwise a second add is ALREADY_MEMBER. Needs `manage` on the group.
+   */
+  async add(caller: Caller, input: MemberInput & { role: GroupRole; expiresAt?: ExpiryInput }): Promise<Committed<{ member: GroupMember; group: Group }>> {
     const { groupId, userId } = this.ids(input);
+    const requested = checkExpiry('expiresAt', input.expiresAt, this.deps.maxGrantDays ?? DEFAULT_MAX_GRANT_DAYS);
     const target = await this.deps.groups.authorize(caller, groupId, 'manage');
     return this.deps.uow.run(
       async (tx) => {
         const group = await this.lock(tx.trx, groupId);
-        const member = await this.addInTransaction(tx, group, userId, input.role);
+        const member = await this.addInTransaction(tx, group, userId, input.role, { expiresAt: requested });
         return { member, group };
       },
       { by: caller, tenant: { id: target.tenantId, lock: 'write' } },
@@ -66,20 +75,34 @@ export class GroupMemberService {
 
   /**
    * add()'s rules in the caller's transaction (tenant held, the group locked with
-   * lockGroupForMemberChange): only a member of the group's tenant joins. A second membership
-   * violates group_members_pkey (CONFLICT ALREADY_MEMBER, pg-errors.ts); with `keep` the membership
-   * the user already has is returned as it is (an accepted invitation changes no role).
+   * lockGroupForMemberChange): only a member of the group's tenant joins, until `expiresAt` (capped
+   * to their tenant membership's end). A live membership with the same role and a given `expiresAt`
+   * (or null) gets that end; otherwise a second add is ALREADY_MEMBER. With `keep` the live
+   * membership the user already has is returned as it is (an accepted invitation changes no role).
+   * An expired membership not yet swept counts as absent: the new one takes its row.
    */
-  async addInTransaction({ trx, emit }: Transaction, group: Group, userId: string, role: GroupRole, options: { keep?: boolean } = {}): Promise<GroupMember> {
-    if (!(await holdTenantMembership(trx, group.tenantId, userId))) {
-      throw new BadInputError('userId', 'Only members of the group’s tenant can join it', 'NOT_A_TENANT_MEMBER');
+  async addInTransaction(
+    { trx, emit }: Transaction,
+    group: Group,
+    userId: string,
+    role: GroupRole,
+    options: { keep?: boolean; expiresAt?: Date | null } = {},
+  ): Promise<GroupMember> {
+    const membership = await holdTenantMembership(trx, group.tenantId, userId);
+    if (!membership) throw new BadInputError('userId', 'Only members of the group’s tenant can join it', 'NOT_A_TENANT_MEMBER');
+    const current = await lockGroupMember(trx, group.id, userId);
+    if (options.keep && current && !current.expired) return current;
+    const expiresAt = earlierEnd(options.expiresAt ?? null, membership.expiresAt);
+    const event = { tenantId: group.tenantId, groupId: group.id, userId, role, expiresAt: isoOrNull(expiresAt) };
+    if (current && !current.expired) {
+      if (options.expiresAt === undefined || current.role !== role) throw alreadyMember();
+      if (isoOrNull(current.expiresAt) === event.expiresAt) return current;
+      const member = await updateGroupMember(trx, group.id, userId, { role, expiresAt });
+      emit({ type: 'GroupMemberExpiryChanged', ...event, previousExpiresAt: isoOrNull(current.expiresAt) });
+      return member;
     }
-    if (options.keep) {
-      const current = await lockGroupMember(trx, group.id, userId);
-      if (current) return current;
-    }
-    const member = await insertGroupMember(trx, group.id, userId, role);
-    emit({ type: 'GroupMemberAdded', tenantId: group.tenantId, groupId: group.id, userId, role });
+    const member = current ? await updateGroupMember(trx, group.id, userId, { role, expiresAt, renewed: true }) : await insertGroupMember(trx, group.id, userId, role, expiresAt);
+    emit({ type: 'GroupMemberAdded', ...event });
     return member;
   }
 
@@ -90,11 +113,19 @@ export class GroupMemberService {
       async ({ trx, emit }) => {
         const group = await this.lock(trx, groupId);
         const current = await lockGroupMember(trx, groupId, userId);
-        if (!current) throw notAGroupMember();
+        if (!current || current.expired) throw notAGroupMember();
         if (current.role === input.role) return { member: current, group };
         if (current.role === 'admin' && (await countGroupAdmins(trx, groupId)) <= 1) throw lastAdmin();
-        const member = await updateGroupMemberRole(trx, groupId, userId, input.role);
-        emit({ type: 'GroupMemberRoleChanged', tenantId: group.tenantId, groupId, userId, role: input.role, previousRole: current.role });
+        const member = await updateGroupMember(trx, groupId, userId, { role: input.role });
+        emit({
+          type: 'GroupMemberRoleChanged',
+          tenantId: group.tenantId,
+          groupId,
+          userId,
+          role: input.role,
+          previousRole: current.role,
+          expiresAt: isoOrNull(current.expiresAt),
+        });
         return { member, group };
       },
       { by: caller, tenant: { id: target.tenantId, lock: 'write' } },
@@ -109,7 +140,7 @@ export class GroupMemberService {
       async ({ trx, emit }) => {
         const group = await this.lock(trx, groupId);
         const current = await lockGroupMember(trx, groupId, userId);
-        if (!current) throw notAGroupMember();
+        if (!current || current.expired) throw notAGroupMember();
         if (current.role === 'admin' && (await countGroupAdmins(trx, groupId)) <= 1) throw lastAdmin();
         await deleteGroupMember(trx, groupId, userId);
         emit({ type: 'GroupMemberRemoved', tenantId: group.tenantId, groupId, userId, role: current.role });

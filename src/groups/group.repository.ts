@@ -5,6 +5,7 @@ import { nameKey } from '../shared/names.js';
 import type { PageRequest, Sorted } from '../shared/pagination.js';
 import type { GroupRow } from './group.table.js';
 import type { Group } from './group.js';
+import { unexpired } from '../infra/db/unexpired.js';
 
 export function toGroup(row: Pick<GroupRow, 'id' | 'tenant_id' | 'name' | 'created_at' | 'updated_at'>): Group {
   return { id: row.id, tenantId: row.tenant_id, name: row.name, createdAt: row.created_at, updatedAt: row.updated_at };
@@ -39,7 +40,7 @@ export async function countTenantGroups(db: Executor, filter: TenantGroupFilter)
   let query = db.selectFrom('groups').where('tenant_id', '=', filter.tenantId);
   const memberUserId = filter.memberUserId;
   if (memberUserId !== undefined) {
-    query = query.where('id', 'in', (eb) => eb.selectFrom('group_members').select('group_id').where('user_id', '=', memberUserId));
+    query = query.where('id', 'in', (eb) => eb.selectFrom('group_members').select('group_id').where('user_id', '=', memberUserId).where(unexpired('expires_at')));
   }
   if (filter.nameKeyContains) query = query.where('name_key', 'like', containsPattern(filter.nameKeyContains));
   const row = await query.select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirst();
@@ -51,7 +52,7 @@ export async function listTenantGroupsPage(db: Executor, filter: TenantGroupFilt
   if (page.after) query = query.where(sql<boolean>`(name_key, id) > (${page.after.key} COLLATE "C", ${page.after.id})`);
   const memberUserId = filter.memberUserId;
   if (memberUserId !== undefined) {
-    query = query.where('id', 'in', (eb) => eb.selectFrom('group_members').select('group_id').where('user_id', '=', memberUserId));
+    query = query.where('id', 'in', (eb) => eb.selectFrom('group_members').select('group_id').where('user_id', '=', memberUserId).where(unexpired('expires_at')));
   }
   if (filter.nameKeyContains) query = query.where('name_key', 'like', containsPattern(filter.nameKeyContains));
   const rows = await query.orderBy('name_key').orderBy('id').limit(page.first + 1).execute();

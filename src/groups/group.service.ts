@@ -94,11 +94,13 @@ export class GroupService {
     return this.deps.uow.run(
       async ({ trx, emit }) => {
         // The creator may be leaving the tenant right now: the group must not outlive their membership.
-        if (!(await holdTenantMembership(trx, tenantId, creatorId))) throw new NotFoundError('Tenant not found');
+        const membership = await holdTenantMembership(trx, tenantId, creatorId);
+        if (!membership) throw new NotFoundError('Tenant not found');
         const group = await insertGroup(trx, { id: newId(), tenantId, name });
-        await insertGroupMember(trx, group.id, creatorId, 'admin');
+        // A creator whose membership expires is its admin until then, not longer.
+        await insertGroupMember(trx, group.id, creatorId, 'admin', membership.expiresAt);
         emit({ type: 'GroupCreated', tenantId, groupId: group.id, name });
-        emit({ type: 'GroupMemberAdded', tenantId, groupId: group.id, userId: creatorId, role: 'admin' });
+        emit({ type: 'GroupMemberAdded', tenantId, groupId: group.id, userId: creatorId, role: 'admin', ...(membership.expiresAt ? { expiresAt: membership.expiresAt.toISOString() } : {}) });
         return group;
       },
       { by: caller, tenant: { id: tenantId, lock: 'write' } },

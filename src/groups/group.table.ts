@@ -16,5 +16,7 @@ export interface GroupMemberTable {
   group_id: string;
   user_id: string;
   role: GroupRole;
-  created_at: ColumnType<Date, never, never>;
+  created_at: ColumnType<Date, never, Date>;
+  /** When the grant ends (migration 0012); null: until revoked. An expired row counts as absent until swept. */
+  expires_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }

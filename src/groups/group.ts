@@ -14,4 +14,6 @@ export interface GroupMember {
   userId: string;
   role: GroupRole;
   addedAt: Date;
+  /** When the membership ends; null: until removed. */
+  expiresAt: Date | null;
 }

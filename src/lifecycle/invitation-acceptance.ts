@@ -8,7 +8,6 @@ import type { InvitationService } from '../invitations/invitation.service.js';
 import type { Invitation } from '../invitations/invitation.js';
 import type { Caller } from '../request/caller.js';
 import { InternalError, NotFoundError } from '../shared/errors.js';
-import { lockTenantMember } from '../tenants/tenant-member.repository.js';
 import type { TenantMemberService } from '../tenants/tenant-member.service.js';
 import type { TenantMember } from '../tenants/tenant.js';
 import type { WorkspaceMemberService } from '../workspaces/workspace-member.service.js';
@@ -68,8 +67,7 @@ export class InvitationAcceptance {
         }
         // What the acceptance takes along is its consequence: one change, headed by InvitationAccepted.
         const along: Transaction = { ...tx, emit: tx.emitConsequence };
-        const existing = await lockTenantMember(tx.trx, invitation.tenantId, userId);
-        const member = existing ?? (await this.deps.tenantMembers.insertMember(along, invitation.tenantId, userId, invitation.role));
+        const { member, alreadyMember } = await this.deps.tenantMembers.joinInTransaction(along, invitation.tenantId, userId, invitation.role);
         const subject = { type: 'user' as const, id: userId };
         for (const { workspace, role } of workspaces) await this.deps.workspaceMembers.grantInTransaction(along, workspace, subject, role, { keep: true });
         for (const { group, role } of groups) await this.deps.groupMembers.addInTransaction(along, group, userId, role, { keep: true });
@@ -81,7 +79,7 @@ export class InvitationAcceptance {
           email: invitation.email,
           role: invitation.role,
           userId,
-          alreadyMember: existing !== undefined,
+          alreadyMember,
           skipped,
         });
         const accepted = (await findInvitationsByIds(tx.trx, [invitation.id])).get(invitation.id);

@@ -52,9 +52,17 @@ export class TenantDeparture {
  * they commit, so this DELETE waits for them, and the deletes after it, each a new snapshot under
  * READ COMMITTED, see what they wrote. Later writers find no membership and are refused.
  */
-export async function removeFromTenant({ trx, emit, emitConsequence }: Transaction, tenantId: string, userId: string, role: TenantRole): Promise<void> {
-  await deleteTenantMember(trx, tenantId, userId);
-  emit({ type: 'TenantMemberRemoved', tenantId, userId, role });
+export async function removeFromTenant(tx: Transaction, tenantId: string, userId: string, role: TenantRole): Promise<void> {
+  await deleteTenantMember(tx.trx, tenantId, userId);
+  tx.emit({ type: 'TenantMemberRemoved', tenantId, userId, role });
+  await takeAlong(tx, tenantId, userId);
+}
+
+/**
+ * What a departure takes along once the membership row is gone (removed, or expired: grant-expiry.ts
+ * heads it with TenantMemberExpired instead): the same consequences either way.
+ */
+export async function takeAlong({ trx, emitConsequence }: Transaction, tenantId: string, userId: string): Promise<void> {
   const subject = { type: 'user' as const, id: userId };
   for (const g of await deleteUserGrantsInTenant(trx, tenantId, userId)) {
     emitConsequence({ type: 'WorkspaceMemberRemoved', tenantId, workspaceId: g.workspaceId, subject, role: g.role });

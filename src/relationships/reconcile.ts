@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { ADVISORY_LOCKS } from '../infra/db/advisory-locks.js';
 import type { Db } from '../infra/db/database.js';
-import { tupleKey, type Tuple, type TupleUpdate } from '../infra/spicedb/relationships.js';
+import { sameExpiry, tupleKey, type Tuple, type TupleUpdate } from '../infra/spicedb/relationships.js';
 import type { SpiceDb } from '../infra/spicedb/spicedb.js';
 import type { Logger } from '../logger.js';
 import { desiredTuples } from './desired-relationships.js';
@@ -17,6 +17,8 @@ export interface ReconcileResult {
   held: number;
   /** Implied but not held: written (TOUCH). */
   missing: number;
+  /** Held with another end (or none) than PostgreSQL's: written again with it (TOUCH). */
+  changed: number;
   /** Held but not implied: deleted. */
   extra: number;
   dryRun: boolean;
@@ -50,11 +52,16 @@ export async function reconcileSpiceDb(db: Db, spicedb: SpiceDb, logger: Logger,
     const [desired, held] = await Promise.all([desiredTuples(db), heldTuples(spicedb)]);
     const wanted = new Map(desired.map((t) => [tupleKey(t), t]));
     const present = new Map(held.map((t) => [tupleKey(t), t]));
+    const differing = [...wanted].filter(([key, tuple]) => {
+      const held = present.get(key);
+      return held !== undefined && !sameExpiry(held, tuple);
+    });
     const updates: TupleUpdate[] = [
       ...[...wanted].filter(([key]) => !present.has(key)).map(([, tuple]): TupleUpdate => ({ op: 'touch', tuple })),
+      ...differing.map(([, tuple]): TupleUpdate => ({ op: 'touch', tuple })),
       ...[...present].filter(([key]) => !wanted.has(key)).map(([, tuple]): TupleUpdate => ({ op: 'delete', tuple })),
     ];
-    const missing = updates.filter((u) => u.op === 'touch').length;
+    const missing = updates.filter((u) => u.op === 'touch').length - differing.length;
     let zedToken: string | null = null;
     if (!options.dryRun) {
       for (let i = 0; i < updates.length; i += REBUILD_CHUNK_SIZE) zedToken = await spicedb.write(updates.slice(i, i + REBUILD_CHUNK_SIZE));
@@ -65,7 +72,8 @@ export async function reconcileSpiceDb(db: Db, spicedb: SpiceDb, logger: Logger,
       desired: wanted.size,
       held: present.size,
       missing,
-      extra: updates.length - missing,
+      changed: differing.length,
+      extra: updates.length - missing - differing.length,
       dryRun: options.dryRun ?? false,
       zedToken,
       durationMs: Date.now() - started,

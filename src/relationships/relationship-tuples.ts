@@ -12,6 +12,14 @@ function workspaceSubject(s: WorkspaceSubject): SubjectRef {
   return s.type === 'user' ? user(s.id) : { type: 'group', id: s.id, relation: 'member' };
 }
 
+/** When a grant ends, as events carry it (ISO 8601) or a row holds it; null or undefined: never. */
+export type Expiry = string | Date | null | undefined;
+
+/** The expiry as a tuple carries it: SpiceDB stops counting the relationship then (schema.zed, `with expiration`). */
+function expiring(tuple: Tuple, expiresAt: Expiry): Tuple {
+  if (expiresAt === null || expiresAt === undefined) return tuple;
+  return { ...tuple, expiresAt: typeof expiresAt === 'string' ? new Date(expiresAt).toISOString() : expiresAt.toISOString() };
+}
 
 /** The relationships a workspace row implies, without its members. */
 export function workspaceStructure(w: { tenantId: string; workspaceId: string; parentId: string | null }): Tuple[] {
@@ -30,12 +38,12 @@ export function workspaceParentTuple(workspaceId: string, parentId: string): Tup
   return { resource: ref('workspace', workspaceId), relation: 'parent', subject: ref('workspace', parentId) };
 }
 
-export function workspaceMemberTuple(workspaceId: string, subject: WorkspaceSubject, role: string): Tuple {
-  return { resource: ref('workspace', workspaceId), relation: role, subject: workspaceSubject(subject) };
+export function workspaceMemberTuple(workspaceId: string, subject: WorkspaceSubject, role: string, expiresAt?: Expiry): Tuple {
+  return expiring({ resource: ref('workspace', workspaceId), relation: role, subject: workspaceSubject(subject) }, expiresAt);
 }
 
-export function tenantMemberTuple(tenantId: string, userId: string, role: string): Tuple {
-  return { resource: ref('tenant', tenantId), relation: role, subject: user(userId) };
+export function tenantMemberTuple(tenantId: string, userId: string, role: string, expiresAt?: Expiry): Tuple {
+  return expiring({ resource: ref('tenant', tenantId), relation: role, subject: user(userId) }, expiresAt);
 }
 
 export function apiKeyTuples(k: { apiKeyId: string; tenantId: string; ownerUserId: string }): Tuple[] {
@@ -50,6 +58,6 @@ export function groupTenantTuple(groupId: string, tenantId: string): Tuple {
   return { resource: ref('group', groupId), relation: 'tenant', subject: ref('tenant', tenantId) };
 }
 
-export function groupMemberTuple(groupId: string, userId: string, role: string): Tuple {
-  return { resource: ref('group', groupId), relation: role === 'admin' ? 'admin' : 'direct_member', subject: user(userId) };
+export function groupMemberTuple(groupId: string, userId: string, role: string, expiresAt?: Expiry): Tuple {
+  return expiring({ resource: ref('group', groupId), relation: role === 'admin' ? 'admin' : 'direct_member', subject: user(userId) }, expiresAt);
 }

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor, Tx } from '../infra/db/database.js';
+import { unexpired } from '../infra/db/unexpired.js';
 import { containsPattern } from '../infra/db/like.js';
 import type { PageRequest, Sorted } from '../shared/pagination.js';
 import { joinedUser, USER_COLUMNS } from '../users/user-rows.js';
@@ -30,9 +31,10 @@ export async function listTenantMembersPage(db: Executor, tenantIds: readonly st
   let ranked = db
     .selectFrom('tenant_members as m')
     .innerJoin('users as u', 'u.id', 'm.user_id')
-    .select(['m.tenant_id', 'm.role', 'm.created_at as added_at', 'u.username_key as sort_key', ...USER_COLUMNS])
+    .select(['m.tenant_id', 'm.role', 'm.created_at as added_at', 'm.expires_at', 'u.username_key as sort_key', ...USER_COLUMNS])
     .select(sql<number>`row_number() OVER (PARTITION BY m.tenant_id ORDER BY u.username_key, u.id)`.as('rank'))
-    .where('m.tenant_id', '=', sql<string>`ANY(${[...tenantIds]}::text[])`);
+    .where('m.tenant_id', '=', sql<string>`ANY(${[...tenantIds]}::text[])`)
+    .where(unexpired('m.expires_at'));
   if (page.after) ranked = ranked.where(sql<boolean>`(u.username_key, u.id) > (${page.after.key} COLLATE "C", ${page.after.id})`);
   if (searchKey) {
     const pattern = containsPattern(searchKey);
@@ -41,14 +43,14 @@ export async function listTenantMembersPage(db: Executor, tenantIds: readonly st
   const rows = await db.selectFrom(ranked.as('ranked')).selectAll().where('rank', '<=', page.first + 1).orderBy('tenant_id').orderBy('rank').execute();
   for (const row of rows) {
     const user = joinedUser(row);
-    result.get(row.tenant_id)?.push({ node: { tenantId: row.tenant_id, userId: user.id, role: row.role, addedAt: row.added_at }, sortKey: row.sort_key, user });
+    result.get(row.tenant_id)?.push({ node: { tenantId: row.tenant_id, userId: user.id, role: row.role, addedAt: row.added_at, expiresAt: row.expires_at }, sortKey: row.sort_key, user });
   }
   return result;
 }
 
 /** How many members the tenant has that match the search, ignoring the page. */
 export async function countTenantMembers(db: Executor, tenantId: string, searchKey?: string): Promise<number> {
-  let query = db.selectFrom('tenant_members as m').where('m.tenant_id', '=', tenantId);
+  let query = db.selectFrom('tenant_members as m').where('m.tenant_id', '=', tenantId).where(unexpired('m.expires_at'));
   if (searchKey) {
     const pattern = containsPattern(searchKey);
     query = query
@@ -67,17 +69,32 @@ export async function findRolesOf(db: Executor, userId: string, tenantIds: reado
     .select(['tenant_id', 'role'])
     .where('user_id', '=', userId)
     .where('tenant_id', '=', sql<string>`ANY(${[...tenantIds]}::text[])`)
+    .where(unexpired('expires_at'))
     .execute();
   return new Map(rows.map((r) => [r.tenant_id, r.role]));
 }
 
-function toTenantMember(row: { tenant_id: string; user_id: string; role: TenantRole; created_at: Date }): TenantMember {
-  return { tenantId: row.tenant_id, userId: row.user_id, role: row.role, addedAt: row.created_at };
+function toTenantMember(row: { tenant_id: string; user_id: string; role: TenantRole; created_at: Date; expires_at: Date | null }): TenantMember {
+  return { tenantId: row.tenant_id, userId: row.user_id, role: row.role, addedAt: row.created_at, expiresAt: row.expires_at };
 }
 
+/** The live membership, locked until commit; an expired one (awaiting the sweeper) counts as absent. */
 export async function lockTenantMember(trx: Tx, tenantId: string, userId: string): Promise<TenantMember | undefined> {
-  const row = await trx.selectFrom('tenant_members').selectAll().where('tenant_id', '=', tenantId).where('user_id', '=', userId).forUpdate().executeTakeFirst();
-  return row ? toTenantMember(row) : undefined;
+  const row = await lockTenantMemberRow(trx, tenantId, userId);
+  return row && !row.expired ? row : undefined;
+}
+
+/** The membership row whatever its end, locked until commit: `expired` when it awaits the sweeper. */
+export async function lockTenantMemberRow(trx: Tx, tenantId: string, userId: string): Promise<(TenantMember & { expired: boolean }) | undefined> {
+  const row = await trx
+    .selectFrom('tenant_members')
+    .selectAll()
+    .select(sql<boolean>`NOT ${unexpired('expires_at')}`.as('expired'))
+    .where('tenant_id', '=', tenantId)
+    .where('user_id', '=', userId)
+    .forUpdate()
+    .executeTakeFirst();
+  return row ? { ...toTenantMember(row), expired: row.expired } : undefined;
 }
 
 /**
@@ -85,9 +102,25 @@ export async function lockTenantMember(trx: Tx, tenantId: string, userId: string
  * (which deletes the row before deleting grants and group memberships) waits for this transaction,
  * then deletes what it wrote too. Without the lock a grant could outlive the membership.
  */
-export async function holdTenantMembership(trx: Tx, tenantId: string, userId: string): Promise<boolean> {
-  const row = await trx.selectFrom('tenant_members').select('user_id').where('tenant_id', '=', tenantId).where('user_id', '=', userId).forKeyShare().executeTakeFirst();
-  return row !== undefined;
+export async function holdTenantMembership(trx: Tx, tenantId: string, userId: string): Promise<HeldMembership | undefined> {
+  const row = await trx
+    .selectFrom('tenant_members')
+    .select('expires_at')
+    .where('tenant_id', '=', tenantId)
+    .where('user_id', '=', userId)
+    .where(unexpired('expires_at'))
+    .forKeyShare()
+    .executeTakeFirst();
+  return row ? { expiresAt: row.expires_at } : undefined;
+}
+
+/**
+ * A live membership held for a grant: its end caps the grant's (src/shared/expiry.ts `earlierEnd`),
+ * so nothing a member holds in the tenant outlives the membership, not even for the moment
+ * between its end and the sweeper's departure.
+ */
+export interface HeldMembership {
+  expiresAt: Date | null;
 }
 
 export async function countTenantAdmins(trx: Tx, tenantId: string): Promise<number> {
@@ -101,10 +134,10 @@ export async function countTenantAdmins(trx: Tx, tenantId: string): Promise<numb
 }
 
 /** Inserts the membership; undefined when the user already is a member. */
-export async function insertTenantMember(trx: Tx, tenantId: string, userId: string, role: TenantRole): Promise<TenantMember | undefined> {
+export async function insertTenantMember(trx: Tx, tenantId: string, userId: string, role: TenantRole, expiresAt: Date | null = null): Promise<TenantMember | undefined> {
   const row = await trx
     .insertInto('tenant_members')
-    .values({ tenant_id: tenantId, user_id: userId, role })
+    .values({ tenant_id: tenantId, user_id: userId, role, expires_at: expiresAt })
     .onConflict((oc) => oc.columns(['tenant_id', 'user_id']).doNothing())
     .returningAll()
     .executeTakeFirst();
@@ -112,9 +145,14 @@ export async function insertTenantMember(trx: Tx, tenantId: string, userId: stri
 }
 
 export async function updateTenantMemberRole(trx: Tx, tenantId: string, userId: string, role: TenantRole): Promise<TenantMember> {
+  return updateTenantMember(trx, tenantId, userId, { role });
+}
+
+/** A new role and/or end of a membership. */
+export async function updateTenantMember(trx: Tx, tenantId: string, userId: string, set: { role: TenantRole; expiresAt?: Date | null }): Promise<TenantMember> {
   const row = await trx
     .updateTable('tenant_members')
-    .set({ role })
+    .set({ role: set.role, ...(set.expiresAt === undefined ? {} : { expires_at: set.expiresAt }) })
     .where('tenant_id', '=', tenantId)
     .where('user_id', '=', userId)
     .returningAll()
@@ -135,4 +173,16 @@ export async function deleteTenantMembers(trx: Tx, tenantId: string): Promise<Te
 export async function tenantHasAdmin(db: Executor, tenantId: string): Promise<boolean> {
   const row = await db.selectFrom('tenant_members').select('user_id').where('tenant_id', '=', tenantId).where('role', '=', 'admin').limit(1).executeTakeFirst();
   return row !== undefined;
+}
+
+/** Up to `limit` memberships whose end passed by the database's clock, oldest end first (the partial expiry index). */
+export async function findExpiredTenantMembers(db: Executor, limit: number): Promise<{ tenantId: string; userId: string }[]> {
+  const rows = await db
+    .selectFrom('tenant_members')
+    .select(['tenant_id', 'user_id'])
+    .where('expires_at', '<=', sql<Date>`now()`)
+    .orderBy('expires_at')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ tenantId: r.tenant_id, userId: r.user_id }));
 }

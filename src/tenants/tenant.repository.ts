@@ -4,6 +4,7 @@ import { nameKey } from '../shared/names.js';
 import type { PageRequest, Sorted } from '../shared/pagination.js';
 import type { TenantRow } from './tenant.table.js';
 import type { Tenant } from './tenant.js';
+import { unexpired } from '../infra/db/unexpired.js';
 
 function toTenant(row: TenantRow): Tenant {
   return { id: row.id, name: row.name, createdAt: row.created_at, updatedAt: row.updated_at };
@@ -52,14 +53,14 @@ export async function countTenants(db: Executor, filter: TenantListFilter): Prom
   const row =
     'id' in filter
       ? await db.selectFrom('tenants').where('id', '=', filter.id).select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirst()
-      : await db.selectFrom('tenant_members').where('user_id', '=', filter.memberUserId).select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirst();
+      : await db.selectFrom('tenant_members').where('user_id', '=', filter.memberUserId).where(unexpired('expires_at')).select((eb) => eb.fn.countAll<number>().as('count')).executeTakeFirst();
   return Number(row?.count ?? 0);
 }
 
 export async function listTenantsPage(db: Executor, filter: TenantListFilter, page: PageRequest): Promise<Sorted<Tenant>[]> {
   let query = db.selectFrom('tenants').selectAll();
   if ('id' in filter) query = query.where('id', '=', filter.id);
-  else query = query.where('id', 'in', (eb) => eb.selectFrom('tenant_members').select('tenant_id').where('user_id', '=', filter.memberUserId));
+  else query = query.where('id', 'in', (eb) => eb.selectFrom('tenant_members').select('tenant_id').where('user_id', '=', filter.memberUserId).where(unexpired('expires_at')));
   if (page.after) query = query.where(sql<boolean>`(name_key, id) > (${page.after.key} COLLATE "C", ${page.after.id})`);
   const rows = await query.orderBy('name_key').orderBy('id').limit(page.first + 1).execute();
   return rows.map((r) => ({ node: toTenant(r), sortKey: r.name_key }));

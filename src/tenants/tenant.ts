@@ -12,4 +12,6 @@ export interface TenantMember {
   userId: string;
   role: TenantRole;
   addedAt: Date;
+  /** When the membership ends (a MEMBER's only); null: until removed. */
+  expiresAt: Date | null;
 }

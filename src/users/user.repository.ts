@@ -6,6 +6,7 @@ import { newId } from '../shared/ids.js';
 import { userKeys } from './user-keys.js';
 import type { Identity, User } from './user.js';
 import type { UserRow } from './user.table.js';
+import { unexpired } from '../infra/db/unexpired.js';
 
 function toUser(row: UserRow): User {
   return { id: row.id, username: row.username, name: row.name, email: row.email, createdAt: row.created_at };
@@ -123,7 +124,9 @@ function visibleUserIds(db: Executor, viewer: UserVisibility) {
     .selectFrom('tenant_members as mine')
     .innerJoin('tenant_members as theirs', 'theirs.tenant_id', 'mine.tenant_id')
     .select('theirs.user_id')
-    .where('mine.user_id', '=', viewer.userId);
+    .where('mine.user_id', '=', viewer.userId)
+    .where(unexpired('mine.expires_at'))
+    .where(unexpired('theirs.expires_at'));
   if (viewer.tenantScope) sharing = sharing.where('mine.tenant_id', '=', viewer.tenantScope);
   return sharing.unionAll(db.selectNoFrom(sql<string>`${viewer.userId}::text`.as('user_id')));
 }

@@ -6,6 +6,7 @@ import type { Executor } from '../infra/db/database.js';
 import { PREPARED } from '../infra/db/prepared-statements.js';
 import { StoredWorkspace, type RawTimestamp } from './stored-workspace.js';
 import type { Workspace } from './workspace.js';
+import { unexpired } from '../infra/db/unexpired.js';
 
 /** One grant that gives a user a permission on a workspace: on it or an ancestor, to them or to a group of theirs. */
 export interface GrantPath {
@@ -48,7 +49,7 @@ interface Row {
  */
 export async function findUserAccess(db: Executor, workspace: Pick<Workspace, 'id' | 'tenantId'>, userId: string, roles: readonly WorkspaceRole[]): Promise<UserAccess> {
   const { rows } = await sql<Row>`${sql.raw(PREPARED)}
-    WITH who AS (SELECT (SELECT role FROM tenant_members WHERE tenant_id = ${workspace.tenantId} AND user_id = ${userId}) AS tenant_role)
+    WITH who AS (SELECT (SELECT role FROM tenant_members WHERE tenant_id = ${workspace.tenantId} AND user_id = ${userId} AND ${unexpired('expires_at')}) AS tenant_role)
     SELECT who.tenant_role, p.distance, p.role, p.w_id, p.w_tenant_id, p.w_parent_id, p.w_name, p.w_depth, p.w_created_at, p.w_updated_at,
            p.g_id, p.g_tenant_id, p.g_name, p.g_created_at, p.g_updated_at
       FROM who LEFT JOIN LATERAL (
@@ -61,8 +62,8 @@ export async function findUserAccess(db: Executor, workspace: Pick<Workspace, 'i
         JOIN workspaces w ON w.id = a.ancestor_id
         JOIN workspace_members m ON m.workspace_id = a.ancestor_id
         LEFT JOIN groups g ON g.id = m.group_id
-       WHERE a.workspace_id = ${workspace.id} AND m.role = ANY(${[...roles]}::text[]) AND w.deleted_at IS NULL
-         AND (m.user_id = ${userId} OR m.group_id IN (SELECT group_id FROM group_members WHERE user_id = ${userId}))
+       WHERE a.workspace_id = ${workspace.id} AND m.role = ANY(${[...roles]}::text[]) AND w.deleted_at IS NULL AND ${unexpired('m.expires_at')}
+         AND (m.user_id = ${userId} OR m.group_id IN (SELECT group_id FROM group_members WHERE user_id = ${userId} AND ${unexpired('expires_at')}))
     ) p ON true
     ORDER BY p.distance, p.g_id IS NOT NULL, p.g_name_key, p.g_id`.execute(db);
   const grants: GrantPath[] = [];

@@ -5,6 +5,7 @@ import { PREPARED, PREPARED_RAW_TIMESTAMPS } from '../infra/db/prepared-statemen
 import type { Sorted } from '../shared/pagination.js';
 import { StoredWorkspace, type RawTimestamp } from './stored-workspace.js';
 import type { Workspace } from './workspace.js';
+import { unexpired } from '../infra/db/unexpired.js';
 
 /** A workspace at the top of what a user holds a permission on: its whole subtree, or (the root through tenant membership) itself only. */
 export interface AccessibleSubtree {
@@ -47,10 +48,10 @@ interface Row {
 export async function findAccessibleSubtrees(db: Executor, query: AccessibleSubtreeQuery): Promise<AccessibleSubtree[]> {
   const { rows } = await sql<Row>`${sql.raw(PREPARED)}
     WITH granted AS (
-      SELECT workspace_id FROM workspace_members WHERE user_id = ${query.userId} AND role = ANY(${[...query.roles]}::text[])
+      SELECT workspace_id FROM workspace_members WHERE user_id = ${query.userId} AND role = ANY(${[...query.roles]}::text[]) AND ${unexpired('expires_at')}
       UNION
       SELECT m.workspace_id FROM group_members g JOIN workspace_members m ON m.group_id = g.group_id
-       WHERE g.user_id = ${query.userId} AND m.role = ANY(${[...query.roles]}::text[])
+       WHERE g.user_id = ${query.userId} AND m.role = ANY(${[...query.roles]}::text[]) AND ${unexpired('g.expires_at')} AND ${unexpired('m.expires_at')}
     ), tops AS (
       SELECT w.id, w.depth, true AS whole FROM workspaces w
        WHERE w.id IN (SELECT workspace_id FROM granted) AND w.tenant_id = ${query.tenantId} AND w.deleted_at IS NULL

@@ -5,6 +5,7 @@ import { PREPARED } from '../infra/db/prepared-statements.js';
 import type { PageRequest, Sorted } from '../shared/pagination.js';
 import type { User } from '../users/user.js';
 import type { Workspace } from './workspace.js';
+import { unexpired } from '../infra/db/unexpired.js';
 
 export interface HolderQuery {
   workspace: Pick<Workspace, 'id' | 'tenantId'>;
@@ -37,13 +38,13 @@ export async function listUsersWithAccess(db: Executor, query: HolderQuery, page
       SELECT ancestor_id FROM workspace_ancestors WHERE workspace_id = ${query.workspace.id}
     ), grants AS (
       SELECT m.user_id, m.group_id FROM workspace_members m
-       WHERE m.workspace_id IN (SELECT ancestor_id FROM chain) AND m.role = ANY(${[...query.roles]}::text[])
+       WHERE m.workspace_id IN (SELECT ancestor_id FROM chain) AND m.role = ANY(${[...query.roles]}::text[]) AND ${unexpired('m.expires_at')}
     ), holders AS (
       SELECT user_id FROM grants WHERE user_id IS NOT NULL
       UNION
-      SELECT gm.user_id FROM grants JOIN group_members gm ON gm.group_id = grants.group_id
+      SELECT gm.user_id FROM grants JOIN group_members gm ON gm.group_id = grants.group_id WHERE ${unexpired('gm.expires_at')}
       UNION
-      SELECT t.user_id FROM tenant_members t WHERE t.tenant_id = ${query.workspace.tenantId} AND (t.role = 'admin' OR ${query.allTenantMembers}::boolean)
+      SELECT t.user_id FROM tenant_members t WHERE t.tenant_id = ${query.workspace.tenantId} AND (t.role = 'admin' OR ${query.allTenantMembers}::boolean) AND ${unexpired('t.expires_at')}
     )
     SELECT u.id, u.username, u.name, u.email, u.created_at, u.username_key
       FROM users u

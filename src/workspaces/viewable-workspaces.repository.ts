@@ -6,6 +6,7 @@ import type { PageRequest, Sorted } from '../shared/pagination.js';
 import { StoredWorkspace, type RawTimestamp } from './stored-workspace.js';
 import type { Workspace } from './workspace.js';
 import type { WorkspaceRow } from './workspace.table.js';
+import { unexpired } from '../infra/db/unexpired.js';
 
 export interface ViewableWorkspaceFilter {
   tenantId: string;
@@ -41,9 +42,10 @@ export async function listViewableTenantWorkspaces(db: Executor, filter: Viewabl
   if (filter.nameKeyContains) conditions.push(sql<SqlBool>`a.name_key LIKE ${containsPattern(filter.nameKeyContains)}`);
   const { rows } = await sql<PageRow>`${sql.raw(PREPARED_RAW_TIMESTAMPS)}
     WITH granted AS (
-      SELECT workspace_id FROM workspace_members WHERE user_id = ${filter.userId}
+      SELECT workspace_id FROM workspace_members WHERE user_id = ${filter.userId} AND ${unexpired('expires_at')}
       UNION
-      SELECT m.workspace_id FROM group_members g JOIN workspace_members m ON m.group_id = g.group_id WHERE g.user_id = ${filter.userId}
+      SELECT m.workspace_id FROM group_members g JOIN workspace_members m ON m.group_id = g.group_id
+       WHERE g.user_id = ${filter.userId} AND ${unexpired('g.expires_at')} AND ${unexpired('m.expires_at')}
     ), roots AS (
       SELECT w.id FROM workspaces w
        WHERE w.id IN (SELECT workspace_id FROM granted) AND w.tenant_id = ${filter.tenantId} AND w.deleted_at IS NULL
@@ -71,9 +73,10 @@ export async function countViewableTenantWorkspaces(db: Executor, filter: Viewab
   const pattern = filter.nameKeyContains ? containsPattern(filter.nameKeyContains) : null;
   const { rows } = await sql<{ count: number }>`
     WITH granted AS (
-      SELECT workspace_id FROM workspace_members WHERE user_id = ${filter.userId}
+      SELECT workspace_id FROM workspace_members WHERE user_id = ${filter.userId} AND ${unexpired('expires_at')}
       UNION
-      SELECT m.workspace_id FROM group_members g JOIN workspace_members m ON m.group_id = g.group_id WHERE g.user_id = ${filter.userId}
+      SELECT m.workspace_id FROM group_members g JOIN workspace_members m ON m.group_id = g.group_id
+       WHERE g.user_id = ${filter.userId} AND ${unexpired('g.expires_at')} AND ${unexpired('m.expires_at')}
     ), roots AS (
       SELECT w.id FROM workspaces w
        WHERE w.id IN (SELECT workspace_id FROM granted) AND w.tenant_id = ${filter.tenantId} AND w.deleted_at IS NULL

@@ -3,6 +3,7 @@ import type { WorkspaceRole, WorkspaceSubject } from '../events/roles.js';
 import { toGroup } from '../groups/group.repository.js';
 import type { Group } from '../groups/group.js';
 import type { Executor, Tx } from '../infra/db/database.js';
+import { unexpired } from '../infra/db/unexpired.js';
 import type { Sorted } from '../shared/pagination.js';
 import { joinedUser, type JoinedUserRow } from '../users/user-rows.js';
 import type { User } from '../users/user.js';
@@ -36,6 +37,7 @@ interface GrantRow extends JoinedUserRow {
   group_id: string | null;
   role: WorkspaceRole;
   granted_at: Date;
+  expires_at: Date | null;
   subject_key: string;
   g_tenant_id: string | null;
   g_name: string | null;
@@ -64,7 +66,7 @@ export async function listWorkspaceGrants(
         AS s (workspace_id, granted_on, depth)
     )
     SELECT * FROM (
-      SELECT s.workspace_id, s.granted_on, s.depth, m.user_id, m.group_id, m.role, m.created_at AS granted_at,
+      SELECT s.workspace_id, s.granted_on, s.depth, m.user_id, m.group_id, m.role, m.created_at AS granted_at, m.expires_at,
              coalesce(u.username_key, g.name_key) AS subject_key,
              u.id AS u_id, u.username AS u_username, u.name AS u_name, u.email AS u_email, u.created_at AS u_created_at,
              g.tenant_id AS g_tenant_id, g.name AS g_name, g.created_at AS g_created_at, g.updated_at AS g_updated_at,
@@ -75,7 +77,7 @@ export async function listWorkspaceGrants(
       JOIN workspace_members m ON m.workspace_id = s.granted_on
       LEFT JOIN users u ON u.id = m.user_id
       LEFT JOIN groups g ON g.id = m.group_id
-      WHERE true ${afterCursor}
+      WHERE ${unexpired('m.expires_at')} ${afterCursor}
     ) ranked
     WHERE rank <= ${page.first + 1}
     ORDER BY workspace_id, rank`.execute(db);
@@ -92,6 +94,7 @@ export async function listWorkspaceGrants(
       subject,
       role: row.role,
       grantedAt: row.granted_at,
+      expiresAt: row.expires_at,
     };
     result.get(row.workspace_id)?.push({ node, sortKey: workspaceMemberSortKey(row.subject_key, row.depth), subjectRow });
   }
@@ -104,6 +107,7 @@ export async function countWorkspaceGrants(db: Executor, scopes: readonly GrantS
   const row = await db
     .selectFrom('workspace_members')
     .where('workspace_id', '=', sql<string>`ANY(${scopes.map((s) => s.grantedOnId)}::text[])`)
+    .where(unexpired('expires_at'))
     .select((eb) => eb.fn.countAll<number>().as('count'))
     .executeTakeFirst();
   return Number(row?.count ?? 0);
@@ -111,30 +115,52 @@ export async function countWorkspaceGrants(db: Executor, scopes: readonly GrantS
 
 const subjectColumn = (subject: WorkspaceSubject) => (subject.type === 'user' ? 'user_id' : 'group_id');
 
+/** A subject's direct grant as a write sees it: `expired` when its end passed (by the database's clock) and it awaits the sweeper. */
+export interface DirectGrant {
+  role: WorkspaceRole;
+  grantedAt: Date;
+  expiresAt: Date | null;
+  expired: boolean;
+}
+
 /** The subject's direct role on the workspace, locked until commit. */
-export async function lockDirectGrant(trx: Tx, workspaceId: string, subject: WorkspaceSubject): Promise<{ role: WorkspaceRole; grantedAt: Date } | undefined> {
+export async function lockDirectGrant(trx: Tx, workspaceId: string, subject: WorkspaceSubject): Promise<DirectGrant | undefined> {
   const row = await trx
     .selectFrom('workspace_members')
-    .select(['role', 'created_at'])
+    .select(['role', 'created_at', 'expires_at', sql<boolean>`NOT ${unexpired('expires_at')}`.as('expired')])
     .where('workspace_id', '=', workspaceId)
     .where(subjectColumn(subject), '=', subject.id)
     .forUpdate()
     .executeTakeFirst();
-  return row ? { role: row.role, grantedAt: row.created_at } : undefined;
+  return row ? { role: row.role, grantedAt: row.created_at, expiresAt: row.expires_at, expired: row.expired } : undefined;
 }
 
 /** The one insert of a grant (creating a workspace grants its creator ADMIN through it too). */
-export async function insertGrant(trx: Tx, workspaceId: string, subject: WorkspaceSubject, role: WorkspaceRole): Promise<Date> {
+export async function insertGrant(trx: Tx, workspaceId: string, subject: WorkspaceSubject, role: WorkspaceRole, expiresAt: Date | null = null): Promise<Date> {
   const row = await trx
     .insertInto('workspace_members')
-    .values({ workspace_id: workspaceId, user_id: subject.type === 'user' ? subject.id : null, group_id: subject.type === 'group' ? subject.id : null, role })
+    .values({
+      workspace_id: workspaceId,
+      user_id: subject.type === 'user' ? subject.id : null,
+      group_id: subject.type === 'group' ? subject.id : null,
+      role,
+      expires_at: expiresAt,
+    })
     .returning('created_at')
     .executeTakeFirstOrThrow();
   return row.created_at;
 }
 
-export async function updateGrantRole(trx: Tx, workspaceId: string, subject: WorkspaceSubject, role: WorkspaceRole): Promise<void> {
-  await trx.updateTable('workspace_members').set({ role }).where('workspace_id', '=', workspaceId).where(subjectColumn(subject), '=', subject.id).execute();
+/** A new role and end for a held grant; `renewed` (an expired row granted again) also restarts its grant time. */
+export async function updateGrant(trx: Tx, workspaceId: string, subject: WorkspaceSubject, set: { role: WorkspaceRole; expiresAt: Date | null; renewed: boolean }): Promise<Date> {
+  const row = await trx
+    .updateTable('workspace_members')
+    .set({ role: set.role, expires_at: set.expiresAt, ...(set.renewed ? { created_at: sql<Date>`now()` } : {}) })
+    .where('workspace_id', '=', workspaceId)
+    .where(subjectColumn(subject), '=', subject.id)
+    .returning('created_at')
+    .executeTakeFirstOrThrow();
+  return row.created_at;
 }
 
 export async function deleteGrant(trx: Tx, workspaceId: string, subject: WorkspaceSubject): Promise<void> {
@@ -170,4 +196,75 @@ export async function deleteGrants(trx: Tx, of: { workspaceId: string } | { grou
       role: r.role,
     }))
     .sort((a, b) => (a.workspaceId < b.workspaceId ? -1 : a.workspaceId > b.workspaceId ? 1 : 0));
+}
+
+/** A grant past its end, as the sweeper finds and deletes it. */
+export interface ExpiredGrant {
+  tenantId: string;
+  workspaceId: string;
+  subject: WorkspaceSubject;
+  role: WorkspaceRole;
+  expiresAt: Date;
+}
+
+const toSubject = (r: { user_id: string | null; group_id: string | null }): WorkspaceSubject =>
+  r.user_id !== null ? { type: 'user', id: r.user_id } : { type: 'group', id: r.group_id ?? '' };
+
+/** Up to `limit` grants whose end passed by the database's clock, oldest end first (the partial expiry index). */
+export async function findExpiredGrants(db: Executor, limit: number): Promise<ExpiredGrant[]> {
+  const rows = await db
+    .selectFrom('workspace_members as m')
+    .innerJoin('workspaces as w', 'w.id', 'm.workspace_id')
+    .select(['w.tenant_id', 'm.workspace_id', 'm.user_id', 'm.group_id', 'm.role', 'm.expires_at'])
+    .where('m.expires_at', '<=', sql<Date>`now()`)
+    .orderBy('m.expires_at')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ tenantId: r.tenant_id, workspaceId: r.workspace_id, subject: toSubject(r), role: r.role, expiresAt: r.expires_at ?? new Date(0) }));
+}
+
+/**
+ * Deletes the grant only if it is still past its end (a concurrent grant may have renewed it, a
+ * second sweeper may have deleted it): what it returns is what this sweeper removed.
+ */
+export async function deleteExpiredGrant(trx: Tx, workspaceId: string, subject: WorkspaceSubject): Promise<{ role: WorkspaceRole; expiresAt: Date } | undefined> {
+  const row = await trx
+    .deleteFrom('workspace_members')
+    .where('workspace_id', '=', workspaceId)
+    .where(subjectColumn(subject), '=', subject.id)
+    .where('expires_at', '<=', sql<Date>`now()`)
+    .returning(['role', 'expires_at'])
+    .executeTakeFirst();
+  return row ? { role: row.role, expiresAt: row.expires_at ?? new Date(0) } : undefined;
+}
+
+/** A grant whose end was brought forward to its holder's membership's. */
+export interface CappedGrant {
+  workspaceId: string;
+  role: WorkspaceRole;
+  expiresAt: string;
+  previousExpiresAt: string | null;
+  /** In the trash: its relationship is not in SpiceDB, so nothing is written for it. */
+  trashed: boolean;
+}
+
+/**
+ * Brings every live grant of a user in the tenant that would outlive `expiresAt` forward to it (their
+ * membership's new end): nothing a member holds outlives the membership, in SpiceDB either.
+ */
+export async function capUserGrantsInTenant(trx: Tx, tenantId: string, userId: string, expiresAt: Date): Promise<CappedGrant[]> {
+  const { rows } = await sql<{ workspace_id: string; role: WorkspaceRole; previous: Date | null; trashed: boolean }>`
+    WITH old AS (
+      SELECT m.workspace_id, m.expires_at, w.deleted_at IS NOT NULL AS trashed
+      FROM workspace_members m JOIN workspaces w ON w.id = m.workspace_id
+      WHERE w.tenant_id = ${tenantId} AND m.user_id = ${userId} AND (m.expires_at IS NULL OR m.expires_at > ${expiresAt})
+      ORDER BY m.workspace_id
+      FOR UPDATE OF m
+    )
+    UPDATE workspace_members m SET expires_at = ${expiresAt}
+    FROM old WHERE m.workspace_id = old.workspace_id AND m.user_id = ${userId}
+    RETURNING m.workspace_id, m.role, old.expires_at AS previous, old.trashed`.execute(trx);
+  return rows
+    .map((r) => ({ workspaceId: r.workspace_id, role: r.role, expiresAt: expiresAt.toISOString(), previousExpiresAt: r.previous ? r.previous.toISOString() : null, trashed: r.trashed }))
+    .sort((a, b) => (a.workspaceId < b.workspaceId ? -1 : 1));
 }

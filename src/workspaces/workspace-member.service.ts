@@ -5,13 +5,14 @@ import { groupLoaders } from '../groups/group.loaders.js';
 import { lockGroupAgainstDeletion } from '../groups/group.repository.js';
 import type { Caller } from '../request/caller.js';
 import { BadInputError, NotFoundError } from '../shared/errors.js';
+import { checkExpiry, DEFAULT_MAX_GRANT_DAYS, earlierEnd, isoOrNull, type ExpiryInput } from '../shared/expiry.js';
 import { requireId, requireOneOf } from '../shared/input.js';
 import { pageRequest, toPage, type Page, type PageArgs } from '../shared/pagination.js';
-import { holdTenantMembership } from '../tenants/tenant-member.repository.js';
+import { holdTenantMembership, type HeldMembership } from '../tenants/tenant-member.repository.js';
 import { userLoaders } from '../users/user.loaders.js';
 import { decodeWorkspaceMemberCursor } from './workspace-member-cursor.js';
 import { grantScopeKey, workspaceMemberLoaders } from './workspace-member.loaders.js';
-import { countWorkspaceGrants, deleteGrant, insertGrant, lockDirectGrant, updateGrantRole, type ListedWorkspaceMember } from './workspace-member.repository.js';
+import { countWorkspaceGrants, deleteGrant, insertGrant, lockDirectGrant, updateGrant, type ListedWorkspaceMember } from './workspace-member.repository.js';
 import type { WorkspaceMember } from './workspace-member.js';
 import { workspaceLoaders } from './workspace.loaders.js';
 import { lockWorkspaceForMemberChange } from './workspace.repository.js';
@@ -21,6 +22,8 @@ import type { Workspace } from './workspace.js';
 export interface WorkspaceMemberServiceDeps {
   uow: UnitOfWork;
   workspaces: WorkspaceService;
+  /** MAX_GRANT_DAYS: how far ahead an `expiresAt` may lie. */
+  maxGrantDays?: number;
 }
 
 interface SubjectInput {
@@ -61,16 +64,24 @@ export class WorkspaceMemberService {
     return { ...toPage(rows, shape.first), count: async () => countWorkspaceGrants(await caller.reads(), scopes) };
   }
 
-  /** Sets the subject's single direct role on the workspace, replacing any other. Needs `manage`. */
-  async grant(caller: Caller, input: SubjectInput & { role: WorkspaceRole }): Promise<Committed<{ member: WorkspaceMember; workspace: Workspace }>> {
+  /**
+   * Sets the subject's single direct role on the workspace, and its end, replacing any other (a grant
+   * again without `expiresAt` lasts until revoked). A user's grant never outlives their tenant
+   * membership: its end is capped to the membership's. Needs `manage`.
+   */
+  async grant(
+    caller: Caller,
+    input: SubjectInput & { role: WorkspaceRole; expiresAt?: ExpiryInput },
+  ): Promise<Committed<{ member: WorkspaceMember; workspace: Workspace }>> {
     const { workspaceId, subject } = this.parse(input);
+    const requested = checkExpiry('expiresAt', input.expiresAt, this.deps.maxGrantDays ?? DEFAULT_MAX_GRANT_DAYS) ?? null;
     const target = await this.deps.workspaces.authorize(caller, workspaceId, 'manage');
     // A group's tenant is known only from its row, read under lock below; the group must be the workspace's tenant's.
     if (subject.type === 'group' && !(await caller.permissions.can(groupResource({ id: subject.id, tenantId: target.tenantId }), 'view'))) throw notATenantGroup();
     return this.deps.uow.run(
       async (tx) => {
         const workspace = await this.lock(tx, workspaceId);
-        const member = await this.grantInTransaction(tx, workspace, subject, input.role);
+        const member = await this.grantInTransaction(tx, workspace, subject, input.role, { expiresAt: requested });
         return { member, workspace };
       },
       { by: caller, tenant: { id: target.tenantId, lock: 'write' } },
@@ -80,24 +91,41 @@ export class WorkspaceMemberService {
   /**
    * grant()'s rules in the caller's transaction (tenant held, the workspace locked with
    * lockWorkspaceForMemberChange): the subject must belong to the tenant, and its single direct role
-   * becomes `role`. `keep` leaves a direct role the subject already holds as it is (an accepted
-   * invitation never lowers or raises one).
+   * becomes `role`, until `expiresAt` (capped to a user's tenant membership's end). `keep` leaves a
+   * live direct role the subject already holds as it is (an accepted invitation never lowers or
+   * raises one, nor changes its end).
    */
-  async grantInTransaction(tx: Transaction, workspace: Workspace, subject: WorkspaceSubject, role: WorkspaceRole, options: { keep?: boolean } = {}): Promise<WorkspaceMember> {
+  async grantInTransaction(
+    tx: Transaction,
+    workspace: Workspace,
+    subject: WorkspaceSubject,
+    role: WorkspaceRole,
+    options: { keep?: boolean; expiresAt?: Date | null } = {},
+  ): Promise<WorkspaceMember> {
     const workspaceId = workspace.id;
-    await this.holdSubject(tx, workspace, subject);
+    const membership = await this.holdSubject(tx, workspace, subject);
     const current = await lockDirectGrant(tx.trx, workspaceId, subject);
-    const granted = options.keep && current ? current.role : role;
-    const event = { tenantId: workspace.tenantId, workspaceId, subject, role: granted };
-    let grantedAt = current?.grantedAt;
-    if (!current) {
-      grantedAt = await insertGrant(tx.trx, workspaceId, subject, granted);
-      tx.emit({ type: 'WorkspaceMemberAdded', ...event });
-    } else if (current.role !== granted) {
-      await updateGrantRole(tx.trx, workspaceId, subject, granted);
-      tx.emit({ type: 'WorkspaceMemberRoleChanged', ...event, previousRole: current.role });
+    if (options.keep && current && !current.expired) {
+      return { workspaceId, grantedOnId: workspaceId, inherited: false, subject, role: current.role, grantedAt: current.grantedAt, expiresAt: current.expiresAt };
     }
-    return { workspaceId, grantedOnId: workspaceId, inherited: false, subject, role: granted, grantedAt: grantedAt ?? new Date() };
+    const expiresAt = earlierEnd(options.expiresAt ?? null, membership?.expiresAt ?? null);
+    const event = { tenantId: workspace.tenantId, workspaceId, subject, role, expiresAt: isoOrNull(expiresAt) };
+    let grantedAt = current?.grantedAt ?? new Date();
+    if (!current) {
+      grantedAt = await insertGrant(tx.trx, workspaceId, subject, role, expiresAt);
+      tx.emit({ type: 'WorkspaceMemberAdded', ...event });
+    } else if (current.expired) {
+      // Past its end but not yet swept: it counts as absent, so this is a new grant in its row.
+      grantedAt = await updateGrant(tx.trx, workspaceId, subject, { role, expiresAt, renewed: true });
+      tx.emit({ type: 'WorkspaceMemberAdded', ...event });
+    } else if (current.role !== role) {
+      await updateGrant(tx.trx, workspaceId, subject, { role, expiresAt, renewed: false });
+      tx.emit({ type: 'WorkspaceMemberRoleChanged', ...event, previousRole: current.role, previousExpiresAt: isoOrNull(current.expiresAt) });
+    } else if (isoOrNull(current.expiresAt) !== event.expiresAt) {
+      await updateGrant(tx.trx, workspaceId, subject, { role, expiresAt, renewed: false });
+      tx.emit({ type: 'WorkspaceMemberExpiryChanged', ...event, previousExpiresAt: isoOrNull(current.expiresAt) });
+    }
+    return { workspaceId, grantedOnId: workspaceId, inherited: false, subject, role, grantedAt, expiresAt };
   }
 
   /** Removes the subject's direct role (inherited roles stay, as they come from elsewhere). Needs `manage`. */
@@ -108,7 +136,7 @@ export class WorkspaceMemberService {
       async (tx) => {
         const workspace = await this.lock(tx, workspaceId);
         const current = await lockDirectGrant(tx.trx, workspaceId, subject);
-        if (!current) throw new BadInputError(subjectField(subject), 'The subject holds no role on this workspace itself', 'NO_DIRECT_ROLE');
+        if (!current || current.expired) throw new BadInputError(subjectField(subject), 'The subject holds no role on this workspace itself', 'NO_DIRECT_ROLE');
         await deleteGrant(tx.trx, workspaceId, subject);
         tx.emit({ type: 'WorkspaceMemberRemoved', tenantId: workspace.tenantId, workspaceId, subject, role: current.role });
         return workspace;
@@ -137,15 +165,15 @@ export class WorkspaceMemberService {
    * the granter may not view was refused before this (grant()), alike: granting it would confirm it
    * exists and hand the subtree to members they cannot see.
    */
-  private async holdSubject(tx: Transaction, workspace: Workspace, subject: WorkspaceSubject): Promise<void> {
+  private async holdSubject(tx: Transaction, workspace: Workspace, subject: WorkspaceSubject): Promise<HeldMembership | null> {
     if (subject.type === 'user') {
-      if (!(await holdTenantMembership(tx.trx, workspace.tenantId, subject.id))) {
-        throw new BadInputError('userId', 'Only members of the workspace’s tenant can hold its roles', 'NOT_A_TENANT_MEMBER');
-      }
-      return;
+      const membership = await holdTenantMembership(tx.trx, workspace.tenantId, subject.id);
+      if (!membership) throw new BadInputError('userId', 'Only members of the workspace’s tenant can hold its roles', 'NOT_A_TENANT_MEMBER');
+      return membership;
     }
     const group = await lockGroupAgainstDeletion(tx.trx, subject.id);
     if (group?.tenantId !== workspace.tenantId) throw notATenantGroup();
+    return null;
   }
 }
 

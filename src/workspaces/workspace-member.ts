@@ -10,4 +10,6 @@ export interface WorkspaceMember {
   subject: WorkspaceSubject;
   role: WorkspaceRole;
   grantedAt: Date;
+  /** When the grant ends; null: until revoked. */
+  expiresAt: Date | null;
 }

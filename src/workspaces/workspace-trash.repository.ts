@@ -16,6 +16,8 @@ function toTrashed(row: WorkspaceRow): Workspace {
 export interface Held {
   subject: WorkspaceSubject;
   role: WorkspaceRole;
+  /** A restore writes the grant back with its end (an already passed one counts for nothing in SpiceDB). */
+  expiresAt: string | null;
 }
 
 /** The direct grants on a workspace, in a stable order (the workspace row is locked by the caller). */
@@ -25,13 +27,17 @@ export async function grantsOn(trx: Tx, workspaceId: string): Promise<Held[]> {
   // the deletion removed it) or waits for this change to commit and then removes it.
   const rows = await trx
     .selectFrom('workspace_members')
-    .select(['user_id', 'group_id', 'role'])
+    .select(['user_id', 'group_id', 'role', 'expires_at'])
     .where('workspace_id', '=', workspaceId)
     .orderBy('user_id')
     .orderBy('group_id')
     .forKeyShare()
     .execute();
-  return rows.map((r) => ({ subject: r.user_id !== null ? { type: 'user', id: r.user_id } : { type: 'group', id: r.group_id ?? '' }, role: r.role }));
+  return rows.map((r) => ({
+    subject: r.user_id !== null ? { type: 'user', id: r.user_id } : { type: 'group', id: r.group_id ?? '' },
+    role: r.role,
+    expiresAt: r.expires_at ? r.expires_at.toISOString() : null,
+  }));
 }
 
 export async function trashWorkspaceRow(trx: Tx, id: string, deletedBy: string | null): Promise<void> {
@@ -85,7 +91,7 @@ export async function purgeSubtree(trx: Tx, id: string): Promise<PurgedWorkspace
   const grants = await trx
     .deleteFrom('workspace_members')
     .where('workspace_id', 'in', subtree(trx))
-    .returning(['workspace_id', 'user_id', 'group_id', 'role'])
+    .returning(['workspace_id', 'user_id', 'group_id', 'role', 'expires_at'])
     .execute();
   const rows = await trx
     .deleteFrom('workspaces')
@@ -95,7 +101,11 @@ export async function purgeSubtree(trx: Tx, id: string): Promise<PurgedWorkspace
     .execute();
   const grantsOf = new Map<string, Held[]>();
   for (const g of grants) {
-    const held: Held = { subject: g.user_id !== null ? { type: 'user', id: g.user_id } : { type: 'group', id: g.group_id ?? '' }, role: g.role };
+    const held: Held = {
+      subject: g.user_id !== null ? { type: 'user', id: g.user_id } : { type: 'group', id: g.group_id ?? '' },
+      role: g.role,
+      expiresAt: g.expires_at ? g.expires_at.toISOString() : null,
+    };
     grantsOf.set(g.workspace_id, [...(grantsOf.get(g.workspace_id) ?? []), held]);
   }
   return rows

@@ -176,12 +176,21 @@ export class WorkspaceService {
           throw new BadInputError('parentId', `Workspaces may be nested at most ${this.deps.maxDepth} levels deep`, 'WORKSPACE_TOO_DEEP');
         }
         // Only the tenant's members hold its roles, and one being removed right now must not keep this one.
-        if (!(await holdTenantMembership(trx, parent.tenantId, caller.principal.userId))) throw new NotFoundError('Parent workspace not found');
+        const membership = await holdTenantMembership(trx, parent.tenantId, caller.principal.userId);
+        if (!membership) throw new NotFoundError('Parent workspace not found');
         const workspace = await insertWorkspace(trx, { id: newId(), tenantId: parent.tenantId, parentId: parent.id, name, depth: parent.depth + 1 });
         const creator = { type: 'user' as const, id: caller.principal.userId };
-        await insertGrant(trx, workspace.id, creator, 'admin');
+        // A creator whose membership expires holds their new workspace until then, not longer.
+        await insertGrant(trx, workspace.id, creator, 'admin', membership.expiresAt);
         emit({ type: 'WorkspaceCreated', tenantId: workspace.tenantId, workspaceId: workspace.id, parentId: parent.id, name });
-        emit({ type: 'WorkspaceMemberAdded', tenantId: workspace.tenantId, workspaceId: workspace.id, subject: creator, role: 'admin' });
+        emit({
+          type: 'WorkspaceMemberAdded',
+          tenantId: workspace.tenantId,
+          workspaceId: workspace.id,
+          subject: creator,
+          role: 'admin',
+          ...(membership.expiresAt ? { expiresAt: membership.expiresAt.toISOString() } : {}),
+        });
         return workspace;
       },
       { by: caller, tenant: { id: authorized.tenantId, lock: 'write' } },

@@ -35,5 +35,8 @@ export interface WorkspaceMemberTable {
   user_id: string | null;
   group_id: string | null;
   role: WorkspaceRole;
-  created_at: ColumnType<Date, never, never>;
+  /** Restarted when an expired grant is granted again before the sweeper removed it. */
+  created_at: ColumnType<Date, never, Date>;
+  /** When the grant ends (migration 0012); null: until revoked. An expired row counts as absent until swept. */
+  expires_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }

@@ -28,6 +28,24 @@ describe('AnswerCache', () => {
     expect(cache.size).toBe(1);
   });
 
+  it('a passed expiry starts a new generation at the same token; a late answer from before it changes nothing', () => {
+    const cache = new AnswerCache(10);
+    const before = { ...at('t', '1'), nextExpiry: '1000' };
+    const after = { ...at('t', '1'), nextExpiry: '2000' };
+    const none = { ...at('t', '1'), nextExpiry: null };
+    cache.set(before, 'q', true);
+    expect(cache.get(before, 'q')).toBe(true);
+    expect(cache.get(after, 'q')).toBeUndefined();
+    cache.set(after, 'q', false);
+    cache.set(before, 'q', true);
+    expect(cache.get(after, 'q')).toBe(false);
+    // No expiry ahead any more: the newest of them.
+    cache.set(none, 'r', false);
+    cache.set(after, 'q', true);
+    expect(cache.get(none, 'r')).toBe(false);
+    expect(cache.get(none, 'q')).toBeUndefined();
+  });
+
   it('holds at most maxEntries answers, dropping the oldest', () => {
     const cache = new AnswerCache(3);
     for (const key of ['a', 'b', 'c', 'd']) cache.set(at('t', '1'), key, true);

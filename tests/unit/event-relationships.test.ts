@@ -28,6 +28,34 @@ describe('relationshipUpdates', () => {
     ]);
   });
 
+  it('writes an expiring grant with its end, rewrites it when the end changes, and removes it when swept', () => {
+    const at = '2030-01-02T03:04:05.678Z';
+    const grant = { tenantId: 'T', workspaceId: 'W', subject: { type: 'user', id: 'U' }, role: 'editor' };
+    const editor = { resource: ref('workspace', 'W'), relation: 'editor', subject: ref('user', 'U') };
+    expect(relationshipUpdates('WorkspaceMemberAdded', { type: 'WorkspaceMemberAdded', ...grant, expiresAt: at })).toEqual([{ op: 'touch', tuple: { ...editor, expiresAt: at } }]);
+    // Without an end, no expiration at all (a TOUCH then removes one held before).
+    expect(relationshipUpdates('WorkspaceMemberAdded', { type: 'WorkspaceMemberAdded', ...grant, expiresAt: null })).toEqual([{ op: 'touch', tuple: editor }]);
+    expect(
+      relationshipUpdates('WorkspaceMemberExpiryChanged', { type: 'WorkspaceMemberExpiryChanged', ...grant, expiresAt: null, previousExpiresAt: at }),
+    ).toEqual([{ op: 'touch', tuple: editor }]);
+    expect(relationshipUpdates('WorkspaceMemberExpired', { type: 'WorkspaceMemberExpired', ...grant, expiresAt: at })).toEqual([{ op: 'delete', tuple: editor }]);
+    const member = { resource: ref('group', 'G'), relation: 'direct_member', subject: ref('user', 'U') };
+    expect(relationshipUpdates('GroupMemberAdded', { type: 'GroupMemberAdded', tenantId: 'T', groupId: 'G', userId: 'U', role: 'member', expiresAt: at })).toEqual([
+      { op: 'touch', tuple: { ...member, expiresAt: at } },
+    ]);
+    expect(relationshipUpdates('TenantMemberExpired', { type: 'TenantMemberExpired', tenantId: 'T', userId: 'U', role: 'member', expiresAt: at })).toEqual([
+      { op: 'delete', tuple },
+    ]);
+    expect(relationshipUpdates('TenantMemberAdded', { type: 'TenantMemberAdded', tenantId: 'T', userId: 'U', role: 'member', expiresAt: at })).toEqual([
+      { op: 'touch', tuple: { ...tuple, expiresAt: at } },
+    ]);
+  });
+
+  it('rejects a replayed update whose end is not an instant', () => {
+    const bad = { type: 'ReplayOfParked', tenantId: null, replayOf: '1', updates: [{ op: 'touch', tuple: { ...tuple, expiresAt: 'tomorrow' } }] };
+    expect(() => relationshipUpdates('ReplayOfParked', bad)).toThrow(UnprocessableEventError);
+  });
+
   it('moves a workspace by swapping its one parent edge in one write, nothing else', () => {
     const moved = { type: 'WorkspaceMoved', tenantId: 'T', workspaceId: 'W', previousParentId: 'OLD', parentId: 'NEW', name: 'w', subtreeSize: 3 };
     expect(relationshipUpdates('WorkspaceMoved', moved)).toEqual([

@@ -35,4 +35,25 @@ describe('schema.zed', () => {
     const withRelations = [...schema.matchAll(/definition (\w+) \{([^}]*)\}/g)].filter((m) => /\brelation /.test(m[2] ?? '')).map((m) => m[1]);
     expect([...RECONCILED_RESOURCE_TYPES].sort()).toEqual(withRelations.sort());
   });
+
+  // GHSA-w278-32qg-48q5: SpiceDB 1.40–1.57.0 (the embedded build is 1.54) ignores expiration on a
+  // relation that unions `T with expiration` with `T#rel` of the same T. Expiring grants rely on it.
+  it('uses expiration, and no relation unions `T with expiration` with `T#rel` of the same type', () => {
+    const schema = readFileSync(SCHEMA_PATH, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '');
+    expect(schema).toMatch(/^use expiration$/m);
+    const relations = [...schema.matchAll(/relation (\w+): ([^\n]+)/g)].map((m) => ({ name: m[1], types: (m[2] ?? '').split('|').map((t) => t.trim()) }));
+    const expiring = relations.filter((r) => r.types.some((t) => t.endsWith(' with expiration')));
+    expect(expiring.length).toBeGreaterThan(0);
+    for (const relation of relations) {
+      const expiringTypes = relation.types.filter((t) => t.endsWith(' with expiration')).map((t) => t.replace(' with expiration', ''));
+      for (const type of expiringTypes) {
+        const base = type.split('#')[0];
+        // The same type both as a plain subject and as a subject set, one of them expiring.
+        const shapes = new Set(relation.types.map((t) => t.replace(' with expiration', '')).filter((t) => t.split('#')[0] === base).map((t) => t.includes('#')));
+        expect(shapes.size, `${relation.name}: ${relation.types.join(' | ')}`).toBe(1);
+      }
+    }
+    // A tenant admin never expires: the last-admin rule must not be broken by time.
+    expect(relations.find((r) => r.name === 'admin' && r.types.length === 1)?.types).toEqual(['user']);
+  });
 });

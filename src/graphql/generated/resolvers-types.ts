@@ -69,6 +69,12 @@ export type AccessPath = {
 };
 
 export type AddGroupMemberInput = {
+  /**
+   * When it ends (optional): at most MAX_GRANT_DAYS (default 365) ahead (EXPIRY_TOO_FAR), not in the
+   * past (EXPIRY_IN_PAST). Given again for a holder of the same role, it replaces the end; null removes it.
+   * Capped to the user's tenant membership's end, if it has one. For a member with that role it replaces the end (null removes it).
+   */
+  expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
   groupId: Scalars['ID']['input'];
   role: GroupRole;
   userId: Scalars['ID']['input'];
@@ -77,6 +83,12 @@ export type AddGroupMemberInput = {
 export type AddTenantMemberInput = {
   /** Matched case-insensitively among users who have signed in. */
   email?: InputMaybe<Scalars['String']['input']>;
+  /**
+   * When it ends (optional): at most MAX_GRANT_DAYS (default 365) ahead (EXPIRY_TOO_FAR), not in the
+   * past (EXPIRY_IN_PAST). Given again for a holder of the same role, it replaces the end; null removes it.
+   * Only for MEMBER (an ADMIN never expires: EXPIRY_NOT_ALLOWED). For a user already a member with that role it replaces the end (null removes it); the member's workspace roles and group memberships are capped to it.
+   */
+  expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
   role: TenantRole;
   tenantId: Scalars['ID']['input'];
   /** Exactly one of userId and email. */
@@ -130,6 +142,10 @@ export type AuditAction =
   | 'GROUP_CREATED'
   | 'GROUP_DELETED'
   | 'GROUP_MEMBER_ADDED'
+  /** A group membership reached its `expiresAt` (SYSTEM, the expiry sweeper). */
+  | 'GROUP_MEMBER_EXPIRED'
+  /** addGroupMember again for a member with the same role and another `expiresAt` (or none): see `changes`. */
+  | 'GROUP_MEMBER_EXPIRY_CHANGED'
   | 'GROUP_MEMBER_REMOVED'
   | 'GROUP_MEMBER_ROLE_CHANGED'
   | 'GROUP_RENAMED'
@@ -143,6 +159,10 @@ export type AuditAction =
   | 'TENANT_CREATED'
   | 'TENANT_DELETED'
   | 'TENANT_MEMBER_ADDED'
+  /** A membership reached its `expiresAt` (SYSTEM, the expiry sweeper): the member departed as removeTenantMember would. */
+  | 'TENANT_MEMBER_EXPIRED'
+  /** addTenantMember again for a member with the same role and another `expiresAt` (or none): see `changes`. */
+  | 'TENANT_MEMBER_EXPIRY_CHANGED'
   | 'TENANT_MEMBER_REMOVED'
   | 'TENANT_MEMBER_ROLE_CHANGED'
   | 'WORKSPACE_CREATED'
@@ -151,6 +171,10 @@ export type AuditAction =
   | 'WORKSPACE_PURGED'
   | 'WORKSPACE_RENAMED'
   | 'WORKSPACE_RESTORED'
+  /** A grant reached its `expiresAt` (SYSTEM, the expiry sweeper). */
+  | 'WORKSPACE_ROLE_EXPIRED'
+  /** grantWorkspaceRole again with the same role and another `expiresAt` (or none): see `changes`. */
+  | 'WORKSPACE_ROLE_EXPIRY_CHANGED'
   /** grantWorkspaceRole: a new grant, or a new role for a subject that held another (see `changes`). */
   | 'WORKSPACE_ROLE_GRANTED'
   | 'WORKSPACE_ROLE_REVOKED';
@@ -316,6 +340,12 @@ export type DeleteWorkspacePayload = MutationPayload & {
 };
 
 export type GrantWorkspaceRoleInput = {
+  /**
+   * When it ends (optional): at most MAX_GRANT_DAYS (default 365) ahead (EXPIRY_TOO_FAR), not in the
+   * past (EXPIRY_IN_PAST). Given again for a holder of the same role, it replaces the end; null removes it.
+   * A user's grant is capped to their tenant membership's end, if it has one.
+   */
+  expiresAt?: InputMaybe<Scalars['DateTime']['input']>;
   groupId?: InputMaybe<Scalars['ID']['input']>;
   role: WorkspaceRole;
   /** Exactly one of userId and groupId. */
@@ -359,6 +389,8 @@ export type GroupEdge = {
 export type GroupMember = {
   __typename?: 'GroupMember';
   addedAt: Scalars['DateTime']['output'];
+  /** When the membership ends; null: until removed. */
+  expiresAt: Maybe<Scalars['DateTime']['output']>;
   role: GroupRole;
   user: User;
 };
@@ -1056,6 +1088,8 @@ export type TenantEdge = {
 export type TenantMember = {
   __typename?: 'TenantMember';
   addedAt: Scalars['DateTime']['output'];
+  /** When the membership ends (a MEMBER's only; an ADMIN never expires); null: until removed. Then the member departs as removeTenantMember would. */
+  expiresAt: Maybe<Scalars['DateTime']['output']>;
   role: TenantRole;
   user: User;
 };
@@ -1275,6 +1309,8 @@ export type WorkspaceEdge = {
 
 export type WorkspaceMember = {
   __typename?: 'WorkspaceMember';
+  /** When the grant ends: it stops counting in every check at that instant; null: until revoked. */
+  expiresAt: Maybe<Scalars['DateTime']['output']>;
   grantedAt: Scalars['DateTime']['output'];
   /** The workspace the role was granted on: this one, or for an inherited grant an ancestor. */
   grantedOn: Workspace;
@@ -1834,6 +1870,7 @@ export type GroupEdgeResolvers<ContextType = GraphQLContext, ParentType extends 
 
 export type GroupMemberResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['GroupMember'] = ResolversParentTypes['GroupMember']> = {
   addedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   role?: Resolver<ResolversTypes['GroupRole'], ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
 };
@@ -2049,6 +2086,7 @@ export type TenantEdgeResolvers<ContextType = GraphQLContext, ParentType extends
 
 export type TenantMemberResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['TenantMember'] = ResolversParentTypes['TenantMember']> = {
   addedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   role?: Resolver<ResolversTypes['TenantRole'], ParentType, ContextType>;
   user?: Resolver<ResolversTypes['User'], ParentType, ContextType>;
 };
@@ -2143,6 +2181,7 @@ export type WorkspaceEdgeResolvers<ContextType = GraphQLContext, ParentType exte
 };
 
 export type WorkspaceMemberResolvers<ContextType = GraphQLContext, ParentType extends ResolversParentTypes['WorkspaceMember'] = ResolversParentTypes['WorkspaceMember']> = {
+  expiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   grantedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   grantedOn?: Resolver<ResolversTypes['Workspace'], ParentType, ContextType>;
   inherited?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;

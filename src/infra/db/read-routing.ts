@@ -7,7 +7,23 @@ export interface FreshnessState {
   appliedSeq: string;
   /** The primary's WAL position when we read the token. */
   lsn: string;
+  /**
+   * The next upcoming end of an expiring grant, group or tenant membership (epoch milliseconds as
+   * text; null: none). Part of the answer cache's generation: once it passes, the next request
+   * reads a later one, so no answer given before an expiry is served after it (issue 20).
+   */
+  nextExpiry: string | null;
 }
+
+/**
+ * The earliest `expires_at` still ahead over the three expiring tables, by the database's clock:
+ * three min() probes of the partial expiry indexes (migration 0012), each one index entry.
+ */
+export const NEXT_EXPIRY = sql<string | null>`(extract(epoch FROM LEAST(
+    (SELECT min(expires_at) FROM workspace_members WHERE expires_at > now()),
+    (SELECT min(expires_at) FROM group_members WHERE expires_at > now()),
+    (SELECT min(expires_at) FROM tenant_members WHERE expires_at > now())
+  )) * 1000)::bigint::text`;
 
 /**
  * The ZedToken every permission check of a request must be at least as fresh as: the revision of
@@ -20,10 +36,10 @@ export interface FreshnessState {
  * otherwise to the primary. That keeps read-your-writes while offloading reads from the primary.
  */
 export async function readFreshness(primary: Db): Promise<FreshnessState> {
-  const row = await sql<{ zed_token: string | null; applied_seq: string; lsn: string }>`
-    SELECT zed_token, applied_seq::text AS applied_seq, pg_current_wal_lsn()::text AS lsn FROM authz_state`.execute(primary);
+  const row = await sql<{ zed_token: string | null; applied_seq: string; lsn: string; next_expiry: string | null }>`
+    SELECT zed_token, applied_seq::text AS applied_seq, pg_current_wal_lsn()::text AS lsn, ${NEXT_EXPIRY} AS next_expiry FROM authz_state`.execute(primary);
   const first = row.rows[0];
-  return { zedToken: first?.zed_token ?? null, appliedSeq: first?.applied_seq ?? '0', lsn: first?.lsn ?? '0/0' };
+  return { zedToken: first?.zed_token ?? null, appliedSeq: first?.applied_seq ?? '0', lsn: first?.lsn ?? '0/0', nextExpiry: first?.next_expiry ?? null };
 }
 
 export async function replicaCaughtUp(replica: Db, lsn: string): Promise<boolean> {

@@ -12,6 +12,11 @@ export interface Tuple {
   resource: ObjectRef;
   relation: string;
   subject: SubjectRef;
+  /**
+   * When SpiceDB stops counting the relationship (ISO 8601, UTC; OptionalExpiresAt), absent for
+   * none. Not part of its identity (tupleKey): a TOUCH with another value, or none, replaces it.
+   */
+  expiresAt?: string;
 }
 export type UpdateOp = 'touch' | 'delete';
 export interface TupleUpdate {
@@ -42,8 +47,24 @@ export function toRelationship(t: Tuple): v1.Relationship {
     resource: toObjectReference(t.resource),
     relation: t.relation,
     subject: toSubjectReference(t.subject),
+    ...(t.expiresAt ? { optionalExpiresAt: toTimestamp(t.expiresAt) } : {}),
   });
 }
+
+/** The instant as protobuf's Timestamp (whole seconds as a string, then nanoseconds). */
+function toTimestamp(iso: string): { seconds: string; nanos: number } {
+  const ms = Date.parse(iso);
+  if (Number.isNaN(ms)) throw new Error(`invalid expiry ${iso}`);
+  const seconds = Math.floor(ms / 1000);
+  return { seconds: String(seconds), nanos: (ms - seconds * 1000) * 1_000_000 };
+}
+
+function fromTimestamp(t: { seconds: string; nanos: number }): string {
+  return new Date(Number(t.seconds) * 1000 + Math.floor(t.nanos / 1_000_000)).toISOString();
+}
+
+/** Whether two tuples of one key agree on their expiry too (what reconcile compares beside the key). */
+export const sameExpiry = (a: Tuple, b: Tuple): boolean => (a.expiresAt ?? null) === (b.expiresAt ?? null);
 
 export function toRelationshipUpdate(u: TupleUpdate): v1.RelationshipUpdate {
   return v1.RelationshipUpdate.create({
@@ -62,5 +83,6 @@ export function fromRelationship(r: v1.Relationship): Tuple {
       id: r.subject.object.objectId,
       ...(r.subject.optionalRelation ? { relation: r.subject.optionalRelation } : {}),
     },
+    ...(r.optionalExpiresAt ? { expiresAt: fromTimestamp(r.optionalExpiresAt) } : {}),
   };
 }

@@ -81,4 +81,28 @@ describe('reconciling SpiceDB with PostgreSQL', () => {
     expect(real.stdout).toMatch(/Missing: 2 \(wrote them\)\. Extra: 2 \(deleted them\)/);
     expect(await spiceDbTuples(bridge.spicedb)).toEqual(await postgresTuples(database.db));
   });
+
+  it('compares ends too, and never brings an expired grant back', async () => {
+    const grants = await database.pool.query<{ workspace_id: string; user_id: string; role: string }>(
+      'SELECT workspace_id, user_id, role FROM workspace_members WHERE user_id IS NOT NULL ORDER BY workspace_id, user_id LIMIT 2',
+    );
+    const [ending, ended] = grants.rows;
+    if (!ending || !ended) throw new Error('scenario too small');
+    const at = new Date(Date.now() + 86_400_000);
+    // PostgreSQL says: one grant ends tomorrow, one ended a second ago (not yet swept). SpiceDB holds both without an end.
+    await database.pool.query('UPDATE workspace_members SET expires_at = $3 WHERE workspace_id = $1 AND user_id = $2', [ending.workspace_id, ending.user_id, at]);
+    await database.pool.query("UPDATE workspace_members SET expires_at = now() - interval '1 second' WHERE workspace_id = $1 AND user_id = $2", [ended.workspace_id, ended.user_id]);
+    const held = (w: string, u: string) =>
+      bridge.spicedb.readRelationships({ resourceType: 'workspace', resourceId: w }, null).then((ts) => ts.filter((x) => x.subject.id === u));
+
+    const dry = await reconcileSpiceDb(database.db, bridge.spicedb, silent, { connectionString: database.url, dryRun: true });
+    expect(dry).toMatchObject({ missing: 0, changed: 1, extra: 1 });
+    const fixed = await reconcileSpiceDb(database.db, bridge.spicedb, silent, { connectionString: database.url });
+    expect(fixed).toMatchObject({ missing: 0, changed: 1, extra: 1 });
+    expect((await held(ending.workspace_id, ending.user_id)).map((x) => x.expiresAt)).toEqual([at.toISOString()]);
+    expect(await held(ended.workspace_id, ended.user_id)).toEqual([]);
+    // Nothing left to do: the expired row is not desired, the held end is PostgreSQL's.
+    expect(await reconcileSpiceDb(database.db, bridge.spicedb, silent, { connectionString: database.url })).toMatchObject({ missing: 0, changed: 0, extra: 0 });
+    expect(await spiceDbTuples(bridge.spicedb)).toEqual(await postgresTuples(database.db));
+  });
 });

@@ -21,6 +21,12 @@ export type AcceptInvitationInput = {
 };
 
 export type AddGroupMemberInput = {
+  /**
+   * When it ends (optional): at most MAX_GRANT_DAYS (default 365) ahead (EXPIRY_TOO_FAR), not in the
+   * past (EXPIRY_IN_PAST). Given again for a holder of the same role, it replaces the end; null removes it.
+   * Capped to the user's tenant membership's end, if it has one. For a member with that role it replaces the end (null removes it).
+   */
+  expiresAt: InputMaybe<Scalars['DateTime']['input']>;
   groupId: Scalars['ID']['input'];
   role: GroupRole;
   userId: Scalars['ID']['input'];
@@ -29,6 +35,12 @@ export type AddGroupMemberInput = {
 export type AddTenantMemberInput = {
   /** Matched case-insensitively among users who have signed in. */
   email: InputMaybe<Scalars['String']['input']>;
+  /**
+   * When it ends (optional): at most MAX_GRANT_DAYS (default 365) ahead (EXPIRY_TOO_FAR), not in the
+   * past (EXPIRY_IN_PAST). Given again for a holder of the same role, it replaces the end; null removes it.
+   * Only for MEMBER (an ADMIN never expires: EXPIRY_NOT_ALLOWED). For a user already a member with that role it replaces the end (null removes it); the member's workspace roles and group memberships are capped to it.
+   */
+  expiresAt: InputMaybe<Scalars['DateTime']['input']>;
   role: TenantRole;
   tenantId: Scalars['ID']['input'];
   /** Exactly one of userId and email. */
@@ -50,6 +62,10 @@ export type AuditAction =
   | 'GROUP_CREATED'
   | 'GROUP_DELETED'
   | 'GROUP_MEMBER_ADDED'
+  /** A group membership reached its `expiresAt` (SYSTEM, the expiry sweeper). */
+  | 'GROUP_MEMBER_EXPIRED'
+  /** addGroupMember again for a member with the same role and another `expiresAt` (or none): see `changes`. */
+  | 'GROUP_MEMBER_EXPIRY_CHANGED'
   | 'GROUP_MEMBER_REMOVED'
   | 'GROUP_MEMBER_ROLE_CHANGED'
   | 'GROUP_RENAMED'
@@ -63,6 +79,10 @@ export type AuditAction =
   | 'TENANT_CREATED'
   | 'TENANT_DELETED'
   | 'TENANT_MEMBER_ADDED'
+  /** A membership reached its `expiresAt` (SYSTEM, the expiry sweeper): the member departed as removeTenantMember would. */
+  | 'TENANT_MEMBER_EXPIRED'
+  /** addTenantMember again for a member with the same role and another `expiresAt` (or none): see `changes`. */
+  | 'TENANT_MEMBER_EXPIRY_CHANGED'
   | 'TENANT_MEMBER_REMOVED'
   | 'TENANT_MEMBER_ROLE_CHANGED'
   | 'WORKSPACE_CREATED'
@@ -71,6 +91,10 @@ export type AuditAction =
   | 'WORKSPACE_PURGED'
   | 'WORKSPACE_RENAMED'
   | 'WORKSPACE_RESTORED'
+  /** A grant reached its `expiresAt` (SYSTEM, the expiry sweeper). */
+  | 'WORKSPACE_ROLE_EXPIRED'
+  /** grantWorkspaceRole again with the same role and another `expiresAt` (or none): see `changes`. */
+  | 'WORKSPACE_ROLE_EXPIRY_CHANGED'
   /** grantWorkspaceRole: a new grant, or a new role for a subject that held another (see `changes`). */
   | 'WORKSPACE_ROLE_GRANTED'
   | 'WORKSPACE_ROLE_REVOKED';
@@ -140,6 +164,12 @@ export type DeleteWorkspaceInput = {
 };
 
 export type GrantWorkspaceRoleInput = {
+  /**
+   * When it ends (optional): at most MAX_GRANT_DAYS (default 365) ahead (EXPIRY_TOO_FAR), not in the
+   * past (EXPIRY_IN_PAST). Given again for a holder of the same role, it replaces the end; null removes it.
+   * A user's grant is capped to their tenant membership's end, if it has one.
+   */
+  expiresAt: InputMaybe<Scalars['DateTime']['input']>;
   groupId: InputMaybe<Scalars['ID']['input']>;
   role: WorkspaceRole;
   /** Exactly one of userId and groupId. */
