@@ -5,6 +5,8 @@ export interface FreshnessState {
   zedToken: string | null;
   /** authz_state.applied_seq: the last outbox event the token covers; orders tokens. */
   appliedSeq: string;
+  /** authz_state.outside_writes: SpiceDB writes that left no outbox row (reconcile, rebuild), counted. */
+  outsideWrites: string;
   /** The primary's WAL position when we read the token. */
   lsn: string;
 }
@@ -20,10 +22,11 @@ export interface FreshnessState {
  * otherwise to the primary. That keeps read-your-writes while offloading reads from the primary.
  */
 export async function readFreshness(primary: Db): Promise<FreshnessState> {
-  const row = await sql<{ zed_token: string | null; applied_seq: string; lsn: string }>`
-    SELECT zed_token, applied_seq::text AS applied_seq, pg_current_wal_lsn()::text AS lsn FROM authz_state`.execute(primary);
+  const row = await sql<{ zed_token: string | null; applied_seq: string; outside_writes: string; lsn: string }>`
+    SELECT zed_token, applied_seq::text AS applied_seq, outside_writes::text AS outside_writes, pg_current_wal_lsn()::text AS lsn
+      FROM authz_state`.execute(primary);
   const first = row.rows[0];
-  return { zedToken: first?.zed_token ?? null, appliedSeq: first?.applied_seq ?? '0', lsn: first?.lsn ?? '0/0' };
+  return { zedToken: first?.zed_token ?? null, appliedSeq: first?.applied_seq ?? '0', outsideWrites: first?.outside_writes ?? '0', lsn: first?.lsn ?? '0/0' };
 }
 
 export async function replicaCaughtUp(replica: Db, lsn: string): Promise<boolean> {
