@@ -38,6 +38,7 @@ export async function rebuildSpiceDb(
     skipped += result.skipped;
   }
   // null when nothing was written: checks then ask for a fully consistent snapshot, never a stale one.
+  // outside_writes: no outbox row says which tenants changed, so every cached answer goes (answer-cache.ts).
   await db.updateTable('authz_state').set({ zed_token: zedToken, outside_writes: sql<number>`outside_writes + 1`, updated_at: new Date() }).execute();
   log.info({ relationships: tuples.length - skipped, skipped, durationMs: Date.now() - started }, 'SpiceDB rebuilt from PostgreSQL');
   return { relationships: tuples.length - skipped, zedToken, skipped };

@@ -59,7 +59,8 @@ export async function reconcileSpiceDb(db: Db, spicedb: SpiceDb, logger: Logger,
     let zedToken: string | null = null;
     if (!options.dryRun) {
       for (let i = 0; i < updates.length; i += REBUILD_CHUNK_SIZE) zedToken = await spicedb.write(updates.slice(i, i + REBUILD_CHUNK_SIZE));
-      // Checks must see the repaired state from the next request on.
+      // Checks must see the repaired state from the next request on; outside_writes: no outbox row says
+      // which tenants changed, so every cached answer goes (answer-cache.ts).
       if (zedToken) await db.updateTable('authz_state').set({ zed_token: zedToken, outside_writes: sql<number>`outside_writes + 1`, updated_at: new Date() }).execute();
     }
     const result: ReconcileResult = {
