@@ -50,13 +50,15 @@ export interface ChangedTenants {
  * only costs answers.
  */
 export async function tenantsChangedBetween(db: Executor, after: string, upTo: string): Promise<ChangedTenants> {
-  const { rows } = await sql<{ tenant_id: string | null; last_seq: string; has_after: boolean; has_up_to: boolean }>`
-    SELECT tenant_id, max(seq)::text AS last_seq, bool_or(seq = ${after}::bigint) AS has_after, bool_or(seq = ${upTo}::bigint) AS has_up_to
+  // Row `after` is read only to prove the range complete: its own tenant changed nothing after it.
+  const { rows } = await sql<{ tenant_id: string | null; last_seq: string | null; has_after: boolean; has_up_to: boolean }>`
+    SELECT tenant_id, (max(seq) FILTER (WHERE seq > ${after}::bigint))::text AS last_seq,
+           bool_or(seq = ${after}::bigint) AS has_after, bool_or(seq = ${upTo}::bigint) AS has_up_to
       FROM outbox WHERE seq >= ${after}::bigint AND seq <= ${upTo}::bigint
      GROUP BY tenant_id`.execute(db);
   const tenants = new Map<string, string>();
-  for (const row of rows) if (row.tenant_id !== null) tenants.set(row.tenant_id, row.last_seq);
-  const untenanted = rows.some((row) => row.tenant_id === null);
+  for (const row of rows) if (row.tenant_id !== null && row.last_seq !== null) tenants.set(row.tenant_id, row.last_seq);
+  const untenanted = rows.some((row) => row.tenant_id === null && row.last_seq !== null);
   const ends = rows.some((row) => row.has_after) && rows.some((row) => row.has_up_to);
   return { tenants, anything: untenanted || !ends };
 }

@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GRANT_WORKSPACE_ROLE, REVOKE_WORKSPACE_ROLE, ok, signIn, type Person } from '../../support/access.js';
+import { createLogger } from '../../../src/logger.js';
+import { reconcileSpiceDb } from '../../../src/relationships/reconcile.js';
 import { startChildService, type ChildService } from '../../support/child-service.js';
 import { createMember, type Member } from '../../support/fixtures.js';
 import { captureLogs, requestLine, type CapturedLogs } from '../../support/logs.js';
@@ -127,7 +129,7 @@ describe('answers survive writes in other tenants', () => {
     expect(await readHere()).toEqual({ ...warm, sql: warm.sql + 1 });
     // The mutation's own request brought the other process's cache up to its token.
     expect(await readThere()).toEqual(warm);
-    await writeInB(false);
+    synced(await ok(server, ownerB.headers, REVOKE_WORKSPACE_ROLE, { input: { workspaceId: rootB, userId: userB } }));
   });
 
   it('concurrent requests after a write share the one statement', async () => {
@@ -150,6 +152,28 @@ describe('answers survive writes in other tenants', () => {
     await writeInA(true);
     expect(await readThere()).toMatchObject({ visible: true, spicedb: 1 });
     expect(await readHere()).toMatchObject({ visible: true, spicedb: 1 });
+  });
+
+  it('a reconcile is seen by the next request even when an event of another tenant comes before it: writes outside the outbox drop every answer', async () => {
+    const created = await server.asAdmin<CreatedWorkspace>(CREATE_WORKSPACE, { parentId: server.runtime.bootstrap.rootWorkspaceId, name: 'drifted' });
+    const drifted = created.data?.createWorkspace.workspace.id ?? '';
+    const read = async () => {
+      const response = await server.gql<{ workspace: { id: string } | null }>(READ, { id: drifted }, reader.headers);
+      const line = await requestLine(logs, response.headers);
+      return { visible: response.data?.workspace?.id === drifted, spicedb: Number(line.spicedb) };
+    };
+    // Drift: a grant SpiceDB holds and PostgreSQL does not, made current as an operator's repair would be.
+    const token = await server.runtime.spicedb.write([{ op: 'touch', tuple: { resource: { type: 'workspace', id: drifted }, relation: 'member', subject: { type: 'user', id: reader.userId } } }]);
+    await server.database.pool.query('UPDATE authz_state SET zed_token = $1', [token]);
+    expect(await read()).toEqual({ visible: true, spicedb: 1 });
+    expect(await read()).toEqual({ visible: true, spicedb: 0 });
+
+    const result = await reconcileSpiceDb(server.database.db, server.runtime.spicedb, createLogger('silent'), { connectionString: server.database.url });
+    expect(result.extra).toBe(1);
+    // An event of another tenant moves applied_seq on: the outbox alone would say only tenant B changed.
+    await writeInB(true);
+    expect(await read()).toEqual({ visible: false, spicedb: 1 });
+    await writeInB(false);
   });
 });
 
