@@ -5,7 +5,6 @@
  * read is measured beside the `{ __typename }` ceiling under the same writes: the machine pays for
  * the writes too, so a read's share of that ceiling is what the answer cache decides.
  */
-import { daysFromNow } from '../src/api-keys/api-key.js';
 import { bootstrap } from '../src/bootstrap/bootstrap.js';
 import { loadConfig } from '../src/config.js';
 import { systemActor } from '../src/events/actor.js';
@@ -21,12 +20,16 @@ import { ceiling, mainScenarios, type Scenario } from './scenarios.js';
 import type { SeededTenant } from './seed.js';
 import type { ServiceProcess } from './service.js';
 
-/** Where one writer grants and revokes: a workspace, a user of its tenant, and an API key allowed to. */
+/** Where one writer grants and revokes: a workspace, users of its tenant, and an API key allowed to. */
 interface Writer {
   apiKey: string;
   workspaceId: string;
-  userId: string;
+  userIds: string[];
 }
+
+// Users per writer: each one's grant and revoke run in order, different users' overlap, so the rate
+// holds even when a mutation (which waits for SpiceDB) takes longer than the interval.
+const WRITER_USERS = 32;
 
 export interface WriteCondition {
   label: string;
@@ -46,6 +49,8 @@ export interface WriteFigures {
   /** Requests of the read whose log line counted at least one SpiceDB call. */
   spicedbShare: number;
   loadAverage: number;
+  /** CPU of the service and its children (PostgreSQL, SpiceDB) per read served, the writes' own CPU included. */
+  cpuMsPerRead: number;
   result: ScenarioResult;
 }
 
@@ -70,15 +75,19 @@ async function prepareWriters(seed: SeededTenant): Promise<{ other: Writer; same
     const services = createServices({ db: database.db, outbox: outboxPort(), logger, settings: serviceSettings(loadConfig({})) });
     const other = await bootstrap(services, { tenantName: 'bench-writes-elsewhere', adminUsername: 'bench-writes-admin' }, logger);
     if (!other.adminApiKey) throw new Error('the other tenant has no admin key (data folder reused?)');
-    const memberOf = async (tenantId: string, username: string): Promise<string> =>
+    const membersOf = async (tenantId: string, prefix: string): Promise<string[]> =>
       (
         await services.uow.run(
           async (tx) => {
-            const user = await upsertUserFromIdentity(tx.trx, { issuer: 'https://bench.local', subject: username, username, name: null, email: null });
-            await insertTenantMember(tx.trx, tenantId, user.id, 'member');
-            tx.emit({ type: 'TenantMemberAdded', tenantId, userId: user.id, role: 'member' });
-            await services.apiKeys.issue(tx, { tenantId, ownerUserId: user.id, name: username, expiresAt: daysFromNow(30) });
-            return user.id;
+            const ids: string[] = [];
+            for (let i = 0; i < WRITER_USERS; i += 1) {
+              const username = `${prefix}-${i}`;
+              const user = await upsertUserFromIdentity(tx.trx, { issuer: 'https://bench.local', subject: username, username, name: null, email: null });
+              await insertTenantMember(tx.trx, tenantId, user.id, 'member');
+              tx.emit({ type: 'TenantMemberAdded', tenantId, userId: user.id, role: 'member' });
+              ids.push(user.id);
+            }
+            return ids;
           },
           { by: { actor: systemActor('bench-writes') } },
         )
@@ -87,42 +96,50 @@ async function prepareWriters(seed: SeededTenant): Promise<{ other: Writer; same
     const unrelated = seed.sampleLeaves[0];
     if (!unrelated) throw new Error('no leaves');
     return {
-      other: { apiKey: other.adminApiKey, workspaceId: other.rootWorkspaceId, userId: await memberOf(other.tenantId, 'bench-writes-other') },
-      same: { apiKey: seed.adminApiKey, workspaceId: unrelated.id, userId: await memberOf(seed.tenantId, 'bench-writes-same') },
+      other: { apiKey: other.adminApiKey, workspaceId: other.rootWorkspaceId, userIds: await membersOf(other.tenantId, 'bench-writes-other') },
+      same: { apiKey: seed.adminApiKey, workspaceId: unrelated.id, userIds: await membersOf(seed.tenantId, 'bench-writes-same') },
     };
   } finally {
     await database.close();
   }
 }
 
-/** One connection writing at `rate` (grant, then revoke, …) until stopped; each write waits for SpiceDB as a client would. */
+/**
+ * A client writing at `rate` until stopped: write i grants (i even) or revokes (i odd) a role of user
+ * ⌊i/2⌋ mod WRITER_USERS, each user's writes in order; each waits for SpiceDB as a client would.
+ */
 function startWriter(url: string, writer: Writer, rate: number): { stop(): Promise<{ writes: number; seconds: number }> } {
   let stopped = false;
   let writes = 0;
+  let failure: unknown;
+  const chains = new Map<string, Promise<void>>();
   const started = Date.now();
+  const write = async (userId: string, grant: boolean): Promise<void> => {
+    const body = JSON.stringify({ query: grant ? GRANT : REVOKE, variables: { w: writer.workspaceId, u: userId } });
+    const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': writer.apiKey }, body });
+    const text = await response.text();
+    if (response.status !== 200 || text.includes('"errors"') || !text.includes('"authorizationSynced":true')) throw new Error(`bench write failed: ${text.slice(0, 300)}`);
+    writes += 1;
+  };
   const run = (async () => {
-    while (!stopped) {
-      const body = JSON.stringify({ query: writes % 2 === 0 ? GRANT : REVOKE, variables: { w: writer.workspaceId, u: writer.userId } });
-      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': writer.apiKey }, body });
-      const text = await response.text();
-      if (response.status !== 200 || text.includes('"errors"') || !text.includes('"authorizationSynced":true')) throw new Error(`bench write failed: ${text.slice(0, 300)}`);
-      writes += 1;
-      const due = started + (writes * 1000) / rate;
+    // Whole pairs only: every user ends revoked, so the next condition starts as this one did.
+    for (let i = 0; !stopped || i % 2 === 1; i += 1) {
+      const userId = writer.userIds[Math.floor(i / 2) % writer.userIds.length] ?? '';
+      const grant = i % 2 === 0;
+      chains.set(userId, (chains.get(userId) ?? Promise.resolve()).then(() => write(userId, grant)).catch((error: unknown) => void (failure ??= error)));
+      const due = started + ((i + 1) * 1000) / rate;
       if (due > Date.now()) await sleep(due - Date.now());
     }
+    await Promise.all(chains.values());
   })();
-  // Rethrown by stop(); until then a failed write must not crash the bench as an unhandled rejection.
-  run.catch(() => undefined);
   return {
     async stop() {
       stopped = true;
+      const seconds = (Date.now() - started) / 1000;
+      const done = writes;
       await run;
-      // An even number of writes leaves the grant revoked: the next condition starts as this one did.
-      if (writes % 2 === 1) {
-        const body = JSON.stringify({ query: REVOKE, variables: { w: writer.workspaceId, u: writer.userId } });
-        await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-api-key': writer.apiKey }, body });
-      }
-      return { writes, seconds: (Date.now() - started) / 1000 };
+      if (failure) throw failure instanceof Error ? failure : new Error(String(failure));
+      return { writes: done, seconds };
     },
   };
 }
@@ -169,11 +186,12 @@ export async function benchWrites(
         achievedWritesPerSec: written ? written.writes / written.seconds : 0,
         spicedbShare: spicedbShare(result),
         loadAverage: result.loadAverage,
+        cpuMsPerRead: result.cpuMsPerRequest ? result.cpuMsPerRequest.serviceMs + result.cpuMsPerRequest.childrenMs : NaN,
         result,
       };
       figures.push(row);
       log(`writes: ${condition.label}: ${read.operationName} ${rps.toFixed(1)} req/s (${pct(row.shareOfCeiling)} of the ceiling), ` +
-        `${row.achievedWritesPerSec.toFixed(1)} writes/s, SpiceDB called by ${pct(row.spicedbShare)} of reads, load ${row.loadAverage}`);
+        `${row.achievedWritesPerSec.toFixed(1)} writes/s, SpiceDB called by ${pct(row.spicedbShare)} of reads, ${row.cpuMsPerRead.toFixed(2)} ms CPU per read, load ${row.loadAverage}`);
     }
   }
   return figures;
@@ -184,7 +202,7 @@ const pct = (x: number): string => (Number.isFinite(x) ? `${(x * 100).toFixed(1)
 /** The table and the goal line: for writes in another tenant, each read keeps ≥ 80 % of its read-only share of the ceiling. */
 export function writesReport(figures: WriteFigures[]): string {
   const rows = figures.map((f) =>
-    `| ${f.condition.label} | ${f.read} | ${f.reqPerSec.toFixed(0)} | ${f.read === 'Ceiling' ? '—' : pct(f.shareOfCeiling)} | ${f.condition.rate === 0 ? '—' : f.achievedWritesPerSec.toFixed(1)} | ${pct(f.spicedbShare)} | ${f.loadAverage} |`,
+    `| ${f.condition.label} | ${f.read} | ${f.reqPerSec.toFixed(0)} | ${f.read === 'Ceiling' ? '—' : pct(f.shareOfCeiling)} | ${f.condition.rate === 0 ? '—' : f.achievedWritesPerSec.toFixed(1)} | ${pct(f.spicedbShare)} | ${f.cpuMsPerRead.toFixed(2)} | ${f.loadAverage} |`,
   );
   const readOnly = new Map(figures.filter((f) => f.condition.where === 'none').map((f) => [f.read, f.shareOfCeiling]));
   const elsewhere = figures.filter((f) => f.condition.where === 'other tenant' && f.read !== 'Ceiling');
@@ -195,8 +213,8 @@ export function writesReport(figures: WriteFigures[]): string {
     `(worst: ${worst ? `${worst.f.read} at ${worst.f.condition.label}, ${pct(worst.ratio)}` : '—'}; ` +
     `${ratios.map((r) => `${r.f.read}@${r.f.condition.rate}/s ${pct(r.ratio)}`).join(', ')})`;
   return [
-    '| writes | read | req/s | share of the ceiling under the same writes | writes/s achieved | reads that called SpiceDB | load (1 min) |',
-    '|---|---|---|---|---|---|---|',
+    '| writes | read | req/s | share of the ceiling under the same writes | writes/s achieved | reads that called SpiceDB | CPU ms per read (all processes, writes included) | load (1 min) |',
+    '|---|---|---|---|---|---|---|---|',
     ...rows,
     '',
     goal,
