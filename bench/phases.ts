@@ -18,6 +18,8 @@ export const PHASES = {
   permissions: '11,111 workspaces: the permission API',
   /** A service of its own: createWorkspace and grantWorkspaceRole at concurrency 1 and 16 (bench/mutations.ts). */
   mutations: 'mutations, concurrency 1 and 16',
+  /** 11,111 workspaces, as deployed: Parent2 and List50 beside the ceiling while one connection grants and revokes (bench/writes.ts). */
+  writes: '11,111 workspaces: reads while another connection writes',
 } as const;
 
 export type Phase = keyof typeof PHASES;

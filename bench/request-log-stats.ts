@@ -11,6 +11,8 @@ export interface RequestLogStats {
   requests: number;
   sql: Range;
   spicedb: Range;
+  /** Lines that counted at least one SpiceDB call. */
+  withSpicedb?: number;
   /** Lines that carried errorCodes. */
   withErrors: number;
   /** Time inside the service, from the start of the GraphQL request to the response (ms). */
@@ -41,6 +43,7 @@ export function requestLogStats(lines: readonly string[], operationName: string)
   const spicedb: number[] = [];
   const durations: number[] = [];
   let withErrors = 0;
+  let withSpicedb = 0;
   for (const line of lines) {
     if (!isLineOf(line, operationName)) continue;
     const entry = parseJson(line);
@@ -49,6 +52,7 @@ export function requestLogStats(lines: readonly string[], operationName: string)
     spicedb.push(typeof entry.spicedb === 'number' ? entry.spicedb : NaN);
     if (typeof entry.durationMs === 'number') durations.push(entry.durationMs);
     if (entry.errorCodes !== undefined) withErrors += 1;
+    if (typeof entry.spicedb === 'number' && entry.spicedb > 0) withSpicedb += 1;
   }
   durations.sort((a, b) => a - b);
   return {
@@ -56,6 +60,7 @@ export function requestLogStats(lines: readonly string[], operationName: string)
     sql: range(sql),
     spicedb: range(spicedb),
     withErrors,
+    withSpicedb,
     serviceMs: { p50: percentile(durations, 50), p99: percentile(durations, 99) },
   };
 }

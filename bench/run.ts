@@ -5,7 +5,7 @@
  * outbox relay (lag and drain), start-up and restart, and the reconcile. See docs/benchmarks.md.
  *
  * BENCH_DURATION (s, default 10), BENCH_WARMUP (s, default 2), BENCH_KEEP=1 keeps the data folders,
- * BENCH_LARGE=0 skips the 111,111-workspace tenant, BENCH_PHASES=main,cold,navigation,permissions,large-cold,large-lists,mutations runs
+ * BENCH_LARGE=0 skips the 111,111-workspace tenant, BENCH_PHASES=main,cold,navigation,permissions,writes,large-cold,large-lists,mutations runs
  * only those (phases.ts), BENCH_CPU_PROF=<dir> writes CPU profiles of the service.
  */
 import { execFile } from 'node:child_process';
@@ -22,6 +22,7 @@ import { measure, measureUnderLoad, type MeasureSettings, type ScenarioResult } 
 import { benchOutbox, type OutboxFigures } from './outbox-bench.js';
 import { failures, report, type BenchResult, type StartFigures } from './report.js';
 import { benchMutations, mutationTable } from './mutations.js';
+import { benchWrites, writesReport, type WriteFigures } from './writes.js';
 import { benchMoves, moveTable, navigationScenarios, type MoveFigures } from './navigation.js';
 import { permissionScenarios } from './permissions.js';
 import { PHASES, selectedPhases } from './phases.js';
@@ -170,7 +171,7 @@ async function main(): Promise<BenchResult> {
     let postgresVersion = 'unknown';
     const seeds: BenchResult['seeds'] = {};
 
-    if (phases.has('main') || phases.has('cold') || phases.has('navigation') || phases.has('permissions')) {
+    if (phases.has('main') || phases.has('cold') || phases.has('navigation') || phases.has('permissions') || phases.has('writes')) {
       const small = await prepare(SMALL);
       shapes.push(SMALL);
       seeds.small = small.seed.workspaces;
@@ -193,6 +194,10 @@ async function main(): Promise<BenchResult> {
       if (phases.has('permissions')) {
         const service = await start();
         for (const scenario of [ceiling(), ...permissionScenarios(small.seed)]) record([await measure(scenario, service, target(service, small.seed), settings, PHASES.permissions)]);
+      }
+      if (phases.has('writes')) {
+        const service = await start();
+        writes = await benchWrites(service, target(service, small.seed), small.seed, SMALL.fanOut, settings, PHASES.writes, log);
       }
       if (phases.has('navigation')) {
         const service = await start();
@@ -250,8 +255,10 @@ function problems(result: BenchResult): string[] {
 }
 
 let moves: MoveFigures[] = [];
+let writes: WriteFigures[] = [];
 const result = await main();
 await report(result, RESULTS);
+if (writes.length > 0) console.log(`\n## ${PHASES.writes}\n\n${writesReport(writes)}`);
 if (moves.length > 0) console.log(`\n## ${PHASES.navigation}: moves\n\n${moveTable(moves)}`);
 if (selectedPhases().has('mutations')) console.log(`\n## ${PHASES.mutations}\n\n${mutationTable(await benchMutations())}`);
 const found = problems(result);

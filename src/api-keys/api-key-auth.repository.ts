@@ -38,6 +38,7 @@ export async function findApiKeyCandidates(db: Executor, prefix: string): Promis
     .select((eb) => [
       's.zed_token as authz_zed_token',
       sql<string>`s.applied_seq::text`.as('authz_applied_seq'),
+      sql<string>`s.outside_writes::text`.as('authz_outside_writes'),
       sql<string>`pg_current_wal_lsn()::text`.as('wal_lsn'),
       NEXT_EXPIRY.as('next_expiry'),
       'u.username as owner_username',
@@ -65,7 +66,13 @@ export async function findApiKeyCandidates(db: Executor, prefix: string): Promis
     expired: row.expired,
     ownerIsTenantMember: row.owner_is_tenant_member,
     touchDue: row.touch_due,
-    freshness: { zedToken: row.authz_zed_token, appliedSeq: row.authz_applied_seq, lsn: row.wal_lsn, nextExpiry: row.next_expiry },
+    freshness: {
+      zedToken: row.authz_zed_token,
+      appliedSeq: row.authz_applied_seq,
+      outsideWrites: row.authz_outside_writes,
+      lsn: row.wal_lsn,
+      nextExpiry: row.next_expiry,
+    },
   }));
 }
 

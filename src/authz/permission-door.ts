@@ -9,9 +9,9 @@ import type { RequestAuthz } from './request-authz.js';
  * - an API key acts inside its own tenant only: anything of another tenant is refused unasked;
  * - `view` on a workspace is settled by `administrate` on its tenant when that is true (schema.zed:
  *   `view = … + tenant->administrate`, a plain union, tests/unit/schema-zed.test.ts), asked once per
- *   freshness token for the whole tenant instead of walking the tree in SpiceDB;
+ *   for the whole tenant (kept until the tenant has a new event) instead of walking the tree in SpiceDB;
  * - questions of the same tick are one CheckBulkPermissions call, answers shared across requests of
- *   the same token (request-authz.ts).
+ *   a token they still hold at, kept per tenant of the resource (request-authz.ts, answer-cache.ts).
  */
 export class PermissionDoor {
   constructor(
@@ -31,7 +31,7 @@ export class PermissionDoor {
     // whichever of them needs the token to decide what to ask (the shortcut below).
     await this.authz.settle();
     if (isWorkspace(resource) && permission === 'view') return this.viewWorkspace(resource);
-    return this.authz.can(ref(resource.type, resource.id), permission);
+    return this.authz.can(ref(resource.type, resource.id), resource.tenantId, permission);
   }
 
   /**
@@ -42,7 +42,7 @@ export class PermissionDoor {
    */
   async canDirectly<R extends ResourceType>(resource: Resource<R>, permission: PermissionOf<R>): Promise<boolean> {
     if (!this.inScope(resource.tenantId)) return false;
-    return this.authz.can(ref(resource.type, resource.id), permission);
+    return this.authz.can(ref(resource.type, resource.id), resource.tenantId, permission);
   }
 
   /** `view`, which every resource type defines. */
@@ -52,7 +52,7 @@ export class PermissionDoor {
 
   /** Records an answer known without asking (a listing read from the caller's own memberships). */
   prime<R extends ResourceType>(resource: Resource<R>, permission: PermissionOf<R>, allowed: boolean): void {
-    this.authz.prime(ref(resource.type, resource.id), permission, allowed);
+    this.authz.prime(ref(resource.type, resource.id), resource.tenantId, permission, allowed);
   }
 
   /** Workspaces the caller views because they view a parent of theirs (schema.zed: view = … + parent->view). */
@@ -78,11 +78,12 @@ export class PermissionDoor {
   private async viewWorkspace(workspace: Resource<'workspace'>): Promise<boolean> {
     const resource = ref('workspace', workspace.id);
     const tenant = ref('tenant', workspace.tenantId);
-    const admin = await this.authz.known(tenant, 'administrate');
-    if (admin === false) return this.authz.can(resource, 'view');
+    const tenantId = workspace.tenantId;
+    const admin = await this.authz.known(tenant, tenantId, 'administrate');
+    if (admin === false) return this.authz.can(resource, tenantId, 'view');
     // Unknown yet: both questions in one bulk call.
-    const [isAdmin, canView] = await Promise.all([this.authz.can(tenant, 'administrate'), admin ? true : this.authz.can(resource, 'view')]);
-    if (isAdmin) this.authz.prime(resource, 'view', true);
+    const [isAdmin, canView] = await Promise.all([this.authz.can(tenant, tenantId, 'administrate'), admin ? true : this.authz.can(resource, tenantId, 'view')]);
+    if (isAdmin) this.authz.prime(resource, tenantId, 'view', true);
     return isAdmin || canView;
   }
 }

@@ -7,6 +7,8 @@ import type { Permission } from './permissions.js';
 
 interface CheckKey {
   resource: ObjectRef;
+  /** The tenant the resource lives in: answers are kept per tenant (answer-cache.ts). Not part of the key: an id names one resource. */
+  tenantId: string;
   permission: Permission;
 }
 
@@ -20,7 +22,7 @@ export interface RequestAuthzDeps {
   subject: SubjectRef;
   /** The token every check must be at least as fresh as (read once per request, again after a write). */
   generation: () => Promise<AnswerGeneration | null>;
-  /** Answers shared across requests of the same token. */
+  /** Answers shared across requests, per tenant of the resource (answer-cache.ts). */
   answers: AnswerCache;
   /** Shared by every request of the process: NOT_FOUND answers must not tell missing from hidden. */
   concealment: Concealment;
@@ -30,7 +32,7 @@ export interface RequestAuthzDeps {
  * One per request, behind the request's PermissionDoor (permission-door.ts), which is the only
  * thing that asks it. Every `can()` made in the same tick becomes one CheckBulkPermissions call, so a
  * query walking d levels of the tree costs O(d) SpiceDB calls at most; questions asked before at
- * the same freshness token, by any request, cost none (answer-cache.ts).
+ * a token the answer still holds at, by any request, cost none (answer-cache.ts).
  */
 export class RequestAuthz {
   readonly subject: SubjectRef;
@@ -55,8 +57,8 @@ export class RequestAuthz {
   }
 
   /** Records an answer known without asking, e.g. visibility inherited from a viewable parent. */
-  prime(resource: ObjectRef, permission: Permission, allowed: boolean): void {
-    this.checks.prime({ resource, permission }, allowed);
+  prime(resource: ObjectRef, tenantId: string, permission: Permission, allowed: boolean): void {
+    this.checks.prime({ resource, tenantId, permission }, allowed);
   }
 
   /** A lookup that began at `startedAt` (performance.now()) found the resource hidden from the caller. */
@@ -74,9 +76,10 @@ export class RequestAuthz {
     for (const id of workspaceIds) this.inheritedView.add(id);
   }
 
-  can(resource: ObjectRef, permission: Permission): Promise<boolean> {
+  /** Whether the subject holds `permission` on `resource`, a resource of tenant `tenantId`. */
+  can(resource: ObjectRef, tenantId: string, permission: Permission): Promise<boolean> {
     if (permission === 'view' && resource.type === 'workspace' && this.inheritedView.has(resource.id)) return Promise.resolve(true);
-    return this.checks.load({ resource, permission });
+    return this.checks.load({ resource, tenantId, permission });
   }
 
   /** Whether `workspaceId` is viewable by inheritance, recorded this request. */
@@ -86,31 +89,42 @@ export class RequestAuthz {
 
   /** Resolves once the request's token is known (read once per request, again after a write). */
   async settle(): Promise<void> {
-    await this.deps.generation();
+    await this.generation();
   }
 
   /** The answer shared across requests at this request's token, if any request asked it: no SpiceDB call. */
-  async known(resource: ObjectRef, permission: Permission): Promise<boolean | undefined> {
-    return this.deps.answers.get(await this.deps.generation(), this.cacheKey({ resource, permission }));
+  async known(resource: ObjectRef, tenantId: string, permission: Permission): Promise<boolean | undefined> {
+    const key = { resource, tenantId, permission };
+    return this.deps.answers.get(await this.generation(), tenantId, this.cacheKey(key));
   }
 
   private cacheKey(k: CheckKey): string {
     return `${this.subjectKey}|${keyOf(k)}`;
   }
 
-  private async checkBatch(keys: readonly CheckKey[]): Promise<boolean[]> {
+  /** The request's token, the shared cache brought up to it first (at most one statement, shared; none when nothing was applied). */
+  private async generation(): Promise<AnswerGeneration | null> {
     const generation = await this.deps.generation();
+    await this.deps.answers.sync(generation);
+    return generation;
+  }
+
+  private async checkBatch(keys: readonly CheckKey[]): Promise<boolean[]> {
+    const generation = await this.generation();
     const cacheKeys = keys.map((k) => this.cacheKey(k));
-    const answers = cacheKeys.map((k) => this.deps.answers.get(generation, k));
+    const answers = keys.map((k, i) => this.deps.answers.get(generation, k.tenantId, cacheKeys[i] ?? ''));
     const missing = answers.flatMap((answer, i) => (answer === undefined ? [i] : []));
     for (let start = 0; start < missing.length; start += MAX_BULK_ITEMS) {
       const chunk = missing.slice(start, start + MAX_BULK_ITEMS);
-      const items = chunk.map((i) => ({ ...(keys[i] as CheckKey), subject: this.subject }));
+      const items = chunk.map((i) => {
+        const { resource, permission } = keys[i] as CheckKey;
+        return { resource, permission, subject: this.subject };
+      });
       const results = await this.deps.spicedb.checkBulk(items, generation?.zedToken ?? null);
       chunk.forEach((i, j) => {
         const allowed = results[j] ?? false;
         answers[i] = allowed;
-        this.deps.answers.set(generation, cacheKeys[i] ?? '', allowed);
+        this.deps.answers.set(generation, keys[i]?.tenantId ?? '', cacheKeys[i] ?? '', allowed);
       });
     }
     return answers.map((a) => a ?? false);

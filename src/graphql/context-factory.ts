@@ -7,6 +7,7 @@ import { Concealment } from '../authz/concealment.js';
 import type { RequestRecord } from '../http/request-record.js';
 import type { Db } from '../infra/db/database.js';
 import type { SpiceDb } from '../infra/spicedb/spicedb.js';
+import { tenantsChangedBetween } from '../outbox/outbox.repository.js';
 import { Caller } from '../request/caller.js';
 import { RequestFreshness } from '../request/request-freshness.js';
 import { RowBudget } from '../request/row-budget.js';
@@ -22,14 +23,14 @@ export interface ContextDeps {
   services: Services;
   /** Rows one request may load (GRAPHQL_MAX_ROWS). */
   maxRows: number;
-  /** Permission answers kept per freshness token (AUTHZ_CACHE_MAX_ENTRIES). */
+  /** Permission answers kept across requests (AUTHZ_CACHE_MAX_ENTRIES). */
   answerCacheEntries: number;
 }
 
 /** Builds the per-request context: the authenticated caller (if any credentials came) and the services. */
 export function createContextFactory(deps: ContextDeps): (request: FastifyRequest) => Promise<GraphQLContext> {
   // Shared by every request of the process.
-  const shared = { concealment: new Concealment(), answers: new AnswerCache(deps.answerCacheEntries) };
+  const shared = { concealment: new Concealment(), answers: new AnswerCache(deps.answerCacheEntries, (after, upTo) => tenantsChangedBetween(deps.db, after, upTo)) };
   return async (request) => {
     const record = request.graphqlRecord;
     const credentials = credentialsFrom(request.headers);

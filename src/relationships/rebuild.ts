@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Db } from '../infra/db/database.js';
 import { tupleKey, type TupleUpdate } from '../infra/spicedb/relationships.js';
 import type { SpiceDb } from '../infra/spicedb/spicedb.js';
@@ -37,7 +38,8 @@ export async function rebuildSpiceDb(
     skipped += result.skipped;
   }
   // null when nothing was written: checks then ask for a fully consistent snapshot, never a stale one.
-  await db.updateTable('authz_state').set({ zed_token: zedToken, updated_at: new Date() }).execute();
+  // outside_writes: no outbox row says which tenants changed, so every cached answer goes (answer-cache.ts).
+  await db.updateTable('authz_state').set({ zed_token: zedToken, outside_writes: sql<number>`outside_writes + 1`, updated_at: new Date() }).execute();
   log.info({ relationships: tuples.length - skipped, skipped, durationMs: Date.now() - started }, 'SpiceDB rebuilt from PostgreSQL');
   return { relationships: tuples.length - skipped, zedToken, skipped };
 }

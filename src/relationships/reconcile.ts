@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import pg from 'pg';
 import { ADVISORY_LOCKS } from '../infra/db/advisory-locks.js';
 import type { Db } from '../infra/db/database.js';
@@ -65,8 +66,9 @@ export async function reconcileSpiceDb(db: Db, spicedb: SpiceDb, logger: Logger,
     let zedToken: string | null = null;
     if (!options.dryRun) {
       for (let i = 0; i < updates.length; i += REBUILD_CHUNK_SIZE) zedToken = await spicedb.write(updates.slice(i, i + REBUILD_CHUNK_SIZE));
-      // Checks must see the repaired state from the next request on.
-      if (zedToken) await db.updateTable('authz_state').set({ zed_token: zedToken, updated_at: new Date() }).execute();
+      // Checks must see the repaired state from the next request on; outside_writes: no outbox row says
+      // which tenants changed, so every cached answer goes (answer-cache.ts).
+      if (zedToken) await db.updateTable('authz_state').set({ zed_token: zedToken, outside_writes: sql<number>`outside_writes + 1`, updated_at: new Date() }).execute();
     }
     const result: ReconcileResult = {
       desired: wanted.size,

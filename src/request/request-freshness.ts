@@ -31,8 +31,8 @@ export class RequestFreshness {
 
   /** The token with its place in the order of applied events; null when there is no token. */
   async generation(): Promise<AnswerGeneration | null> {
-    const { zedToken, appliedSeq, nextExpiry } = await this.current();
-    return zedToken ? { zedToken, appliedSeq, nextExpiry } : null;
+    const { zedToken, appliedSeq, outsideWrites, nextExpiry } = await this.current();
+    return zedToken ? { zedToken, appliedSeq, outsideWrites, nextExpiry } : null;
   }
 
   /** The database this request reads rows from. */

@@ -5,6 +5,8 @@ export interface FreshnessState {
   zedToken: string | null;
   /** authz_state.applied_seq: the last outbox event the token covers; orders tokens. */
   appliedSeq: string;
+  /** authz_state.outside_writes: SpiceDB writes that left no outbox row (reconcile, rebuild), counted. */
+  outsideWrites: string;
   /** The primary's WAL position when we read the token. */
   lsn: string;
   /**
@@ -36,10 +38,18 @@ export const NEXT_EXPIRY = sql<string | null>`(extract(epoch FROM LEAST(
  * otherwise to the primary. That keeps read-your-writes while offloading reads from the primary.
  */
 export async function readFreshness(primary: Db): Promise<FreshnessState> {
-  const row = await sql<{ zed_token: string | null; applied_seq: string; lsn: string; next_expiry: string | null }>`
-    SELECT zed_token, applied_seq::text AS applied_seq, pg_current_wal_lsn()::text AS lsn, ${NEXT_EXPIRY} AS next_expiry FROM authz_state`.execute(primary);
+  const row = await sql<{ zed_token: string | null; applied_seq: string; outside_writes: string; lsn: string; next_expiry: string | null }>`
+    SELECT zed_token, applied_seq::text AS applied_seq, outside_writes::text AS outside_writes, pg_current_wal_lsn()::text AS lsn,
+           ${NEXT_EXPIRY} AS next_expiry
+      FROM authz_state`.execute(primary);
   const first = row.rows[0];
-  return { zedToken: first?.zed_token ?? null, appliedSeq: first?.applied_seq ?? '0', lsn: first?.lsn ?? '0/0', nextExpiry: first?.next_expiry ?? null };
+  return {
+    zedToken: first?.zed_token ?? null,
+    appliedSeq: first?.applied_seq ?? '0',
+    outsideWrites: first?.outside_writes ?? '0',
+    lsn: first?.lsn ?? '0/0',
+    nextExpiry: first?.next_expiry ?? null,
+  };
 }
 
 export async function replicaCaughtUp(replica: Db, lsn: string): Promise<boolean> {
