@@ -18,6 +18,8 @@ export const PHASES = {
   permissions: '11,111 workspaces: the permission API',
   /** A service of its own: createWorkspace and grantWorkspaceRole at concurrency 1 and 16 (bench/mutations.ts). */
   mutations: 'mutations, concurrency 1 and 16',
+  /** Issue 21: 10,000 members and 500 groups on the 11,111 tree; searches, a group's members, walks warm and cold (bench/people.ts). */
+  people: '11,111 workspaces, 10,000 members, 500 groups',
 } as const;
 
 export type Phase = keyof typeof PHASES;
