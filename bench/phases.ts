@@ -20,6 +20,8 @@ export const PHASES = {
   mutations: 'mutations, concurrency 1 and 16',
   /** 11,111 workspaces, as deployed: Parent2 and List50 beside the ceiling while one connection grants and revokes (bench/writes.ts). */
   writes: '11,111 workspaces: reads while another connection writes',
+  /** Issue 21: 10,000 members and 500 groups on the 11,111 tree; searches, a group's members, walks warm and cold (bench/people.ts). */
+  people: '11,111 workspaces, 10,000 members, 500 groups',
 } as const;
 
 export type Phase = keyof typeof PHASES;

@@ -26,6 +26,8 @@ import { benchWrites, writesReport, type WriteFigures } from './writes.js';
 import { benchMoves, moveTable, navigationScenarios, type MoveFigures } from './navigation.js';
 import { permissionScenarios } from './permissions.js';
 import { PHASES, selectedPhases } from './phases.js';
+import { issue21GoalLines } from './issue21-goals.js';
+import { runPeople } from './people.js';
 import { ceiling, coldScenarios, listScenarios, mainScenarios, underLoadScenarios } from './scenarios.js';
 import { seedTenant, type SeededTenant, type TreeShape } from './seed.js';
 import { findLogLine, startService, type ServiceProcess } from './service.js';
@@ -209,6 +211,8 @@ async function main(): Promise<BenchResult> {
       await small.services.stop();
     }
 
+    if (phases.has('people')) await runPeople(prepare, record, settings);
+
     if (phases.has('large-cold') || phases.has('large-lists')) {
       const big = await prepare(LARGE);
       shapes.push(LARGE);
@@ -259,6 +263,7 @@ let writes: WriteFigures[] = [];
 const result = await main();
 await report(result, RESULTS);
 if (writes.length > 0) console.log(`\n## ${PHASES.writes}\n\n${writesReport(writes)}`);
+console.log(`\n${issue21GoalLines(result).join('\n')}`);
 if (moves.length > 0) console.log(`\n## ${PHASES.navigation}: moves\n\n${moveTable(moves)}`);
 if (selectedPhases().has('mutations')) console.log(`\n## ${PHASES.mutations}\n\n${mutationTable(await benchMutations())}`);
 const found = problems(result);

@@ -40,6 +40,12 @@ export class RequestAuthz {
   private readonly subjectKey: string;
   /** Workspaces viewable by inheritance from a viewable parent (a Set: cheaper than a primed answer each). */
   private readonly inheritedView = new Set<string>();
+  /**
+   * Answers SpiceDB gave this request, by check key: what `known` tells the tenant-admin shortcut even
+   * when the shared answer cache has none (it is off, or full). Without it a tenant admin's first walk
+   * after a write asked `view` of every level again although `administrate` had settled it.
+   */
+  private readonly settled = new Map<string, boolean>();
 
   constructor(private readonly deps: RequestAuthzDeps) {
     this.subject = deps.subject;
@@ -54,6 +60,7 @@ export class RequestAuthz {
   forgetAnswers(): void {
     this.checks.clearAll();
     this.inheritedView.clear();
+    this.settled.clear();
   }
 
   /** Records an answer known without asking, e.g. visibility inherited from a viewable parent. */
@@ -95,7 +102,7 @@ export class RequestAuthz {
   /** The answer shared across requests at this request's token, if any request asked it: no SpiceDB call. */
   async known(resource: ObjectRef, tenantId: string, permission: Permission): Promise<boolean | undefined> {
     const key = { resource, tenantId, permission };
-    return this.deps.answers.get(await this.generation(), tenantId, this.cacheKey(key));
+    return this.settled.get(keyOf(key)) ?? this.deps.answers.get(await this.generation(), tenantId, this.cacheKey(key));
   }
 
   private cacheKey(k: CheckKey): string {
@@ -124,6 +131,7 @@ export class RequestAuthz {
       chunk.forEach((i, j) => {
         const allowed = results[j] ?? false;
         answers[i] = allowed;
+        this.settled.set(keyOf(keys[i] as CheckKey), allowed);
         this.deps.answers.set(generation, keys[i]?.tenantId ?? '', cacheKeys[i] ?? '', allowed);
       });
     }

@@ -50,6 +50,7 @@ export function registerRequestLog(scope: FastifyInstance, deps: { logger: Logge
         clientClosed: record.clientClosed || undefined,
         sql: record.counters.sql,
         spicedb: record.counters.spicedb,
+        write: record.counters.write,
       },
       'graphql request',
     );

@@ -28,6 +28,6 @@ export interface AuthzStateTable {
   updated_at: ColumnType<Date, never, Date | string>;
   /** The embedded SpiceDB datastore the token belongs to (migrations/0003). */
   spicedb_datastore_id: string | null;
-  /** Writes to SpiceDB outside the outbox (reconcile, rebuild), counted (migrations/0011). */
+  /** Writes to SpiceDB outside the outbox (reconcile, rebuild), counted (migrations/0013). */
   outside_writes: ColumnType<string, never, string | number>;
 }

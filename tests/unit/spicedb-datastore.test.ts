@@ -14,6 +14,10 @@ describe('the embedded SpiceDB datastore schema', () => {
   });
 
   it('puts SpiceDB on its own schema of the service database, committing without a flush of its own', () => {
-    expect(datastoreUrl('postgres://u:p@h:5432/iam?sslmode=disable')).toBe('postgres://u:p@h:5432/iam?sslmode=disable&search_path=spicedb&synchronous_commit=off');
+    expect(datastoreUrl('postgres://u:p@h:5432/iam?sslmode=disable')).toBe(
+      'postgres://u:p@h:5432/iam?sslmode=disable&search_path=spicedb&synchronous_commit=off&default_query_exec_mode=cache_statement',
+    );
+    // An operator's own mode wins (a pooler without prepared statements needs `exec`).
+    expect(new URL(datastoreUrl('postgres://u:p@h/iam?default_query_exec_mode=exec')).searchParams.getAll('default_query_exec_mode')).toEqual(['exec']);
   });
 });

@@ -104,11 +104,17 @@ export const DATASTORE_SCHEMA = 'spicedb';
  * after SpiceDB's write, and flushing that commit flushes every WAL record before it, SpiceDB's
  * write included. A crash in between leaves the event pending, and the relay writes it again.
  * Measured: a one-relationship WriteRelationships 8.8 → 7.5 ms p50 (30 ms p99 either way, shared machine).
+ * And pgx's cached prepared statements (below).
  */
 export function datastoreUrl(databaseUrl: string): string {
   const url = new URL(databaseUrl);
   url.searchParams.set('search_path', DATASTORE_SCHEMA);
   url.searchParams.set('synchronous_commit', 'off');
+  // pgx's statement cache: each of SpiceDB's statements is prepared once per connection instead of
+  // parsed and planned at every execution. A cold member walk makes ~95 of them; planning was 10.2 ms
+  // of its 21 ms of PostgreSQL CPU, 1.8 ms with the cache (issue 21, docs/benchmarks.md). Kept when
+  // the URL names a mode already (e.g. `exec` behind a pooler without prepared statements).
+  if (!url.searchParams.has('default_query_exec_mode')) url.searchParams.set('default_query_exec_mode', 'cache_statement');
   return url.toString();
 }
 
