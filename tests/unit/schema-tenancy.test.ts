@@ -40,13 +40,16 @@ interface Definition {
   permissions: Map<string, string>;
 }
 
+/** `T with expiration` (issue 20) bounds how long a relationship lasts, not whom it links: tenancy reads it as `T`. */
+const subjectType = (written: string): string => written.trim().replace(/\s+with expiration$/, '');
+
 function parse(schema: string): Map<string, Definition> {
   const text = schema.replace(/\/\*[\s\S]*?\*\//g, '').replace(/\/\/[^\n]*/g, '');
   const definitions = new Map<string, Definition>();
   for (const [, name, body] of text.matchAll(/definition (\w+) \{([^}]*)\}/g)) {
     const relations = new Map<string, string[]>();
     const permissions = new Map<string, string>();
-    for (const [, relation, types] of (body ?? '').matchAll(/relation (\w+): ([^\n]+)/g)) relations.set(relation ?? '', (types ?? '').split('|').map((t) => t.trim()));
+    for (const [, relation, types] of (body ?? '').matchAll(/relation (\w+): ([^\n]+)/g)) relations.set(relation ?? '', (types ?? '').split('|').map(subjectType));
     for (const [, permission, expression] of (body ?? '').matchAll(/permission (\w+) = ([^\n]+)/g)) permissions.set(permission ?? '', (expression ?? '').trim());
     definitions.set(name ?? '', { relations, permissions });
   }
@@ -105,12 +108,12 @@ describe('schema.zed keeps every check inside the resource tenant', () => {
   });
 
   const mutations: [string, string, string, string][] = [
-    ['a relation to another tenant', 'relation member: user\n', 'relation member: user\n    relation partner: tenant\n', 'tenant#partner@tenant: nothing keeps'],
+    ['a relation to another tenant', 'relation admin: user\n', 'relation admin: user\n    relation partner: tenant\n', 'tenant#partner@tenant: nothing keeps'],
     ['a relation to another tenant workspace', 'relation parent: workspace\n', 'relation parent: workspace\n    relation shared_with: workspace\n', 'workspace#shared_with@workspace: nothing keeps'],
-    ['a new subject set of group', 'relation admin: user | group#member\n', 'relation admin: user | group#member | group#admin\n', 'workspace#admin@group#admin: nothing keeps'],
+    ['a new subject set of group', 'relation admin: user | user with expiration | group#member | group#member with expiration\n', 'relation admin: user | user with expiration | group#member | group#member with expiration | group#admin with expiration\n', 'workspace#admin@group#admin: nothing keeps'],
     ['a type without a tenant', 'definition user {}', 'definition user {}\n\ndefinition organization {\n    relation member: user\n}', 'organization belongs to no tenant'],
     ['a subject set through user', 'relation owner: user\n', 'relation owner: user | user#friend\n', 'walks through user'],
-    ['a wildcard subject', 'relation member: user | group#member\n', 'relation member: user | group#member | user:*\n', 'wildcard user:*'],
+    ['a wildcard subject', 'relation member: user | user with expiration | group#member | group#member with expiration\n', 'relation member: user | user with expiration | group#member | group#member with expiration | user:*\n', 'wildcard user:*'],
     ['a relation held by user', 'definition user {}', 'definition user {\n    relation friend: user\n}', 'user must hold no relation'],
     ['a tenant-scoped type without its tenant', 'relation owner: user\n    relation tenant: tenant\n', 'relation owner: user\n', 'api_key must name its tenant'],
   ];
