@@ -219,6 +219,20 @@ describe('invitations', () => {
     expect(await members(tenantId)).toBe(before + 1);
   });
 
+  it('an API key never accepts, even its owner’s; nor does a token without email_verified', async () => {
+    const t = await newTenant(owner, fresh('Keys'));
+    const made = await ok<{ inviteTenantMember: { invitation: { id: string } } }>(server, owner.headers, INVITE, { input: { tenantId: t.id, email: 'member@example.com', role: 'MEMBER' } });
+    const id = made.inviteTenantMember.invitation.id;
+    const key = await ok<{ createApiKey: { secret: string } }>(server, member.headers, 'mutation($t: ID!) { createApiKey(input: { tenantId: $t, name: "mine" }) { secret } }', { t: tenantId });
+    const viaKey = { 'x-api-key': key.createApiKey.secret };
+    expect(refusal(await server.gql(ACCEPT, { id }, viaKey))).toEqual({ code: 'NOT_FOUND' });
+    expect((await server.gql<{ viewer: { invitations: { totalCount: number } } }>(VIEWER_INVITATIONS, {}, viaKey)).data?.viewer.invitations.totalCount).toBe(0);
+    expect((await server.gql<{ _entities: unknown[] }>(ENTITIES, { r: [{ __typename: 'Invitation', id }] }, viaKey)).data?._entities).toEqual([null]);
+    // member's bearer token carries the address but no email_verified claim.
+    expect(refusal(await server.gql(ACCEPT, { id }, member.headers))).toEqual({ code: 'FORBIDDEN', reason: 'EMAIL_NOT_VERIFIED' });
+    expect(await members(t.id)).toBe(1);
+  });
+
   it('an invitee who already is a member keeps their role; the invitation is marked accepted', async () => {
     const email = `${fresh('already')}@example.com`;
     const already = await person(fresh('already'), email);
