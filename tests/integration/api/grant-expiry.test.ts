@@ -257,6 +257,18 @@ describe('expiring grants', () => {
     expect(await state()).toEqual(before);
   });
 
+  it('a restore from the trash writes an expiring grant back with its end', async () => {
+    const bob = people.bob as Person;
+    const x = await access.createWorkspace(owner.headers, a, 'X');
+    const at = inSeconds(86_400);
+    await ok(server, owner.headers, GRANT, { input: { workspaceId: x, userId: bob.id, role: 'MEMBER', expiresAt: at } });
+    await ok(server, owner.headers, 'mutation($id: ID!) { deleteWorkspace(input: { id: $id }) { authorizationSynced } }', { id: x });
+    const held = () => server.runtime.spicedb.readRelationships({ resourceType: 'workspace', resourceId: x, relation: 'member' }, null);
+    expect(await held()).toEqual([]);
+    await ok(server, owner.headers, 'mutation($id: ID!) { restoreWorkspace(input: { id: $id }) { authorizationSynced } }', { id: x });
+    expect((await held()).map((r) => [r.subject.id, r.expiresAt])).toEqual([[bob.id, at]]);
+  });
+
   it('two sweepers at once delete each expired row once, with one audit entry each', async () => {
     const users = [people.bob, people.carl].map((p) => (p as Person).id);
     const at = inSeconds(1.5);
