@@ -269,6 +269,23 @@ describe('expiring grants', () => {
     expect((await held()).map((r) => [r.subject.id, r.expiresAt])).toEqual([[bob.id, at]]);
   });
 
+  it('a re-grant racing the sweep of its ended grant always leaves the new grant', async () => {
+    const gus = people.gus as Person;
+    for (let round = 0; round < 3; round += 1) {
+      await ok(server, owner.headers, GRANT, { input: { workspaceId: a, userId: gus.id, role: 'MEMBER', expiresAt: inSeconds(1) } });
+      await waitFor(async () => !(await canView(gus)), { timeoutMs: 10_000, intervalMs: 100, message: 'the grant to end' });
+      const [regrant] = await Promise.all([
+        server.gql(GRANT, { input: { workspaceId: a, userId: gus.id, role: 'EDITOR' } }, owner.headers),
+        server.runtime.services.grantExpiry.sweep(),
+      ]);
+      expect(regrant.errors).toBeUndefined();
+      const rows = await server.database.pool.query<{ role: string; expires_at: Date | null }>('SELECT role, expires_at FROM workspace_members WHERE user_id = $1', [gus.id]);
+      expect(rows.rows).toEqual([{ role: 'editor', expires_at: null }]);
+      expect(await access.permissions(gus.headers, a)).toMatchObject({ edit: true });
+      await access.revoke(owner.headers, a, { userId: gus.id });
+    }
+  });
+
   it('two sweepers at once delete each expired row once, with one audit entry each', async () => {
     const users = [people.bob, people.carl].map((p) => (p as Person).id);
     const at = inSeconds(1.5);
