@@ -231,6 +231,25 @@ describe('expiring grants', () => {
     expect(await expiry()).toBeNull();
   });
 
+  it('an end set on a membership caps what the member already holds, in PostgreSQL and SpiceDB', async () => {
+    const fay = people.fay as Person;
+    const holders = await access.createGroup(owner.headers, t, 'Capped');
+    await access.addGroupMember(owner.headers, holders, fay.id);
+    const at = inSeconds(86_400);
+    await ok(server, owner.headers, ADD_MEMBER, { input: { tenantId: t, userId: fay.id, role: 'MEMBER', expiresAt: at } });
+    const ends = await server.database.pool.query<{ expires_at: Date | null }>(
+      'SELECT expires_at FROM workspace_members WHERE user_id = $1 UNION ALL SELECT expires_at FROM group_members WHERE user_id = $1',
+      [fay.id],
+    );
+    expect(ends.rows.map((r) => r.expires_at?.toISOString())).toEqual([at, at]);
+    const held = await server.runtime.spicedb.readRelationships({ resourceType: 'workspace', resourceId: a, relation: 'editor' }, null);
+    expect(held.find((r) => r.subject.id === fay.id)?.expiresAt).toBe(at);
+    const inGroup = await server.runtime.spicedb.readRelationships({ resourceType: 'group', resourceId: holders }, null);
+    expect(inGroup.find((r) => r.subject.id === fay.id)?.expiresAt).toBe(at);
+    expect((await audit('WORKSPACE_ROLE_EXPIRY_CHANGED', fay.id)).at(-1)?.changes).toEqual([{ field: 'expiresAt', before: null, after: at }]);
+    expect(await audit('GROUP_MEMBER_EXPIRY_CHANGED', fay.id)).toHaveLength(1);
+  });
+
   it('an end in the past or past MAX_GRANT_DAYS is refused on every mutation and changes nothing', async () => {
     const gus = people.gus as Person;
     const state = async () => ({
