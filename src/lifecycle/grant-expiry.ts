@@ -1,14 +1,14 @@
 import type { Transaction, UnitOfWork } from '../changes/unit-of-work.js';
 import { systemActor } from '../events/actor.js';
 import type { WorkspaceSubject } from '../events/roles.js';
-import { capUserGroupMembershipsInTenant, deleteExpiredGroupMember, findExpiredGroupMembers } from '../groups/group-member.repository.js';
+import { capUserGroupMembershipsInTenant, deleteExpiredGroupMember, findExpiredGroupMembers } from '../groups/group-member-expiry.repository.js';
 import type { Db } from '../infra/db/database.js';
 import type { Logger } from '../logger.js';
 import { ConflictError, NotFoundError } from '../shared/errors.js';
 import { deleteTenantMember, findExpiredTenantMembers, lockTenantMemberRow } from '../tenants/tenant-member.repository.js';
 import type { MemberExpiryHooks } from '../tenants/tenant-member.service.js';
 import type { TenantMember } from '../tenants/tenant.js';
-import { capUserGrantsInTenant, deleteExpiredGrant, findExpiredGrants } from '../workspaces/workspace-member.repository.js';
+import { capUserGrantsInTenant, deleteExpiredGrant, findExpiredGrants } from '../workspaces/workspace-grant-expiry.repository.js';
 import { takeAlong } from './tenant-departure.js';
 
 export interface GrantExpiryDeps {

@@ -116,7 +116,11 @@ export class TenantMemberService {
     );
   }
 
-  /** A member's new end: the row, its relationship, and every grant and group membership capped to it. */
+  /**
+   * A member's new end: the row, its relationship, and every grant and group membership capped to it.
+   * The row was locked FOR UPDATE (lockTenantMemberRow), which waits for every grant or join holding
+   * it FOR KEY SHARE, and makes those that come later wait and then read the new end: none escapes the cap.
+   */
   private async changeExpiry(tx: Transaction, current: TenantMember, expiresAt: Date | null): Promise<TenantMember> {
     if (isoOrNull(current.expiresAt) === isoOrNull(expiresAt)) return current;
     const member = await updateTenantMember(tx.trx, current.tenantId, current.userId, { role: current.role, expiresAt });
