@@ -60,6 +60,8 @@ export const WRITE_CONDITIONS: WriteCondition[] = [
   { label: '20 writes/s, another tenant', rate: 20, where: 'other tenant' },
   { label: '50 writes/s, another tenant', rate: 50, where: 'other tenant' },
   { label: '20 writes/s, same tenant, unrelated branch', rate: 20, where: 'same tenant' },
+  // Again at the end: on a shared machine one read-only window can be an outlier; the goal uses both.
+  { label: 'read-only, again', rate: 0, where: 'none' },
 ];
 
 const GRANT = 'mutation BenchGrant($w: ID!, $u: ID!) { grantWorkspaceRole(input: { workspaceId: $w, userId: $u, role: MEMBER }) { authorizationSynced } }';
@@ -204,7 +206,12 @@ export function writesReport(figures: WriteFigures[]): string {
   const rows = figures.map((f) =>
     `| ${f.condition.label} | ${f.read} | ${f.reqPerSec.toFixed(0)} | ${f.read === 'Ceiling' ? '—' : pct(f.shareOfCeiling)} | ${f.condition.rate === 0 ? '—' : f.achievedWritesPerSec.toFixed(1)} | ${pct(f.spicedbShare)} | ${f.cpuMsPerRead.toFixed(2)} | ${f.loadAverage} |`,
   );
-  const readOnly = new Map(figures.filter((f) => f.condition.where === 'none').map((f) => [f.read, f.shareOfCeiling]));
+  // The read-only share: the mean of the windows before and after the writes.
+  const readOnly = new Map<string, number>();
+  for (const read of new Set(figures.map((f) => f.read))) {
+    const shares = figures.filter((f) => f.condition.where === 'none' && f.read === read).map((f) => f.shareOfCeiling);
+    readOnly.set(read, shares.reduce((a, b) => a + b, 0) / shares.length);
+  }
   const elsewhere = figures.filter((f) => f.condition.where === 'other tenant' && f.read !== 'Ceiling');
   const ratios = elsewhere.map((f) => ({ f, ratio: f.shareOfCeiling / (readOnly.get(f.read) ?? NaN) }));
   const worst = ratios.reduce<{ f: WriteFigures; ratio: number } | undefined>((w, r) => (!w || !(r.ratio >= w.ratio) ? r : w), undefined);

@@ -43,7 +43,7 @@ const schema = z.object({
   SPICEDB_INSECURE: bool.default(false),
   /** Datastore of the embedded SpiceDB: PostgreSQL (schema `spicedb` of the service's database) or memory. */
   SPICEDB_DATASTORE: z.enum(['postgres', 'memory']).default('postgres'),
-  /** Permission answers kept per freshness token, process-wide (0 turns the cache off). */
+  /** Permission answers kept process-wide, per tenant of the resource (answer-cache.ts; 0 turns the cache off). */
   AUTHZ_CACHE_MAX_ENTRIES: z.coerce.number().int().min(0).default(100_000),
 
   OIDC_ISSUER: optionalString,

@@ -56,6 +56,23 @@ describe('AnswerCache', () => {
     expect(cache.get(at(1), 'A', 'a')).toBe(true);
   });
 
+  it('an answer stored at the old token while the cache is learning is dropped when its tenant turns out to have changed', async () => {
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    const events = outbox({ 2: 'A' });
+    const cache = await cacheAt(1, async (after, upTo) => {
+      await gate;
+      return events(after, upTo);
+    });
+    const learning = cache.sync(at(2));
+    cache.set(at(1), 'A', 'late', true);
+    expect(cache.get(at(1), 'A', 'late')).toBe(true);
+    release();
+    await learning;
+    expect(cache.get(at(2), 'A', 'late')).toBeUndefined();
+    expect(cache.get(at(2), 'B', 'b')).toBe(false);
+  });
+
   it('an event without a tenant drops everything', async () => {
     const cache = await cacheAt(1, outbox({ 2: null }));
     await cache.sync(at(2));
