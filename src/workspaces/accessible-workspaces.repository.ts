@@ -169,3 +169,17 @@ export async function walkSubtrees(db: Executor, walk: SubtreeWalk): Promise<{ i
     .map((r) => ({ node: new StoredWorkspace(r.id, r.tenant_id, r.parent_id, r.name, r.depth, r.created_at, r.updated_at), sortKey: r.name_key }));
   return { items, visited: rows.length - (listStart ? 0 : 1), started: true };
 }
+
+/**
+ * How many workspaces the subtrees hold: each one itself, and a whole one its live descendants too
+ * (workspace_sizes, kept by triggers: migrations/0010). The subtrees are disjoint, so the sum counts
+ * each workspace once; one statement over at most one row per subtree.
+ */
+export async function countInSubtrees(db: Executor, subtrees: readonly AccessibleSubtree[]): Promise<number> {
+  if (subtrees.length === 0) return 0;
+  const whole = subtrees.filter((s) => s.whole).map((s) => s.id);
+  if (whole.length === 0) return subtrees.length;
+  const { rows } = await sql<{ descendants: string }>`
+    SELECT coalesce(sum(live_descendants), 0)::text AS descendants FROM workspace_sizes WHERE workspace_id = ANY(${whole}::text[])`.execute(db);
+  return subtrees.length + Number(rows[0]?.descendants ?? 0);
+}

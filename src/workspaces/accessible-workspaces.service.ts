@@ -4,7 +4,7 @@ import { AppError, BadInputError, NotFoundError } from '../shared/errors.js';
 import { requireId } from '../shared/input.js';
 import { pageRequest, toPage, type Page, type PageArgs, type Sorted } from '../shared/pagination.js';
 import type { TenantService } from '../tenants/tenant.service.js';
-import { findAccessibleSubtrees, walkSubtrees, type AccessibleSubtree } from './accessible-workspaces.repository.js';
+import { countInSubtrees, findAccessibleSubtrees, walkSubtrees, type AccessibleSubtree } from './accessible-workspaces.repository.js';
 import { ROLES_GIVING, tenantMembersHoldOnRoot, workspacePermission } from './workspace-access.js';
 import { workspaceLoaders } from './workspace.loaders.js';
 import type { Workspace } from './workspace.js';
@@ -62,7 +62,7 @@ export class AccessibleWorkspaces {
     // fields need not ask. Not the root a tenant member holds create_child on alone.
     const lone = new Set(subtrees.filter((s) => !s.whole).map((s) => s.id));
     caller.permissions.inheritView(walk.items.filter((item) => !lone.has(item.node.id)).map((item) => item.node.id));
-    return toPage(walk.items, page.first);
+    return { ...toPage(walk.items, page.first), count: async () => countInSubtrees(await caller.reads(), subtrees) };
   }
 
   private async wholeTenant(caller: Caller, tenantId: string): Promise<AccessibleSubtree[]> {

@@ -155,6 +155,27 @@ describe('accessibleWorkspaces', () => {
     expect((await allPages(people.pat as Person, 'VIEW', 50)).nodes).toEqual([]);
   });
 
+  it('counts what the caller holds, ignoring first and after: every page, the whole tree for an admin', async () => {
+    const COUNTED = /* GraphQL */ `query Counted($tenantId: ID!, $permission: Permission!, $first: Int) {
+      accessibleWorkspaces(tenantId: $tenantId, permission: $permission, first: $first) { totalCount nodes { id } }
+    }`;
+    type Counted = { accessibleWorkspaces: { totalCount: number; nodes: { id: string }[] } };
+    for (const [who, permission] of [
+      ['mia', 'VIEW'],
+      ['mia', 'EDIT'],
+      ['mia', 'CREATE_CHILD'],
+      ['pat', 'CREATE_CHILD'],
+      ['pat', 'VIEW'],
+      ['owner', 'MANAGE'],
+    ] as const) {
+      const as = people[who] as Person;
+      const all = (await allPages(as, permission, 100)).nodes.length;
+      const counted = await ok<Counted>(server, as.headers, COUNTED, { tenantId, permission, first: 2 });
+      expect(counted.accessibleWorkspaces.totalCount, `${who} ${permission}`).toBe(all);
+      expect(counted.accessibleWorkspaces.nodes.length).toBe(Math.min(2, all));
+    }
+  });
+
   it('costs the same statements and no SpiceDB call on the first page as deep into the lookup', async () => {
     const { responses } = await allPages(people.mia as Person, 'VIEW', 50);
     const lines = await Promise.all(responses.map((headers) => requestLine(logs, headers)));
