@@ -40,6 +40,8 @@ CREATE INDEX invitations_tenant_order_idx ON invitations (tenant_id, id DESC);
 CREATE INDEX invitations_pending_email_idx ON invitations (email_key, id DESC) WHERE status = 'pending';
 -- Pending invitations an inviter made, revoked when they leave the tenant.
 CREATE INDEX invitations_pending_inviter_idx ON invitations (tenant_id, invited_by) WHERE status = 'pending';
+-- When each closed (or will lapse): the retention purge's range (src/lifecycle/retention.ts).
+CREATE INDEX invitations_closed_at_idx ON invitations ((coalesce(responded_at, revoked_at, expires_at)));
 
 -- What accepting grants besides the membership, in the order the admin gave it. No foreign key to the
 -- workspace or group on purpose: one deleted meanwhile is skipped at acceptance and named by its id.

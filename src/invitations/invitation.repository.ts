@@ -210,3 +210,14 @@ export async function deleteTenantInvitations(trx: Tx, tenantId: string): Promis
     RETURNING id, email, role, (status = 'pending' AND expires_at > now()) AS acceptable`.execute(trx);
   return rows.filter((r) => r.acceptable).map(({ id, email, role }) => ({ id, email, role }));
 }
+
+/**
+ * Deletes the invitations closed before `before` (accepted, declined, revoked, or lapsed): the
+ * instant it closed is responded_at, revoked_at or, for one that lapsed, expires_at (a pending row
+ * has neither of the first two, so a pending one lapsed before `before` is taken and a live one never
+ * is). Their grants go by the cascade. Returns how many.
+ */
+export async function purgeClosedInvitations(trx: Tx, before: Date): Promise<number> {
+  const result = await sql`DELETE FROM invitations WHERE coalesce(responded_at, revoked_at, expires_at) < ${before}`.execute(trx);
+  return Number(result.numAffectedRows ?? 0);
+}

@@ -69,6 +69,8 @@ export type AuditAction =
   | 'GROUP_MEMBER_REMOVED'
   | 'GROUP_MEMBER_ROLE_CHANGED'
   | 'GROUP_RENAMED'
+  /** The retention purge (SYSTEM) of invitations closed (accepted, declined, revoked, lapsed) longer than the invitation retention: `changes` says how many. */
+  | 'INVITATIONS_PURGED'
   /** acceptInvitation, by the invitee; the membership and grants it brought are entries of their own (headlineId). */
   | 'INVITATION_ACCEPTED'
   /** inviteTenantMember: the target is the invitation, named by its email. */
