@@ -118,6 +118,15 @@ describe('invitations with an expiring membership', () => {
     expect(shown.group.members.nodes.find((n) => n.user.id === contractor.id)).toEqual({ user: { id: contractor.id }, role: 'MEMBER', expiresAt: at });
     expect(await access.permissions(contractor.headers, a)).toMatchObject({ view: true, edit: true });
     expect((await server.gql(TENANT, { id: t }, contractor.headers)).data).toEqual({ tenant: { id: t, viewerRole: 'MEMBER' } });
+    // Audited: the invitation with the end it offered, the membership with the end it got.
+    const audited = await server.database.pool.query<{ action: string; changes: { field: string; after: string | null }[] }>(
+      `SELECT action, changes FROM audit_log WHERE (target_id = $1 AND action = 'INVITATION_CREATED') OR (subject_id = $2 AND action = 'TENANT_MEMBER_ADDED') ORDER BY occurred_at, id`,
+      [invitation.id, contractor.id],
+    );
+    expect(audited.rows.map((r) => [r.action, r.changes.find((c) => c.field === (r.action === 'INVITATION_CREATED' ? 'membershipExpiresAt' : 'expiresAt'))?.after])).toEqual([
+      ['INVITATION_CREATED', at],
+      ['TENANT_MEMBER_ADDED', at],
+    ]);
 
     await waitFor(async () => (await server.gql(TENANT, { id: t }, contractor.headers)).data?.tenant === null, { timeoutMs: 15_000, intervalMs: 200, message: 'the membership to end' });
     expect(Date.now()).toBeGreaterThanOrEqual(Date.parse(at));
@@ -129,6 +138,11 @@ describe('invitations with an expiring membership', () => {
     // Nothing swept: the rows are still there, counted as absent.
     expect(await count('tenant_members WHERE user_id = $1', [contractor.id])).toBe(1);
     expect(await count('workspace_members WHERE user_id = $1', [contractor.id])).toBe(1);
+    // The sweep then departs them as any expired member: membership, grant and group membership.
+    expect((await server.runtime.services.grantExpiry.sweep()).tenantMembers).toBe(1);
+    expect(await count('tenant_members WHERE user_id = $1', [contractor.id])).toBe(0);
+    expect(await count('workspace_members WHERE user_id = $1', [contractor.id])).toBe(0);
+    expect(await count('group_members WHERE user_id = $1', [contractor.id])).toBe(0);
   });
 
   it('an invitation whose membership end has passed reads EXPIRED and cannot be accepted (CONFLICT INVITATION_EXPIRED), changing nothing', async () => {
@@ -172,5 +186,10 @@ describe('invitations with an expiring membership', () => {
     expect(await count(`invitations WHERE email_key LIKE 'refused%'`)).toBe(0);
     // An ADMIN without an end (null included) is invited as before.
     expect((await invite({ role: 'ADMIN', email: 'refused@example.com', membershipExpiresAt: null })).membershipExpiresAt).toBeNull();
+    // A membership ending after the invitation's own 7 days leaves those 7 days as they are.
+    const later = inSeconds(20 * 86_400);
+    const long = await invite({ email: 'long@example.com', membershipExpiresAt: later });
+    expect(long.membershipExpiresAt).toBe(later);
+    expect((Date.parse(long.expiresAt) - Date.parse(long.createdAt)) / 86_400_000).toBeCloseTo(7, 3);
   });
 });
