@@ -17,13 +17,19 @@ CREATE TABLE invitations (
   invited_by    text REFERENCES users (id) ON DELETE SET NULL,
   created_at    timestamptz NOT NULL DEFAULT now(),
   expires_at    timestamptz NOT NULL,
+  -- The end of the membership accepting gives (a MEMBER's only: an ADMIN never expires). The
+  -- invitation lapses no later than it (expires_at <= membership_expires_at), so one that could only
+  -- make a membership already over reads EXPIRED and cannot be accepted.
+  membership_expires_at timestamptz,
   -- When the invitee accepted or declined, and who they signed in as.
   responded_at  timestamptz,
   responded_by  text REFERENCES users (id) ON DELETE SET NULL,
   -- When an admin (or the inviter's departure) revoked it.
   revoked_at    timestamptz,
   CONSTRAINT invitations_responded_shape CHECK ((status IN ('accepted', 'declined')) = (responded_at IS NOT NULL)),
-  CONSTRAINT invitations_revoked_shape CHECK ((status = 'revoked') = (revoked_at IS NOT NULL))
+  CONSTRAINT invitations_revoked_shape CHECK ((status = 'revoked') = (revoked_at IS NOT NULL)),
+  CONSTRAINT invitations_admin_never_expires CHECK (role = 'member' OR membership_expires_at IS NULL),
+  CONSTRAINT invitations_lapse_before_membership_end CHECK (membership_expires_at IS NULL OR expires_at <= membership_expires_at)
 );
 
 -- One pending invitation per tenant and address (CONFLICT INVITATION_PENDING, src/infra/db/pg-errors.ts).
@@ -34,6 +40,8 @@ CREATE INDEX invitations_tenant_order_idx ON invitations (tenant_id, id DESC);
 CREATE INDEX invitations_pending_email_idx ON invitations (email_key, id DESC) WHERE status = 'pending';
 -- Pending invitations an inviter made, revoked when they leave the tenant.
 CREATE INDEX invitations_pending_inviter_idx ON invitations (tenant_id, invited_by) WHERE status = 'pending';
+-- When each closed (or will lapse): the retention purge's range (src/lifecycle/retention.ts).
+CREATE INDEX invitations_closed_at_idx ON invitations ((coalesce(responded_at, revoked_at, expires_at)));
 
 -- What accepting grants besides the membership, in the order the admin gave it. No foreign key to the
 -- workspace or group on purpose: one deleted meanwhile is skipped at acceptance and named by its id.

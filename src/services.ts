@@ -104,7 +104,7 @@ export function createServices(deps: { db: Db; outbox: OutboxPort; logger: Logge
   const groups = new GroupService({ db, uow, tenants });
   const workspaceMembers = new WorkspaceMemberService({ uow, workspaces, maxGrantDays });
   const groupMembers = new GroupMemberService({ uow, groups, maxGrantDays });
-  const invitations = new InvitationService({ db, uow, tenants, workspaces, groups });
+  const invitations = new InvitationService({ db, uow, tenants, workspaces, groups, maxGrantDays });
   const workspaceTrash = new WorkspaceTrash({ db, uow, tenants, retentionDays: settings.workspaceRetentionDays ?? 30, maxDepth: settings.maxWorkspaceDepth });
   return {
     uow,

@@ -38,6 +38,7 @@ export const AUDIT_ACTIONS = [
   'INVITATION_ACCEPTED',
   'INVITATION_DECLINED',
   'AUDIT_LOG_PURGED',
+  'INVITATIONS_PURGED',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

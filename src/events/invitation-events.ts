@@ -20,7 +20,7 @@ interface Invited {
  * recorded by the membership and grant events it emits as consequences.
  */
 export const invitationEvents = {
-  InvitationCreated: entry<Invited & { expiresAt: string; workspaceRoles: number; groups: number }>({
+  InvitationCreated: entry<Invited & { expiresAt: string; membershipExpiresAt?: string | null; workspaceRoles: number; groups: number }>({
     aggregate: invitation,
     relationships: 'postgresql-only',
     log: { name: 'invitation_created', fields: (e) => ({ invitationId: e.invitationId, tenantId: e.tenantId, role: e.role, workspaceRoles: e.workspaceRoles, groups: e.groups }) },
@@ -28,7 +28,10 @@ export const invitationEvents = {
       {
         action: 'INVITATION_CREATED',
         target: target(e),
-        changes: [change('email', null, e.email), change('role', null, e.role), change('expiresAt', null, e.expiresAt), change('status', null, 'pending')],
+        changes: [change('email', null, e.email), change('role', null, e.role), change('expiresAt', null, e.expiresAt),
+          ...(e.membershipExpiresAt ? [change('membershipExpiresAt', null, e.membershipExpiresAt)] : []),
+          change('status', null, 'pending'),
+        ],
       },
     ],
   }),

@@ -15,6 +15,7 @@ interface InvitationRow {
   invited_by: string | null;
   created_at: Date;
   expires_at: Date;
+  membership_expires_at: Date | null;
   responded_at: Date | null;
   revoked_at: Date | null;
   grants: { workspaceId: string | null; groupId: string | null; role: string }[];
@@ -27,7 +28,7 @@ interface InvitationRow {
 const SELECT = sql`
   SELECT i.id, i.tenant_id, t.name AS tenant_name, i.email, i.email_key, i.role,
          CASE WHEN i.status = 'pending' AND i.expires_at <= now() THEN 'expired' ELSE i.status END AS status,
-         i.invited_by, i.created_at, i.expires_at, i.responded_at, i.revoked_at,
+         i.invited_by, i.created_at, i.expires_at, i.membership_expires_at, i.responded_at, i.revoked_at,
          COALESCE((SELECT json_agg(json_build_object('workspaceId', g.workspace_id, 'groupId', g.group_id, 'role', g.role) ORDER BY g.position)
                    FROM invitation_grants g WHERE g.invitation_id = i.id), '[]'::json) AS grants
   FROM invitations i JOIN tenants t ON t.id = i.tenant_id`;
@@ -50,6 +51,7 @@ function toInvitation(row: InvitationRow): Invitation {
     invitedById: row.invited_by,
     createdAt: row.created_at,
     expiresAt: row.expires_at,
+    membershipExpiresAt: row.membership_expires_at,
     respondedAt: row.responded_at,
     revokedAt: row.revoked_at,
     workspaceRoles,
@@ -141,6 +143,8 @@ export interface NewInvitation {
   role: TenantRole;
   invitedBy: string;
   expiresInDays: number;
+  /** The membership's end, if any; the invitation lapses no later than it. */
+  membershipExpiresAt: Date | null;
   workspaceRoles: InvitedWorkspaceRole[];
   groups: InvitedGroup[];
 }
@@ -157,7 +161,11 @@ export async function insertInvitation(trx: Tx, input: NewInvitation): Promise<v
       role: input.role,
       status: 'pending',
       invited_by: input.invitedBy,
-      expires_at: sql<Date>`now() + make_interval(days => ${input.expiresInDays})`,
+      membership_expires_at: input.membershipExpiresAt,
+      // An invitation that outlived the membership it offers could only make one already over.
+      expires_at: input.membershipExpiresAt
+        ? sql<Date>`least(now() + make_interval(days => ${input.expiresInDays}), ${input.membershipExpiresAt}::timestamptz)`
+        : sql<Date>`now() + make_interval(days => ${input.expiresInDays})`,
     })
     .execute();
   const grants = [
@@ -201,4 +209,15 @@ export async function deleteTenantInvitations(trx: Tx, tenantId: string): Promis
     DELETE FROM invitations WHERE tenant_id = ${tenantId}
     RETURNING id, email, role, (status = 'pending' AND expires_at > now()) AS acceptable`.execute(trx);
   return rows.filter((r) => r.acceptable).map(({ id, email, role }) => ({ id, email, role }));
+}
+
+/**
+ * Deletes the invitations closed before `before` (accepted, declined, revoked, or lapsed): the
+ * instant it closed is responded_at, revoked_at or, for one that lapsed, expires_at (a pending row
+ * has neither of the first two, so a pending one lapsed before `before` is taken and a live one never
+ * is). Their grants go by the cascade. Returns how many.
+ */
+export async function purgeClosedInvitations(trx: Tx, before: Date): Promise<number> {
+  const result = await sql`DELETE FROM invitations WHERE coalesce(responded_at, revoked_at, expires_at) < ${before}`.execute(trx);
+  return Number(result.numAffectedRows ?? 0);
 }

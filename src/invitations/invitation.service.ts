@@ -5,11 +5,13 @@ import type { GroupService } from '../groups/group.service.js';
 import type { Db } from '../infra/db/database.js';
 import type { Caller } from '../request/caller.js';
 import { BadInputError, ForbiddenError, NotFoundError } from '../shared/errors.js';
+import { checkExpiry, DEFAULT_MAX_GRANT_DAYS, isoOrNull, type ExpiryInput } from '../shared/expiry.js';
 import { newId, parseId } from '../shared/ids.js';
 import { requireId } from '../shared/input.js';
 import { nameKey } from '../shared/names.js';
 import { pageRequest, toPage, type Page, type PageArgs, type Sorted } from '../shared/pagination.js';
 import { holdTenantMembership } from '../tenants/tenant-member.repository.js';
+import { expiryNotAllowed } from '../tenants/tenant-member.service.js';
 import type { TenantService } from '../tenants/tenant.service.js';
 import type { Tenant } from '../tenants/tenant.js';
 import { requireDeliverableEmail } from '../users/email-address.js';
@@ -34,6 +36,8 @@ export interface InvitationServiceDeps {
   tenants: TenantService;
   workspaces: WorkspaceService;
   groups: GroupService;
+  /** MAX_GRANT_DAYS: how far ahead a `membershipExpiresAt` may lie. */
+  maxGrantDays?: number;
 }
 
 export interface InviteInput {
@@ -41,6 +45,8 @@ export interface InviteInput {
   email: string;
   role: TenantRole;
   expiresInDays?: number | null;
+  /** The membership's end (a MEMBER's only), checked as addTenantMember's `expiresAt`. */
+  membershipExpiresAt?: ExpiryInput;
   workspaceRoles?: readonly { workspaceId: string; role: WorkspaceRole }[] | null;
   groups?: readonly { groupId: string; role: GroupRole }[] | null;
 }
@@ -74,6 +80,8 @@ export class InvitationService {
     if (!Number.isInteger(days) || days < MIN_INVITATION_DAYS || days > MAX_INVITATION_DAYS) {
       throw new BadInputError('expiresInDays', `expiresInDays must be between ${MIN_INVITATION_DAYS} and ${MAX_INVITATION_DAYS}`, 'INVALID_EXPIRY');
     }
+    if (input.role === 'admin' && input.membershipExpiresAt) throw expiryNotAllowed('membershipExpiresAt');
+    const membershipExpiresAt = checkExpiry('membershipExpiresAt', input.membershipExpiresAt, this.deps.maxGrantDays ?? DEFAULT_MAX_GRANT_DAYS) ?? null;
     const workspaceRoles = (input.workspaceRoles ?? []).map((w, i) => ({ workspaceId: requireId(`workspaceRoles[${i}].workspaceId`, w.workspaceId), role: w.role }));
     const groups = (input.groups ?? []).map((g, i) => ({ groupId: requireId(`groups[${i}].groupId`, g.groupId), role: g.role }));
     if (workspaceRoles.length + groups.length > MAX_INVITED_GRANTS) {
@@ -101,7 +109,7 @@ export class InvitationService {
         if (!(await holdTenantMembership(trx, tenantId, caller.principal.userId))) throw new NotFoundError('Tenant not found', { extensions: { field: 'tenantId' } });
         await closeExpiredInvitations(trx, tenantId, key);
         // A second pending invitation violates invitations_one_pending_key: CONFLICT INVITATION_PENDING.
-        await insertInvitation(trx, { id, tenantId, email, emailKey: key, role: input.role, invitedBy: caller.principal.userId, expiresInDays: days, workspaceRoles, groups });
+        await insertInvitation(trx, { id, tenantId, email, emailKey: key, role: input.role, invitedBy: caller.principal.userId, expiresInDays: days, membershipExpiresAt, workspaceRoles, groups });
         const invitation = await this.reload(trx, id);
         emit({
           type: 'InvitationCreated',
@@ -110,6 +118,7 @@ export class InvitationService {
           email,
           role: input.role,
           expiresAt: invitation.expiresAt.toISOString(),
+          membershipExpiresAt: isoOrNull(invitation.membershipExpiresAt),
           workspaceRoles: workspaceRoles.length,
           groups: groups.length,
         });

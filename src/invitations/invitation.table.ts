@@ -15,6 +15,8 @@ export interface InvitationTable {
   invited_by: string | null;
   created_at: ColumnType<Date, never, never>;
   expires_at: ColumnType<Date, Date | string, Date | string>;
+  /** The end of the membership accepting gives; null: none. Only for role 'member'. */
+  membership_expires_at: ColumnType<Date | null, Date | string | null | undefined, never>;
   responded_at: ColumnType<Date | null, never, Date | string | null>;
   responded_by: string | null;
   revoked_at: ColumnType<Date | null, never, Date | string | null>;

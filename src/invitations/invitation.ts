@@ -28,7 +28,10 @@ export interface Invitation {
   status: InvitationStatus;
   invitedById: string | null;
   createdAt: Date;
+  /** When the invitation itself lapses: `expiresInDays` ahead, or the membership's end if earlier. */
   expiresAt: Date;
+  /** The end of the membership accepting gives (a MEMBER's only); null: until removed. */
+  membershipExpiresAt: Date | null;
   respondedAt: Date | null;
   revokedAt: Date | null;
   workspaceRoles: InvitedWorkspaceRole[];

@@ -67,10 +67,14 @@ export class InvitationAcceptance {
         }
         // What the acceptance takes along is its consequence: one change, headed by InvitationAccepted.
         const along: Transaction = { ...tx, emit: tx.emitConsequence };
-        const { member, alreadyMember } = await this.deps.tenantMembers.joinInTransaction(along, invitation.tenantId, userId, invitation.role);
+        const { member, alreadyMember } = await this.deps.tenantMembers.joinInTransaction(along, invitation.tenantId, userId, invitation.role, invitation.membershipExpiresAt);
+        // What the invitation gives lasts no longer than the membership it offered: for a new member the
+        // grants are capped to the membership's end anyway; an existing member (whose membership is kept
+        // as it is) gets the invited grants until that end too. Grants they already hold are kept as they are.
         const subject = { type: 'user' as const, id: userId };
-        for (const { workspace, role } of workspaces) await this.deps.workspaceMembers.grantInTransaction(along, workspace, subject, role, { keep: true });
-        for (const { group, role } of groups) await this.deps.groupMembers.addInTransaction(along, group, userId, role, { keep: true });
+        const until = { keep: true, expiresAt: invitation.membershipExpiresAt };
+        for (const { workspace, role } of workspaces) await this.deps.workspaceMembers.grantInTransaction(along, workspace, subject, role, until);
+        for (const { group, role } of groups) await this.deps.groupMembers.addInTransaction(along, group, userId, role, until);
         await closeInvitation(tx.trx, invitation.id, { status: 'accepted', userId });
         tx.emit({
           type: 'InvitationAccepted',

@@ -48,7 +48,8 @@ export interface MemberExpiryHooks {
 
 export const lastTenantAdmin = () => new ConflictError('A tenant keeps at least one admin: make someone else admin first', { reason: 'LAST_TENANT_ADMIN' });
 export const notATenantMember = () => new BadInputError('userId', 'The user is not a member of this tenant', 'NOT_A_TENANT_MEMBER');
-const expiryNotAllowed = () => new BadInputError('expiresAt', 'A tenant ADMIN never expires: only a MEMBER’s membership may end', 'EXPIRY_NOT_ALLOWED');
+/** An ADMIN with an end (addTenantMember's expiresAt, an invitation's membershipExpiresAt). */
+export const expiryNotAllowed = (field = 'expiresAt') => new BadInputError(field, 'A tenant ADMIN never expires: only a MEMBER’s membership may end', 'EXPIRY_NOT_ALLOWED');
 const alreadyMember = () => new ConflictError('The user already is a member of this tenant', { reason: 'ALREADY_MEMBER' });
 
 /**

@@ -149,6 +149,8 @@ export type AuditAction =
   | 'GROUP_MEMBER_REMOVED'
   | 'GROUP_MEMBER_ROLE_CHANGED'
   | 'GROUP_RENAMED'
+  /** The retention purge (SYSTEM) of invitations closed (accepted, declined, revoked, lapsed) longer than the invitation retention: `changes` says how many. */
+  | 'INVITATIONS_PURGED'
   /** acceptInvitation, by the invitee; the membership and grants it brought are entries of their own (headlineId). */
   | 'INVITATION_ACCEPTED'
   /** inviteTenantMember: the target is the invitation, named by its email. */
@@ -443,12 +445,15 @@ export type Invitation = {
   __typename?: 'Invitation';
   createdAt: Scalars['DateTime']['output'];
   email: Scalars['String']['output'];
+  /** When the invitation itself lapses: `expiresInDays` after it was made, or `membershipExpiresAt` if that comes first. */
   expiresAt: Scalars['DateTime']['output'];
   /** Groups accepting joins. */
   groups: Array<InvitedGroup>;
   id: Scalars['ID']['output'];
   /** Who invited; null once that user is gone. */
   invitedBy: Maybe<User>;
+  /** When the membership accepting gives ends (a MEMBER's only); null: until removed. An existing member's membership is kept as it is. */
+  membershipExpiresAt: Maybe<Scalars['DateTime']['output']>;
   /** When the invitee accepted or declined. */
   respondedAt: Maybe<Scalars['DateTime']['output']>;
   /** When it was revoked (by an admin, the inviter's departure or the tenant's deletion). */
@@ -501,6 +506,14 @@ export type InviteTenantMemberInput = {
   expiresInDays?: InputMaybe<Scalars['Int']['input']>;
   /** Each needs `manage` on the group, checked now. */
   groups?: InputMaybe<Array<InvitedGroupInput>>;
+  /**
+   * When the membership accepting gives ends (optional; MEMBER only, an ADMIN never expires:
+   * EXPIRY_NOT_ALLOWED): not in the past (EXPIRY_IN_PAST), at most MAX_GRANT_DAYS (default 365) ahead
+   * (EXPIRY_TOO_FAR). The invitation lapses at this instant if it comes before `expiresInDays`, so it
+   * can never make a membership already over (accepting then: CONFLICT INVITATION_EXPIRED). The
+   * invited workspace roles and groups end with it too.
+   */
+  membershipExpiresAt?: InputMaybe<Scalars['DateTime']['input']>;
   role: TenantRole;
   tenantId: Scalars['ID']['input'];
   /** Each needs `manage` on the workspace, checked now; at most 50 workspace roles and groups together. */
@@ -1913,6 +1926,7 @@ export type InvitationResolvers<ContextType = GraphQLContext, ParentType extends
   groups?: Resolver<Array<ResolversTypes['InvitedGroup']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   invitedBy?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
+  membershipExpiresAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   respondedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   revokedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
   role?: Resolver<ResolversTypes['TenantRole'], ParentType, ContextType>;

@@ -54,7 +54,7 @@ describe('expiring grants', () => {
 
   const listed = () => ok<Listed>(server, owner.headers, MEMBERS, { w: a, t, g });
   const canView = async (who: Person, workspaceId = a) => (await access.permissions(who.headers, workspaceId))?.view ?? false;
-  const count = async (sql: string, params: unknown[] = []) => (await server.database.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${sql}`, params)).rows[0]?.n;
+  const count = async (sql: string, params: unknown[] = []) => (await server.database.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${sql}`, params)).rows[0]?.n ?? 0;
   const audit = async (action: string, subjectId: string) =>
     (
       await server.database.pool.query<{ via: string; job: string | null; changes: { field: string; before: string | null; after: string | null }[] }>(

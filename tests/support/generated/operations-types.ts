@@ -69,6 +69,8 @@ export type AuditAction =
   | 'GROUP_MEMBER_REMOVED'
   | 'GROUP_MEMBER_ROLE_CHANGED'
   | 'GROUP_RENAMED'
+  /** The retention purge (SYSTEM) of invitations closed (accepted, declined, revoked, lapsed) longer than the invitation retention: `changes` says how many. */
+  | 'INVITATIONS_PURGED'
   /** acceptInvitation, by the invitee; the membership and grants it brought are entries of their own (headlineId). */
   | 'INVITATION_ACCEPTED'
   /** inviteTenantMember: the target is the invitation, named by its email. */
@@ -200,6 +202,14 @@ export type InviteTenantMemberInput = {
   expiresInDays: InputMaybe<Scalars['Int']['input']>;
   /** Each needs `manage` on the group, checked now. */
   groups: InputMaybe<Array<InvitedGroupInput>>;
+  /**
+   * When the membership accepting gives ends (optional; MEMBER only, an ADMIN never expires:
+   * EXPIRY_NOT_ALLOWED): not in the past (EXPIRY_IN_PAST), at most MAX_GRANT_DAYS (default 365) ahead
+   * (EXPIRY_TOO_FAR). The invitation lapses at this instant if it comes before `expiresInDays`, so it
+   * can never make a membership already over (accepting then: CONFLICT INVITATION_EXPIRED). The
+   * invited workspace roles and groups end with it too.
+   */
+  membershipExpiresAt: InputMaybe<Scalars['DateTime']['input']>;
   role: TenantRole;
   tenantId: Scalars['ID']['input'];
   /** Each needs `manage` on the workspace, checked now; at most 50 workspace roles and groups together. */
