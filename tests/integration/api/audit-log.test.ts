@@ -326,6 +326,8 @@ describe('the audit log', () => {
       const line = await requestLine(logs, response.headers);
       return line.sql;
     };
+    // The first request after the writes also learns which tenants they touched (answer-cache.ts): paid here.
+    await cost(5);
     expect(await cost(100)).toBe(await cost(5));
     const workspaceCost = async (first: number) => {
       const response = await server.gql<{ workspace: { auditLog: LogPage } }>(WORKSPACE_LOG, { w: finance, first }, owner.headers);

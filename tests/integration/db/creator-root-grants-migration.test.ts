@@ -52,10 +52,18 @@ describe('migration 0006: root grants written with the tenant admin role', () =>
     await q(`BEGIN; INSERT INTO tenant_members (tenant_id, user_id, role) VALUES ('T3', 'booted', 'admin');
              INSERT INTO workspace_members (workspace_id, user_id, role) VALUES ('R3', 'booted', 'admin'); COMMIT;`);
     // SpiceDB as it stood before the upgrade: everything PostgreSQL implied. Today's reconcile
-    // derives it, and reads the trash column that 0008 adds: a stand-in for it, dropped again.
-    await q(`ALTER TABLE workspaces ADD COLUMN deleted_at timestamptz`);
+    // derives it, and reads columns later migrations add (the trash of 0008, the ends of 0012, the
+    // count of writes outside the outbox of 0013): stand-ins for them, dropped again.
+    const standIns = [
+      ['workspaces', 'deleted_at', 'timestamptz'],
+      ['workspace_members', 'expires_at', 'timestamptz'],
+      ['group_members', 'expires_at', 'timestamptz'],
+      ['tenant_members', 'expires_at', 'timestamptz'],
+      ['authz_state', 'outside_writes', 'bigint NOT NULL DEFAULT 0'],
+    ];
+    for (const [table, column, type] of standIns) await q(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
     await reconcileSpiceDb(database.db, spicedb, captureLogs('silent').logger, { connectionString: database.url });
-    await q(`ALTER TABLE workspaces DROP COLUMN deleted_at`);
+    for (const [table, column] of standIns) await q(`ALTER TABLE ${table} DROP COLUMN ${column}`);
   });
   afterAll(async () => {
     spicedb.close();
