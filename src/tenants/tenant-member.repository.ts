@@ -23,24 +23,40 @@ export interface TenantMembership {
   role: TenantRole;
 }
 
-/** One statement for a page of members of many tenants, each ordered by (username_key, user id). */
+/**
+ * One statement for a page of members of many tenants, each ordered by (username_key, user id):
+ * one `UNION ALL` branch per tenant, each `ORDER BY … LIMIT first + 1` with its tenant id as a
+ * value the planner sees. A large tenant's page then walks users_order_idx in order, probing
+ * tenant_members' key and applying the search on the way, and stops after the page; a small one
+ * joins its few members and sorts them. (Ranking every member of every tenant with row_number()
+ * and keeping the first ranks sorted all 10,000 members of a large tenant, or all 2,000 matches.)
+ */
 export async function listTenantMembersPage(db: Executor, tenantIds: readonly string[], shape: TenantMemberListShape): Promise<Map<string, ListedTenantMember[]>> {
   const result = new Map<string, ListedTenantMember[]>(tenantIds.map((id) => [id, []]));
   if (tenantIds.length === 0) return result;
   const { page, searchKey } = shape;
-  let ranked = db
-    .selectFrom('tenant_members as m')
-    .innerJoin('users as u', 'u.id', 'm.user_id')
-    .select(['m.tenant_id', 'm.role', 'm.created_at as added_at', 'm.expires_at', 'u.username_key as sort_key', ...USER_COLUMNS])
-    .select(sql<number>`row_number() OVER (PARTITION BY m.tenant_id ORDER BY u.username_key, u.id)`.as('rank'))
-    .where('m.tenant_id', '=', sql<string>`ANY(${[...tenantIds]}::text[])`)
-    .where(unexpired('m.expires_at'));
-  if (page.after) ranked = ranked.where(sql<boolean>`(u.username_key, u.id) > (${page.after.key} COLLATE "C", ${page.after.id})`);
-  if (searchKey) {
-    const pattern = containsPattern(searchKey);
-    ranked = ranked.where((eb) => eb.or([eb('u.username_key', 'like', pattern), eb('u.name_key', 'like', pattern), eb('u.email_key', 'like', pattern)]));
-  }
-  const rows = await db.selectFrom(ranked.as('ranked')).selectAll().where('rank', '<=', page.first + 1).orderBy('tenant_id').orderBy('rank').execute();
+  const branch = (tenantId: string) => {
+    let query = db
+      .selectFrom('tenant_members as m')
+      .innerJoin('users as u', 'u.id', 'm.user_id')
+      .select(['m.tenant_id', 'm.role', 'm.created_at as added_at', 'm.expires_at', 'u.username_key as sort_key', ...USER_COLUMNS])
+      .where('m.tenant_id', '=', tenantId)
+      .where(unexpired('m.expires_at'));
+    if (page.after) query = query.where(sql<boolean>`(u.username_key, u.id) > (${page.after.key} COLLATE "C", ${page.after.id})`);
+    if (searchKey) {
+      const pattern = containsPattern(searchKey);
+      query = query.where((eb) => eb.or([eb('u.username_key', 'like', pattern), eb('u.name_key', 'like', pattern), eb('u.email_key', 'like', pattern)]));
+    }
+    return db.selectFrom(query.orderBy('u.username_key').orderBy('u.id').limit(page.first + 1).as('page')).selectAll();
+  };
+  const [first, ...rest] = [...new Set(tenantIds)].map(branch);
+  if (!first) return result;
+  const rows = await rest
+    .reduce((union, next) => union.unionAll(next), first)
+    .orderBy('tenant_id')
+    .orderBy('sort_key')
+    .orderBy('u_id')
+    .execute();
   for (const row of rows) {
     const user = joinedUser(row);
     result.get(row.tenant_id)?.push({ node: { tenantId: row.tenant_id, userId: user.id, role: row.role, addedAt: row.added_at, expiresAt: row.expires_at }, sortKey: row.sort_key, user });
