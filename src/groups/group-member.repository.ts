@@ -12,24 +12,31 @@ export interface ListedGroupMember extends Sorted<GroupMember> {
   user: User;
 }
 
-/** One statement for a page of members of many groups, each ordered by (username_key, user id). */
+/**
+ * One statement for a page of members of many groups, each ordered by (username_key, user id):
+ * one `UNION ALL` branch per group, each `ORDER BY … LIMIT first + 1` with its group id as a value
+ * the planner sees, as listTenantMembersPage does: no ranking of every member before the page.
+ */
 export async function listGroupMembers(db: Executor, groupIds: readonly string[], page: PageRequest): Promise<Map<string, ListedGroupMember[]>> {
   const result = new Map<string, ListedGroupMember[]>(groupIds.map((id) => [id, []]));
   if (groupIds.length === 0) return result;
-  let ranked = db
-    .selectFrom('group_members as m')
-    .innerJoin('users as u', 'u.id', 'm.user_id')
-    .select(['m.group_id', 'm.role', 'm.created_at as added_at', 'm.expires_at', 'u.username_key as sort_key', ...USER_COLUMNS])
-    .select(sql<number>`row_number() OVER (PARTITION BY m.group_id ORDER BY u.username_key, u.id)`.as('rank'))
-    .where('m.group_id', '=', sql<string>`ANY(${[...groupIds]}::text[])`)
-    .where(unexpired('m.expires_at'));
-  if (page.after) ranked = ranked.where(sql<boolean>`(u.username_key, u.id) > (${page.after.key} COLLATE "C", ${page.after.id})`);
-  const rows = await db
-    .selectFrom(ranked.as('ranked'))
-    .selectAll()
-    .where('rank', '<=', page.first + 1)
+  const branch = (groupId: string) => {
+    let query = db
+      .selectFrom('group_members as m')
+      .innerJoin('users as u', 'u.id', 'm.user_id')
+      .select(['m.group_id', 'm.role', 'm.created_at as added_at', 'm.expires_at', 'u.username_key as sort_key', ...USER_COLUMNS])
+      .where('m.group_id', '=', groupId)
+      .where(unexpired('m.expires_at'));
+    if (page.after) query = query.where(sql<boolean>`(u.username_key, u.id) > (${page.after.key} COLLATE "C", ${page.after.id})`);
+    return db.selectFrom(query.orderBy('u.username_key').orderBy('u.id').limit(page.first + 1).as('page')).selectAll();
+  };
+  const [first, ...rest] = [...new Set(groupIds)].map(branch);
+  if (!first) return result;
+  const rows = await rest
+    .reduce((union, next) => union.unionAll(next), first)
     .orderBy('group_id')
-    .orderBy('rank')
+    .orderBy('sort_key')
+    .orderBy('u_id')
     .execute();
   for (const row of rows) {
     const user = joinedUser(row);
