@@ -1,5 +1,5 @@
-import { sql } from 'kysely';
-import type { Executor } from '../infra/db/database.js';
+import { sql, type SelectQueryBuilder } from 'kysely';
+import type { Database, Executor } from '../infra/db/database.js';
 import { containsPattern } from '../infra/db/like.js';
 import type { PageRequest, Sorted } from '../shared/pagination.js';
 import { newId } from '../shared/ids.js';
@@ -88,22 +88,37 @@ export interface VisibleUserFilter {
 }
 
 /**
- * A page of the users `viewer` may see, by (username_key, id). The candidates come from the
- * viewer's own tenants (a semi-join on a small set), never from a scan of every user.
+ * A page of the users `viewer` may see, by (username_key, id): those sharing a tenant with the
+ * viewer, as a plain semi-join with its own `ORDER BY … LIMIT`, united with the viewer themselves.
+ * The planner may then walk users_order_idx, probing tenant_members by user for each row the search
+ * keeps, and stop after the page (a large tenant), or join a small tenant's few members and sort
+ * them. (`id IN (sharing UNION ALL viewer)` made it hash every visible id first: 10,000 of them.)
  */
 export async function listVisibleUsers(db: Executor, viewer: UserVisibility, filter: VisibleUserFilter, page: PageRequest): Promise<Sorted<User>[]> {
   if (filter.ids && filter.ids.length === 0) return [];
-  let query = db
-    .selectFrom('users')
+  const filtered = <Q extends SelectQueryBuilder<Database, 'users', UserRow>>(query: Q): Q => {
+    let q = query;
+    if (filter.ids) q = q.where('id', '=', sql<string>`ANY(${[...filter.ids]}::text[])`) as Q;
+    if (filter.searchKey) {
+      const pattern = containsPattern(filter.searchKey);
+      q = q.where((eb) => eb.or([eb('username_key', 'like', pattern), eb('name_key', 'like', pattern), eb('email_key', 'like', pattern)])) as Q;
+    }
+    if (page.after) q = q.where(sql<boolean>`(username_key, id) > (${page.after.key} COLLATE "C", ${page.after.id})`) as Q;
+    return q;
+  };
+  const sharing = filtered(db.selectFrom('users').selectAll().where('id', 'in', () => sharingUserIds(db, viewer)))
+    .orderBy('username_key')
+    .orderBy('id')
+    .limit(page.first + 1);
+  const self = filtered(db.selectFrom('users').selectAll().where('id', '=', viewer.userId));
+  const rows = await db
+    .selectFrom(sharing.as('sharing'))
     .selectAll()
-    .where('id', 'in', () => visibleUserIds(db, viewer));
-  if (filter.ids) query = query.where('id', '=', sql<string>`ANY(${[...filter.ids]}::text[])`);
-  if (filter.searchKey) {
-    const pattern = containsPattern(filter.searchKey);
-    query = query.where((eb) => eb.or([eb('username_key', 'like', pattern), eb('name_key', 'like', pattern), eb('email_key', 'like', pattern)]));
-  }
-  if (page.after) query = query.where(sql<boolean>`(username_key, id) > (${page.after.key} COLLATE "C", ${page.after.id})`);
-  const rows = await query.orderBy('username_key').orderBy('id').limit(page.first + 1).execute();
+    .union(db.selectFrom(self.as('self')).selectAll())
+    .orderBy('username_key')
+    .orderBy('id')
+    .limit(page.first + 1)
+    .execute();
   return rows.map((r) => ({ node: toUser(r), sortKey: r.username_key }));
 }
 
@@ -119,7 +134,8 @@ export async function findVisibleUsersByIds(db: Executor, viewer: UserVisibility
   return new Map(rows.map((r) => [r.id, toUser(r)]));
 }
 
-function visibleUserIds(db: Executor, viewer: UserVisibility) {
+/** Members of the tenants the viewer belongs to (within the API key's tenant, if any); not the viewer as such. */
+function sharingUserIds(db: Executor, viewer: UserVisibility) {
   let sharing = db
     .selectFrom('tenant_members as mine')
     .innerJoin('tenant_members as theirs', 'theirs.tenant_id', 'mine.tenant_id')
@@ -128,5 +144,9 @@ function visibleUserIds(db: Executor, viewer: UserVisibility) {
     .where(unexpired('mine.expires_at'))
     .where(unexpired('theirs.expires_at'));
   if (viewer.tenantScope) sharing = sharing.where('mine.tenant_id', '=', viewer.tenantScope);
-  return sharing.unionAll(db.selectNoFrom(sql<string>`${viewer.userId}::text`.as('user_id')));
+  return sharing;
+}
+
+function visibleUserIds(db: Executor, viewer: UserVisibility) {
+  return sharingUserIds(db, viewer).unionAll(db.selectNoFrom(sql<string>`${viewer.userId}::text`.as('user_id')));
 }
