@@ -88,11 +88,18 @@ export interface VisibleUserFilter {
 }
 
 /**
- * A page of the users `viewer` may see, by (username_key, id): those sharing a tenant with the
- * viewer, as a plain semi-join with its own `ORDER BY … LIMIT`, united with the viewer themselves.
- * The planner may then walk users_order_idx, probing tenant_members by user for each row the search
- * keeps, and stop after the page (a large tenant), or join a small tenant's few members and sort
- * them. (`id IN (sharing UNION ALL viewer)` made it hash every visible id first: 10,000 of them.)
+ * A page of the users `viewer` may see, by (username_key, id).
+ *
+ * Within an API key's tenant, those sharing it with the viewer are a plain semi-join with its own
+ * `ORDER BY … LIMIT`, united with the viewer themselves. The tenant id is then a value the planner
+ * sees, so it knows the tenant's size: a large tenant's page walks users_order_idx, probing
+ * tenant_members by user for each row the search keeps, and stops after the page; a small tenant's
+ * few members are joined and sorted. (`id IN (sharing UNION ALL viewer)` hashed every visible id
+ * first: 10,000 of them.)
+ *
+ * Without a scope the viewer's tenants are known only while the statement runs, so the planner would
+ * guess an average tenant for them and could walk the whole index for the viewer of a small one:
+ * that case keeps the hash of the visible ids, which costs at most the old price.
  */
 export async function listVisibleUsers(db: Executor, viewer: UserVisibility, filter: VisibleUserFilter, page: PageRequest): Promise<Sorted<User>[]> {
   if (filter.ids && filter.ids.length === 0) return [];
@@ -106,6 +113,14 @@ export async function listVisibleUsers(db: Executor, viewer: UserVisibility, fil
     if (page.after) q = q.where(sql<boolean>`(username_key, id) > (${page.after.key} COLLATE "C", ${page.after.id})`) as Q;
     return q;
   };
+  if (!viewer.tenantScope) {
+    const rows = await filtered(db.selectFrom('users').selectAll().where('id', 'in', () => visibleUserIds(db, viewer)))
+      .orderBy('username_key')
+      .orderBy('id')
+      .limit(page.first + 1)
+      .execute();
+    return rows.map((r) => ({ node: toUser(r), sortKey: r.username_key }));
+  }
   const sharing = filtered(db.selectFrom('users').selectAll().where('id', 'in', () => sharingUserIds(db, viewer)))
     .orderBy('username_key')
     .orderBy('id')
