@@ -201,6 +201,52 @@ describe('round trips per request', () => {
     expect({ sql: counts.sql, spicedb: counts.spicedb }).toEqual({ sql: 2, spicedb: 0 });
   });
 
+  /*
+   * Pages of several groups' members are one statement (one ORDER BY … LIMIT branch per group):
+   * five groups cost what one costs, and each page is that group's first members by username, with
+   * an expired membership left out. Usernames sort against insertion (and so id) order.
+   */
+  const GROUP_PAGES = `query GroupPages($id: ID!, $name: String!) { tenant(id: $id) { groups(first: 10, nameContains: $name) {
+    nodes { name members(first: 2) { nodes { user { username } } pageInfo { hasNextPage } } }
+  } } }`;
+  it("members of several groups in one request: one statement for every group's page, each in username order", async () => {
+    const { services, bootstrap } = server.runtime;
+    const tenantId = bootstrap.tenantId;
+    await services.uow.run(async ({ trx, emit }) => {
+      for (let g = 0; g < 5; g += 1) {
+        const group = await insertGroup(trx, { id: newId(), tenantId, name: `batch-g${g}` });
+        emit({ type: 'GroupCreated', tenantId, groupId: group.id, name: group.name });
+        for (let u = 3; u >= 0; u -= 1) {
+          const name = `batch-u${g}-${u}`;
+          const user = await upsertUserFromIdentity(trx, { issuer: 'https://seed.test', subject: name, username: name, name: null, email: null });
+          await insertTenantMember(trx, tenantId, user.id, 'member');
+          // batch-u<g>-0 sorts first, but its membership has ended (awaiting the sweeper): absent.
+          await insertGroupMember(trx, group.id, user.id, 'member', u === 0 ? new Date(Date.now() - 60_000) : null);
+        }
+      }
+    }, TEST_SETUP);
+    await outboxSettled(server);
+    const pagesOf = async (name: string) => {
+      await newToken();
+      const response = await server.gql(GROUP_PAGES, { id: tenantId, name }, { 'x-api-key': server.adminKey });
+      expect(response.errors).toBeUndefined();
+      const line = await requestLine(logs, response.headers);
+      return { sql: line.sql, spicedb: line.spicedb, data: response.data };
+    };
+    // Once, so that both requests measured find the server in the same state (the first after the
+    // seed learns of writes the others need not).
+    await pagesOf('batch-g');
+    const one = await pagesOf('batch-g0');
+    const five = await pagesOf('batch-g');
+    const page = (g: number) => ({ name: `batch-g${g}`, members: { nodes: [1, 2].map((u) => ({ user: { username: `batch-u${g}-${u}` } })), pageInfo: { hasNextPage: true } } });
+    expect(one.data).toEqual({ tenant: { groups: { nodes: [page(0)] } } });
+    expect(five.data).toEqual({ tenant: { groups: { nodes: [0, 1, 2, 3, 4].map(page) } } });
+    expect({ sql: five.sql, spicedb: five.spicedb }).toEqual({ sql: one.sql, spicedb: one.spicedb });
+    // The API key with the token + the tenant + the page of groups + the groups by id (whether the
+    // caller may view them, GroupMemberService.list) + one statement for every group's members.
+    expect(five.sql).toBe(5 + AFTER_WRITE);
+  });
+
   it('walking up three parents costs one statement for the whole chain and no check already answered', async () => {
     const { leaf } = await tree('up', 1);
     await newToken();
