@@ -50,7 +50,6 @@ describe('member pages', () => {
     }
   });
   afterAll(async () => {
-    await db.destroy().catch(() => undefined);
     await database.drop();
   });
 
