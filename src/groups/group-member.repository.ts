@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import type { Executor, Tx } from '../infra/db/database.js';
 import { unexpired } from '../infra/db/unexpired.js';
+import { MAX_PAGE_BRANCHES } from '../infra/db/page-branches.js';
 import type { PageRequest, Sorted } from '../shared/pagination.js';
 import { joinedUser, USER_COLUMNS } from '../users/user-rows.js';
 import type { User } from '../users/user.js';
@@ -15,34 +16,45 @@ export interface ListedGroupMember extends Sorted<GroupMember> {
 /**
  * One statement for a page of members of many groups, each ordered by (username_key, user id):
  * one `UNION ALL` branch per group, each `ORDER BY … LIMIT first + 1` with its group id as a value
- * the planner sees, as listTenantMembersPage does: no ranking of every member before the page.
+ * the planner sees, as listTenantMembersPage does, so a large group's page stops after its rows;
+ * beyond MAX_PAGE_BRANCHES groups, one ranking of them all (planning stays cheap).
  */
 export async function listGroupMembers(db: Executor, groupIds: readonly string[], page: PageRequest): Promise<Map<string, ListedGroupMember[]>> {
   const result = new Map<string, ListedGroupMember[]>(groupIds.map((id) => [id, []]));
   if (groupIds.length === 0) return result;
-  const branch = (groupId: string) => {
-    let query = db
-      .selectFrom('group_members as m')
-      .innerJoin('users as u', 'u.id', 'm.user_id')
-      .select(['m.group_id', 'm.role', 'm.created_at as added_at', 'm.expires_at', 'u.username_key as sort_key', ...USER_COLUMNS])
-      .where('m.group_id', '=', groupId)
-      .where(unexpired('m.expires_at'));
-    if (page.after) query = query.where(sql<boolean>`(u.username_key, u.id) > (${page.after.key} COLLATE "C", ${page.after.id})`);
-    return db.selectFrom(query.orderBy('u.username_key').orderBy('u.id').limit(page.first + 1).as('page')).selectAll();
-  };
-  const [first, ...rest] = [...new Set(groupIds)].map(branch);
-  if (!first) return result;
-  const rows = await rest
-    .reduce((union, next) => union.unionAll(next), first)
-    .orderBy('group_id')
-    .orderBy('sort_key')
-    .orderBy('u_id')
-    .execute();
-  for (const row of rows) {
+  const ids = [...new Set(groupIds)];
+  for (const row of ids.length > MAX_PAGE_BRANCHES ? await rankedGroupMembers(db, ids, page) : await branchedGroupMembers(db, ids, page)) {
     const user = joinedUser(row);
     result.get(row.group_id)?.push({ node: { groupId: row.group_id, userId: user.id, role: row.role, addedAt: row.added_at, expiresAt: row.expires_at }, sortKey: row.sort_key, user });
   }
   return result;
+}
+
+function groupMemberRows(db: Executor, page: PageRequest) {
+  let query = db
+    .selectFrom('group_members as m')
+    .innerJoin('users as u', 'u.id', 'm.user_id')
+    .select(['m.group_id', 'm.role', 'm.created_at as added_at', 'm.expires_at', 'u.username_key as sort_key', ...USER_COLUMNS])
+    .where(unexpired('m.expires_at'));
+  if (page.after) query = query.where(sql<boolean>`(u.username_key, u.id) > (${page.after.key} COLLATE "C", ${page.after.id})`);
+  return query;
+}
+
+/** A branch per group (MAX_PAGE_BRANCHES). */
+async function branchedGroupMembers(db: Executor, groupIds: readonly string[], page: PageRequest) {
+  const branch = (groupId: string) =>
+    db.selectFrom(groupMemberRows(db, page).where('m.group_id', '=', groupId).orderBy('u.username_key').orderBy('u.id').limit(page.first + 1).as('page')).selectAll();
+  const [first, ...rest] = groupIds.map(branch);
+  if (!first) return [];
+  return rest.reduce((union, next) => union.unionAll(next), first).orderBy('group_id').orderBy('sort_key').orderBy('u_id').execute();
+}
+
+/** Every member of every group ranked, the first ranks kept: for more groups than MAX_PAGE_BRANCHES. */
+async function rankedGroupMembers(db: Executor, groupIds: readonly string[], page: PageRequest) {
+  const ranked = groupMemberRows(db, page)
+    .select(sql<number>`row_number() OVER (PARTITION BY m.group_id ORDER BY u.username_key, u.id)`.as('rank'))
+    .where('m.group_id', '=', sql<string>`ANY(${[...groupIds]}::text[])`);
+  return db.selectFrom(ranked.as('ranked')).selectAll().where('rank', '<=', page.first + 1).orderBy('group_id').orderBy('rank').execute();
 }
 
 /** How many members the group has. */

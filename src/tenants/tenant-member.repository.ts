@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Executor, Tx } from '../infra/db/database.js';
 import { unexpired } from '../infra/db/unexpired.js';
 import { containsPattern } from '../infra/db/like.js';
+import { MAX_PAGE_BRANCHES } from '../infra/db/page-branches.js';
 import type { PageRequest, Sorted } from '../shared/pagination.js';
 import { joinedUser, USER_COLUMNS } from '../users/user-rows.js';
 import type { User } from '../users/user.js';
@@ -27,41 +28,51 @@ export interface TenantMembership {
  * One statement for a page of members of many tenants, each ordered by (username_key, user id):
  * one `UNION ALL` branch per tenant, each `ORDER BY … LIMIT first + 1` with its tenant id as a
  * value the planner sees. A large tenant's page then walks users_order_idx in order, probing
- * tenant_members' key and applying the search on the way, and stops after the page; a small one
- * joins its few members and sorts them. (Ranking every member of every tenant with row_number()
- * and keeping the first ranks sorted all 10,000 members of a large tenant, or all 2,000 matches.)
+ * tenant_members for each user and applying the search on the way, and stops after the page; a
+ * small one joins its few members and sorts them. (Ranking every member with row_number() and
+ * keeping the first ranks sorted all 10,000 members of a large tenant, or all 2,000 matches.)
+ * Beyond MAX_PAGE_BRANCHES tenants, that ranking is still what runs: it plans cheaply.
  */
 export async function listTenantMembersPage(db: Executor, tenantIds: readonly string[], shape: TenantMemberListShape): Promise<Map<string, ListedTenantMember[]>> {
   const result = new Map<string, ListedTenantMember[]>(tenantIds.map((id) => [id, []]));
   if (tenantIds.length === 0) return result;
-  const { page, searchKey } = shape;
-  const branch = (tenantId: string) => {
-    let query = db
-      .selectFrom('tenant_members as m')
-      .innerJoin('users as u', 'u.id', 'm.user_id')
-      .select(['m.tenant_id', 'm.role', 'm.created_at as added_at', 'm.expires_at', 'u.username_key as sort_key', ...USER_COLUMNS])
-      .where('m.tenant_id', '=', tenantId)
-      .where(unexpired('m.expires_at'));
-    if (page.after) query = query.where(sql<boolean>`(u.username_key, u.id) > (${page.after.key} COLLATE "C", ${page.after.id})`);
-    if (searchKey) {
-      const pattern = containsPattern(searchKey);
-      query = query.where((eb) => eb.or([eb('u.username_key', 'like', pattern), eb('u.name_key', 'like', pattern), eb('u.email_key', 'like', pattern)]));
-    }
-    return db.selectFrom(query.orderBy('u.username_key').orderBy('u.id').limit(page.first + 1).as('page')).selectAll();
-  };
-  const [first, ...rest] = [...new Set(tenantIds)].map(branch);
-  if (!first) return result;
-  const rows = await rest
-    .reduce((union, next) => union.unionAll(next), first)
-    .orderBy('tenant_id')
-    .orderBy('sort_key')
-    .orderBy('u_id')
-    .execute();
-  for (const row of rows) {
+  const ids = [...new Set(tenantIds)];
+  for (const row of ids.length > MAX_PAGE_BRANCHES ? await rankedTenantMembers(db, ids, shape) : await branchedTenantMembers(db, ids, shape)) {
     const user = joinedUser(row);
     result.get(row.tenant_id)?.push({ node: { tenantId: row.tenant_id, userId: user.id, role: row.role, addedAt: row.added_at, expiresAt: row.expires_at }, sortKey: row.sort_key, user });
   }
   return result;
+}
+
+function tenantMemberRows(db: Executor, { page, searchKey }: TenantMemberListShape) {
+  let query = db
+    .selectFrom('tenant_members as m')
+    .innerJoin('users as u', 'u.id', 'm.user_id')
+    .select(['m.tenant_id', 'm.role', 'm.created_at as added_at', 'm.expires_at', 'u.username_key as sort_key', ...USER_COLUMNS])
+    .where(unexpired('m.expires_at'));
+  if (page.after) query = query.where(sql<boolean>`(u.username_key, u.id) > (${page.after.key} COLLATE "C", ${page.after.id})`);
+  if (searchKey) {
+    const pattern = containsPattern(searchKey);
+    query = query.where((eb) => eb.or([eb('u.username_key', 'like', pattern), eb('u.name_key', 'like', pattern), eb('u.email_key', 'like', pattern)]));
+  }
+  return query;
+}
+
+/** A branch per tenant (MAX_PAGE_BRANCHES). */
+async function branchedTenantMembers(db: Executor, tenantIds: readonly string[], shape: TenantMemberListShape) {
+  const branch = (tenantId: string) =>
+    db.selectFrom(tenantMemberRows(db, shape).where('m.tenant_id', '=', tenantId).orderBy('u.username_key').orderBy('u.id').limit(shape.page.first + 1).as('page')).selectAll();
+  const [first, ...rest] = tenantIds.map(branch);
+  if (!first) return [];
+  return rest.reduce((union, next) => union.unionAll(next), first).orderBy('tenant_id').orderBy('sort_key').orderBy('u_id').execute();
+}
+
+/** Every matching member of every tenant ranked, the first ranks kept: for more tenants than MAX_PAGE_BRANCHES. */
+async function rankedTenantMembers(db: Executor, tenantIds: readonly string[], shape: TenantMemberListShape) {
+  const ranked = tenantMemberRows(db, shape)
+    .select(sql<number>`row_number() OVER (PARTITION BY m.tenant_id ORDER BY u.username_key, u.id)`.as('rank'))
+    .where('m.tenant_id', '=', sql<string>`ANY(${[...tenantIds]}::text[])`);
+  return db.selectFrom(ranked.as('ranked')).selectAll().where('rank', '<=', shape.page.first + 1).orderBy('tenant_id').orderBy('rank').execute();
 }
 
 /** How many members the tenant has that match the search, ignoring the page. */
