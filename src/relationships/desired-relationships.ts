@@ -4,10 +4,9 @@ import { tupleKey, type Tuple } from '../infra/spicedb/relationships.js';
 import { apiKeyTuples, groupMemberTuple, groupTenantTuple, tenantMemberTuple, workspaceMemberTuple, workspaceStructure } from './relationship-tuples.js';
 
 /**
- * Every relationship PostgreSQL implies, each expiring grant with its end (so reconcile compares
- * ends too); a row past its end implies nothing (the sweeper deletes it), so no repair brings it back.
  * Every relationship PostgreSQL implies, read in one REPEATABLE READ snapshot so the tables agree
- * with each other. Built from relationship-tuples.ts, like the relay's
+ * with each other; each expiring grant with its end (so reconcile compares ends too), and a row
+ * past its end implies nothing (the sweeper deletes it), so no repair brings it back. Built from relationship-tuples.ts, like the relay's
  * event-relationships.ts, so rebuild and relay cannot disagree about what a row means.
  */
 export async function desiredTuples(db: Db): Promise<Tuple[]> {
