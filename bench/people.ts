@@ -11,12 +11,6 @@
 import { daysFromNow } from '../src/api-keys/api-key.js';
 import { bootstrap } from '../src/bootstrap/bootstrap.js';
 import { systemActor } from '../src/events/actor.js';
-import { loadConfig } from '../src/config.js';
-import { createDatabase } from '../src/infra/db/database.js';
-import { startEmbeddedPostgres } from '../src/infra/db/embedded-postgres.js';
-import { createLogger } from '../src/logger.js';
-import { outboxPort } from '../src/outbox/outbox-port.js';
-import { createServices, serviceSettings } from '../src/services.js';
 import { insertTenantMember } from '../src/tenants/tenant-member.repository.js';
 import { upsertUserFromIdentity } from '../src/users/user.repository.js';
 import { insertGrant } from '../src/workspaces/workspace-member.repository.js';
@@ -26,7 +20,7 @@ import { measure, type MeasureSettings, type ScenarioResult } from './measure.js
 import { PHASES } from './phases.js';
 import { ceiling, type Scenario } from './scenarios.js';
 import type { ServiceProcess } from './service.js';
-import type { Leaf } from './seed.js';
+import { withSeedDatabase, type Leaf } from './seed.js';
 
 export interface PeopleSeed {
   tenantId: string;
@@ -45,13 +39,7 @@ const BIG_GROUP = 1_000;
 
 /** Adds the people to a data dir seeded by seedTenant (its PostgreSQL stopped again), in bulk. */
 export async function seedPeople(dataDir: string, postgresPort: number): Promise<PeopleSeed> {
-  const logger = createLogger('warn');
-  const postgres = await startEmbeddedPostgres({ dataDir, port: postgresPort, database: 'iam', logger });
-  const database = createDatabase(postgres.url, undefined, 2);
-  try {
-    const pool = database.pools[0];
-    if (!pool) throw new Error('no database pool');
-    const services = createServices({ db: database.db, outbox: outboxPort(), logger, settings: serviceSettings(loadConfig({})) });
+  return withSeedDatabase(dataDir, postgresPort, async ({ pool, services, logger }) => {
     // Already bootstrapped: this finds the default tenant and its root.
     const boot = await bootstrap(services, { tenantName: 'default', adminUsername: 'bootstrap-admin' }, logger);
     const tenantId = boot.tenantId;
@@ -103,10 +91,7 @@ export async function seedPeople(dataDir: string, postgresPort: number): Promise
       members: MEMBERS + 1,
       groups: GROUPS,
     };
-  } finally {
-    await database.close();
-    await postgres.stop();
-  }
+  });
 }
 
 function expect(condition: boolean, message: string): void {

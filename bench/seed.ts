@@ -5,11 +5,11 @@ import { systemActor } from '../src/events/actor.js';
 import { insertTenantMember } from '../src/tenants/tenant-member.repository.js';
 import { insertGrant } from '../src/workspaces/workspace-member.repository.js';
 import { upsertUserFromIdentity } from '../src/users/user.repository.js';
-import { createDatabase } from '../src/infra/db/database.js';
+import { createDatabase, type Db } from '../src/infra/db/database.js';
 import { startEmbeddedPostgres } from '../src/infra/db/embedded-postgres.js';
 import { migrate } from '../src/infra/db/migrator.js';
 import { MIGRATIONS } from '../migrations/index.js';
-import { createLogger } from '../src/logger.js';
+import { createLogger, type Logger } from '../src/logger.js';
 import { newId } from '../src/shared/ids.js';
 import { nameKey } from '../src/shared/names.js';
 import { loadConfig } from '../src/config.js';
@@ -74,15 +74,8 @@ const grandparentOf = (label: string): string => label.split('-').slice(0, -2).j
  */
 export async function seedTenant(dataDir: string, postgresPort: number, shape: TreeShape): Promise<SeededTenant> {
   const started = Date.now();
-  const logger = createLogger('warn');
-  const postgres = await startEmbeddedPostgres({ dataDir, port: postgresPort, database: 'iam', logger });
-  const database = createDatabase(postgres.url, undefined, 2);
-  try {
-    const pool = database.pools[0];
-    if (!pool) throw new Error('no database pool');
+  return withSeedDatabase(dataDir, postgresPort, async ({ pool, services, logger, url }) => {
     await migrate(pool, MIGRATIONS);
-    // No relay runs while seeding: the service's start-up rebuilds SpiceDB from these tables.
-    const services = createServices({ db: database.db, outbox: outboxPort(), logger, settings: serviceSettings(loadConfig({})) });
     const boot = await bootstrap(services, { tenantName: 'default', adminUsername: 'bootstrap-admin' }, logger);
     if (!boot.adminApiKey) throw new Error('bootstrap did not issue an admin key (data folder not empty?)');
 
@@ -147,12 +140,9 @@ export async function seedTenant(dataDir: string, postgresPort: number, shape: T
       workspaces,
       postgresVersion: version.rows[0]?.server_version ?? 'unknown',
       durationMs: Date.now() - started,
-      databaseUrl: postgres.url,
+      databaseUrl: url,
     };
-  } finally {
-    await database.close();
-    await postgres.stop();
-  }
+  });
 }
 
 interface PendingNode extends Node {
@@ -173,4 +163,29 @@ async function insertLevel(pool: pg.Pool, tenantId: string, depth: number, nodes
     [tenantId, depth, nodes.map((n) => n.id), nodes.map((n) => n.parentId), nodes.map((n) => n.label), nodes.map((n) => nameKey(n.label))],
   );
   return nodes;
+}
+
+export interface SeedDatabase {
+  url: string;
+  pool: pg.Pool;
+  db: Db;
+  /** The service's own writers, with no relay: the service's start-up reconciles SpiceDB with the tables. */
+  services: ReturnType<typeof createServices>;
+  logger: Logger;
+}
+
+/** The embedded PostgreSQL of a bench data dir, started for `seed` and stopped again after it. */
+export async function withSeedDatabase<T>(dataDir: string, postgresPort: number, seed: (database: SeedDatabase) => Promise<T>): Promise<T> {
+  const logger = createLogger('warn');
+  const postgres = await startEmbeddedPostgres({ dataDir, port: postgresPort, database: 'iam', logger });
+  const database = createDatabase(postgres.url, undefined, 2);
+  try {
+    const pool = database.pools[0];
+    if (!pool) throw new Error('no database pool');
+    const services = createServices({ db: database.db, outbox: outboxPort(), logger, settings: serviceSettings(loadConfig({})) });
+    return await seed({ url: postgres.url, pool, db: database.db, services, logger });
+  } finally {
+    await database.close();
+    await postgres.stop();
+  }
 }
